@@ -1,0 +1,335 @@
+"""The one config loader: config.toml (+ --config), SWITCHBOARD__SECTION__KEY
+overrides, secrets from the environment, all validated up front.
+
+A user mistake raises ConfigError, which app.py turns into one line on
+stderr and exit status 2 — never a traceback.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SECRET_NAMES = (
+    "OPENAI_API_KEY",
+    "ULTRAVOX_API_KEY",
+    "ULTRAVOX_AGENT_ID",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM_NUMBER",
+    "SWITCHBOARD_MIRROR_TOKEN",
+)
+LIVE_REQUIRED = SECRET_NAMES[:6]
+ENV_PREFIX = "SWITCHBOARD__"
+
+
+class ConfigError(Exception):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class AppSection(_Section):
+    mode: Literal["auto", "live", "simulate"] = "auto"
+    data_dir: str = "data"
+    default_region: str = "US"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class OpenAISection(_Section):
+    realtime_url: str = "wss://api.openai.com/v1/realtime"
+    realtime_model: str = "gpt-realtime"
+    voice: str = "marin"
+    api_base: str = "https://api.openai.com/v1"
+    summary_model: str = "gpt-4.1-mini"
+    strategist_model: str = "gpt-4.1"
+    transcription_model: str = "gpt-4o-mini-transcribe"
+    instructions_file: str = "voice/default_instructions.md"
+    request_timeout_s: float = Field(default=30.0, gt=0)
+
+
+class VoiceSection(_Section):
+    audio: Literal["auto", "on", "off"] = "auto"
+    history_turns: int = Field(default=20, ge=0, le=500)
+    ping_interval_s: float = Field(default=5.0, gt=0)
+    ping_timeout_s: float = Field(default=4.0, gt=0)
+    reconnect_cap_s: float = Field(default=10.0, gt=0)
+    input_device: str = ""
+    output_device: str = ""
+
+
+class UltravoxSection(_Section):
+    base_url: str = "https://api.ultravox.ai/api"
+    cost_per_minute_usd: float = Field(default=0.05, ge=0)
+
+
+class TwilioSection(_Section):
+    base_url: str = ""
+    machine_detection: bool = True
+    cost_per_minute_usd: float = Field(default=0.014, ge=0)
+
+
+class CallingSection(_Section):
+    calls_db_url: str = "sqlite:///data/scheduled_calls.db"
+    max_retries: int = Field(default=3, ge=0, le=50)
+    concurrency: int = Field(default=1, ge=1, le=256)
+    poll_interval_s: float = Field(default=2.0, gt=0)
+    calling_hours: str = "09:00-20:00"
+    default_timezone: str = "UTC"
+    lease_s: float = Field(default=120.0, gt=0)
+    cooldown_min: float = Field(default=0.0, ge=0)
+    do_not_call: list[str] = []
+    strategist_attempts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("calling_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        parse_hours(v)
+        return v
+
+
+class ConversationSection(_Section):
+    db_url: str = "sqlite:///data/conversation_history.db"
+
+
+class MirrorSection(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+
+
+class SimSection(_Section):
+    speed: float = Field(default=1.0, gt=0)  # >1 makes simulated calls finish faster
+    session_max_s: float = Field(default=3600.0, gt=0)
+    personas_file: str = "sim/personas.toml"
+
+
+class Contact(_Section):
+    name: str = Field(min_length=1)
+    role: str = ""
+    phone: str
+    timezone: str = ""
+    notes: str = ""
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, v: str) -> str:
+        return normalise_phone(v, None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        if v:
+            check_timezone(v)
+        return v
+
+
+class Settings(_Section):
+    app: AppSection = AppSection()
+    openai: OpenAISection = OpenAISection()
+    voice: VoiceSection = VoiceSection()
+    ultravox: UltravoxSection = UltravoxSection()
+    twilio: TwilioSection = TwilioSection()
+    calling: CallingSection = CallingSection()
+    conversation: ConversationSection = ConversationSection()
+    mirror: MirrorSection = MirrorSection()
+    sim: SimSection = SimSection()
+    keys: dict[str, str] = {}  # binding id -> key, e.g. {"schedule_call" = "n"}
+    contacts: list[Contact] = []
+
+
+@dataclass(frozen=True)
+class Secrets:
+    openai_api_key: str = ""
+    ultravox_api_key: str = ""
+    ultravox_agent_id: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    mirror_token: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Secrets":
+        return cls(*(env.get(name, "") for name in SECRET_NAMES))
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the app runs on: validated settings, secrets, the resolved mode."""
+    settings: Settings
+    secrets: Secrets
+    mode: str  # live | simulate
+    base_dir: Path
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base_dir / self.settings.app.data_dir
+
+    def resolve_path(self, p: str) -> Path:
+        return (self.base_dir / p).resolve()
+
+
+# --- helpers shared by config and the domain -----------------------------
+
+def parse_hours(spec: str) -> tuple[int, int]:
+    """'09:00-20:00' -> minutes after midnight (start, end)."""
+    try:
+        start, end = spec.split("-")
+        sh, sm = (int(x) for x in start.strip().split(":"))
+        eh, em = (int(x) for x in end.strip().split(":"))
+    except ValueError:
+        raise ValueError(f"expected HH:MM-HH:MM, got {spec!r}") from None
+    if not (0 <= sh <= 24 and 0 <= eh <= 24 and 0 <= sm < 60 and 0 <= em < 60):
+        raise ValueError(f"hours out of range in {spec!r}")
+    return sh * 60 + sm, eh * 60 + em
+
+
+def check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def normalise_phone(raw: str, region: str | None) -> str:
+    """Any human-written number -> E.164, or ValueError saying what is wrong."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            f"{raw!r} is not a phone number; write it in E.164 form, e.g. +14155550123"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{raw!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- loading -------------------------------------------------------------
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = name[len(ENV_PREFIX):].lower().split("__")
+        if len(parts) != 2 or parts[0] not in Settings.model_fields or parts[0] in ("keys", "contacts"):
+            if parts and parts[0] == "keys" and len(parts) == 2:
+                data.setdefault("keys", {})[parts[1]] = raw
+                continue
+            raise ConfigError(name, "not a config key; use SWITCHBOARD__SECTION__KEY")
+        section = data.setdefault(parts[0], {})
+        if not isinstance(section, dict):
+            raise ConfigError(parts[0], "must be a table")
+        section[parts[1]] = _parse_env_value(raw)
+
+
+def _describe(err: ValidationError) -> ConfigError:
+    first = err.errors()[0]
+    key = ""
+    for part in first["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif first["type"].endswith("_type") and "input" in first:
+        msg = f"{msg}, got {first['input']!r}"
+    msg = msg.removeprefix("Value error, ")
+    return ConfigError(key or "config", msg)
+
+
+def load(
+    path: str | os.PathLike[str] | None = "config.toml",
+    *,
+    env: Mapping[str, str] | None = None,
+    mode: str | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Config:
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    cfg_path: Path | None = None
+    if path is not None:
+        cfg_path = Path(path)
+        try:
+            data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(str(cfg_path), "file not found") from None
+        except (PermissionError, IsADirectoryError, UnicodeDecodeError) as e:
+            raise ConfigError(str(cfg_path), f"cannot read the file ({e.__class__.__name__})") from None
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(str(cfg_path), f"not valid TOML: {e}") from None
+    _apply_env(data, env)
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update(values)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as e:
+        raise _describe(e) from None
+    for binding, key in settings.keys.items():
+        if not key:
+            raise ConfigError(f"keys.{binding}", "empty key")
+    try:
+        normalise_phone("+14155550123", settings.app.default_region)
+    except ValueError:
+        raise ConfigError("app.default_region", f"unknown region {settings.app.default_region!r}") from None
+    try:
+        check_timezone(settings.calling.default_timezone)
+    except ValueError as e:
+        raise ConfigError("calling.default_timezone", str(e)) from None
+
+    secrets = Secrets.from_env(env)
+    chosen = mode or settings.app.mode
+    if chosen == "auto":
+        chosen = "live" if secrets.openai_api_key else "simulate"
+    if chosen not in ("live", "simulate"):
+        raise ConfigError("--mode", f"expected auto, live or simulate, got {chosen!r}")
+    if chosen == "live":
+        for name in LIVE_REQUIRED:
+            if not env.get(name):
+                raise ConfigError(name, "must be set in the environment for live mode")
+        try:
+            normalise_phone(secrets.twilio_from_number, None)
+        except ValueError as e:
+            raise ConfigError("TWILIO_FROM_NUMBER", str(e)) from None
+    base = cfg_path.resolve().parent if cfg_path else Path.cwd()
+    return Config(settings=settings, secrets=secrets, mode=chosen, base_dir=base, path=cfg_path)
+
+
+def with_sections(config: Config, secrets: Secrets | None = None, **sections: Mapping[str, Any]) -> Config:
+    """A copy of config with some section keys replaced (e.g. simulator URLs)."""
+    s = config.settings
+    updated = {name: getattr(s, name).model_copy(update=dict(vals)) for name, vals in sections.items()}
+    return Config(
+        settings=s.model_copy(update=updated),
+        secrets=secrets or config.secrets,
+        mode=config.mode,
+        base_dir=config.base_dir,
+        path=config.path,
+    )
+
+
+def sqlite_path(url: str, base: Path) -> str:
+    """Make a relative sqlite URL absolute against ``base`` (the config's folder)."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url

@@ -1,0 +1,202 @@
+"""The one event bus. Domain code publishes; the console, the mirror and
+--headless subscribe and render the same events.
+
+Every event is a frozen dataclass whose JSON form is the contract in
+docs/interfaces.md: ``type`` and ``ts`` (ISO 8601 UTC) plus its fields.
+Subscribers are called on the publisher's thread and must only hand the
+event off (post a message, queue it); a subscriber that raises is logged
+and the others still get the event.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+from clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+_REGISTRY: dict[str, type["Event"]] = {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str] = "event"
+    ts: str = ""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        _REGISTRY[cls.type] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"type": self.type}
+        for f in dataclasses.fields(self):
+            data[f.name] = getattr(self, f.name)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), default=str, separators=(",", ":"))
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild a typed event from its JSON form (unknown keys are an error)."""
+    data = dict(data)
+    kind = _REGISTRY.get(data.pop("type", None))
+    if kind is None:
+        raise ValueError("unknown event type")
+    return kind(**data)
+
+
+# --- the seed's two events: exact shape ---------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionStatus(Event):
+    type: ClassVar[str] = "connection_status"
+    status: str  # "connected" | "disconnected"
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewCallUpdateAvailable(Event):
+    type: ClassVar[str] = "new_call_update_available"
+    contact_name: str
+    status_summary: str
+    job_id: int | None = None
+
+
+# --- conversation -------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptTurn(Event):
+    type: ClassVar[str] = "transcript_turn"
+    role: str  # user | assistant | tool_call | tool_result | system
+    text: str
+    session_id: str
+    turn_id: int | None = None
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptDelta(Event):
+    type: ClassVar[str] = "transcript_delta"
+    session_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCalled(Event):
+    type: ClassVar[str] = "tool_called"
+    name: str
+    arguments: str
+    result: str
+    call_id: str = ""
+    session_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoiceState(Event):
+    """Finer connection detail than the seed's binary status."""
+    type: ClassVar[str] = "voice_state"
+    state: str  # connecting | connected | primed | reconnecting | auth_failed | config_error | stopped
+    detail: str = ""
+    attempt: int = 0
+    retry_in_s: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudioState(Event):
+    type: ClassVar[str] = "audio_state"
+    mode: str  # voice | text
+    reason: str = ""
+    muted: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Display(Event):
+    """show_on_screen: markdown, a table or a series to chart."""
+    type: ClassVar[str] = "display"
+    kind: str  # markdown | table | series
+    title: str = ""
+    content: Any = None
+
+
+# --- calling ------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class CallJobUpdated(Event):
+    type: ClassVar[str] = "call_job_updated"
+    job: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallTranscriptProgress(Event):
+    """The transcript of a call so far, while it runs."""
+    type: ClassVar[str] = "call_transcript_progress"
+    job_id: int
+    attempt_id: int
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallUpdateDismissed(Event):
+    type: ClassVar[str] = "call_update_dismissed"
+    job_id: int
+
+
+# --- the app ------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class Mode(Event):
+    type: ClassVar[str] = "mode"
+    mode: str  # live | simulate
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerState(Event):
+    type: ClassVar[str] = "worker_state"
+    name: str
+    state: str  # running | stopped | error
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice(Event):
+    """A line for the operator: mirror link, sim URLs, a refused action."""
+    type: ClassVar[str] = "notice"
+    level: str  # info | warning | error
+    text: str
+
+
+Subscriber = Callable[[Event], None]
+
+
+class Bus:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
+        self._lock = threading.Lock()
+        self._subscribers: tuple[Subscriber, ...] = ()
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        with self._lock:
+            self._subscribers = self._subscribers + (fn,)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._subscribers = tuple(s for s in self._subscribers if s is not fn)
+
+        return unsubscribe
+
+    def publish(self, event: Event) -> Event:
+        if not event.ts:
+            event = dataclasses.replace(event, ts=self._clock.now_iso())
+        for fn in self._subscribers:  # a tuple snapshot: no lock held while calling out
+            try:
+                fn(event)
+            except Exception:
+                log.exception("event subscriber %r failed on %s", fn, event.type)
+        return event

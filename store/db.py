@@ -1,0 +1,91 @@
+"""Opening a database and bringing its schema up to date."""
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import dataset
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[sa.Connection], None]
+
+
+def open_db(url: str) -> dataset.Database:
+    """SQLite gets WAL, a busy timeout and NullPool (a pooled SQLite
+    connection shared across many threads ends in "database is locked");
+    PostgreSQL keeps a small pool, since a connect costs milliseconds."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs = {"poolclass": NullPool, "connect_args": {"timeout": 30, "check_same_thread": False}}
+        return dataset.connect(
+            url,
+            engine_kwargs=kwargs,
+            ensure_schema=False,
+            on_connect_statements=["PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL"],
+        )
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return dataset.connect(
+        url,
+        engine_kwargs={"pool_size": 8, "max_overflow": 16, "pool_pre_ping": True},
+        ensure_schema=False,
+    )
+
+
+_migrate_lock = threading.Lock()
+
+
+def migrate(db: dataset.Database, component: str, migrations: list[Migration]) -> int:
+    """Apply the migrations of ``component`` not yet applied; returns the version.
+
+    ``schema_version`` holds one row per component (calls, conversation), so
+    both may share one database."""
+    engine = db.engine
+    assert engine is not None
+    with _migrate_lock, engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # several engines may start at once against one database
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(72231)"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " component VARCHAR(64) PRIMARY KEY, version INTEGER NOT NULL)"
+            )
+        )
+        row = conn.execute(
+            sa.text("SELECT version FROM schema_version WHERE component = :c"), {"c": component}
+        ).first()
+        version = row[0] if row else 0
+        for number, step in enumerate(migrations[version:], start=version + 1):
+            log.info("migrating %s schema to version %d", component, number)
+            step(conn)
+        if len(migrations) != version:
+            if row:
+                conn.execute(
+                    sa.text("UPDATE schema_version SET version = :v WHERE component = :c"),
+                    {"v": len(migrations), "c": component},
+                )
+            else:
+                conn.execute(
+                    sa.text("INSERT INTO schema_version (component, version) VALUES (:c, :v)"),
+                    {"c": component, "v": len(migrations)},
+                )
+        return len(migrations)
+
+
+@contextmanager
+def transaction(db: dataset.Database) -> Iterator[sa.Connection]:
+    """One transaction on a connection of our own, released at the end, so
+    no thread keeps a stale read snapshot open between operations."""
+    engine = db.engine
+    assert engine is not None
+    with engine.begin() as conn:
+        yield conn

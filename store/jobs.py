@@ -1,0 +1,391 @@
+"""Call jobs and their attempts. Every write publishes the job's new row as
+``call_job_updated`` (when a bus is given), so every view stays in step
+whoever changed it."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from clock import Clock, SystemClock, iso
+from events import Bus, CallJobUpdated
+from store.db import migrate, open_db, transaction
+from store.schema import CALLS_MIGRATIONS
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    RETRY_SCHEDULED = "RETRY_SCHEDULED"
+    COMPLETED_SUCCESS = "COMPLETED_SUCCESS"
+    FAILED_MAX_RETRIES = "FAILED_MAX_RETRIES"
+    FAILED_ERROR = "FAILED_ERROR"
+    CANCELLED = "CANCELLED"
+
+
+FINISHED = frozenset({Status.COMPLETED_SUCCESS, Status.FAILED_MAX_RETRIES, Status.FAILED_ERROR, Status.CANCELLED})
+ACTIVE = frozenset({Status.PENDING, Status.PROCESSING, Status.RETRY_SCHEDULED})
+
+JOB_FIELDS = frozenset({
+    "phone_number", "contact_name", "initial_call_objective_description",
+    "current_call_objective_description", "overall_status", "retries_attempted", "max_retries",
+    "next_retry_at", "final_summary_for_main_agent", "main_agent_informed_user", "timezone",
+    "lease_owner", "lease_expires_at", "cancel_requested", "cancel_reason", "update_dismissed",
+    "informed_at", "last_error", "cost_estimate_usd",
+})
+ATTEMPT_FIELDS = frozenset({
+    "started_at", "ended_at", "ultravox_call_id", "twilio_call_sid", "end_reason", "transcript",
+    "attempt_outcome", "strategist_reasoning_for_attempt", "error_details", "objective", "phase",
+    "twilio_status", "answered_by", "duration_s", "summary", "decision_source", "engine_id",
+})
+
+
+def _job(row: Any) -> dict[str, Any]:
+    job = dict(row)
+    for flag in ("main_agent_informed_user", "cancel_requested", "update_dismissed"):
+        job[flag] = bool(job[flag])
+    return job
+
+
+def _set_clause(fields: dict[str, Any], allowed: frozenset[str]) -> str:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    return ", ".join(f"{k} = :{k}" for k in fields)
+
+
+class JobStore:
+    def __init__(self, url: str, clock: Clock | None = None, bus: Bus | None = None) -> None:
+        self.url = url
+        self.clock = clock or SystemClock()
+        self.bus = bus
+        self.db = open_db(url)
+        assert self.db.engine is not None
+        self.is_postgres = self.db.engine.dialect.name == "postgresql"
+
+    def init_db(self) -> None:
+        migrate(self.db, "calls", CALLS_MIGRATIONS)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _publish(self, jobs: Iterable[dict[str, Any]]) -> None:
+        if self.bus is not None:
+            for job in jobs:
+                self.bus.publish(CallJobUpdated(job=job))
+
+    # --- jobs -------------------------------------------------------------
+
+    def create_job(
+        self,
+        phone_number: str,
+        contact_name: str,
+        objective: str,
+        *,
+        max_retries: int,
+        timezone: str | None = None,
+    ) -> dict[str, Any]:
+        now = self.clock.now_iso()
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "INSERT INTO scheduled_calls (phone_number, contact_name,"
+                    " initial_call_objective_description, current_call_objective_description,"
+                    " overall_status, retries_attempted, max_retries, main_agent_informed_user,"
+                    " created_at, updated_at, timezone)"
+                    " VALUES (:p, :n, :o, :o, 'PENDING', 0, :m, FALSE, :t, :t, :z) RETURNING *"
+                ),
+                {"p": phone_number, "n": contact_name, "o": objective, "m": max_retries, "t": now, "z": timezone},
+            ).mappings().one()
+        job = _job(row)
+        self._publish([job])
+        return job
+
+    def get_job(self, job_id: int) -> dict[str, Any] | None:
+        with transaction(self.db) as conn:
+            row = conn.execute(sa.text("SELECT * FROM scheduled_calls WHERE id = :i"), {"i": job_id}).mappings().first()
+        return _job(row) if row else None
+
+    def list_jobs(self, *, limit: int = 500, statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Most recently created first."""
+        sql = "SELECT * FROM scheduled_calls"
+        params: dict[str, Any] = {"n": limit}
+        if statuses is not None:
+            names = [str(s) for s in statuses]
+            sql += " WHERE overall_status IN (" + ", ".join(f":s{i}" for i in range(len(names))) + ")"
+            params.update({f"s{i}": s for i, s in enumerate(names)})
+        sql += " ORDER BY id DESC LIMIT :n"
+        with transaction(self.db) as conn:
+            return [_job(r) for r in conn.execute(sa.text(sql), params).mappings()]
+
+    def jobs_updated_since(self, ts: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """For views of a database another process also writes."""
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text("SELECT * FROM scheduled_calls WHERE updated_at > :t ORDER BY updated_at LIMIT :n"),
+                {"t": ts, "n": limit},
+            ).mappings()
+            return [_job(r) for r in rows]
+
+    def find_jobs(
+        self, *, contact_name: str | None = None, objective_snippet: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Case-insensitive match on name and objective, newest first."""
+        sql = "SELECT * FROM scheduled_calls WHERE 1 = 1"
+        params: dict[str, Any] = {"n": limit}
+        if contact_name:
+            sql += " AND LOWER(contact_name) LIKE :name"
+            params["name"] = f"%{contact_name.lower()}%"
+        if objective_snippet:
+            sql += (" AND (LOWER(initial_call_objective_description) LIKE :obj"
+                    " OR LOWER(current_call_objective_description) LIKE :obj)")
+            params["obj"] = f"%{objective_snippet.lower()}%"
+        sql += " ORDER BY created_at DESC, id DESC LIMIT :n"
+        with transaction(self.db) as conn:
+            return [_job(r) for r in conn.execute(sa.text(sql), params).mappings()]
+
+    def update_job(self, job_id: int, *, expect_owner: str | None = None, **fields: Any) -> dict[str, Any] | None:
+        """Set fields; with ``expect_owner`` only while that engine holds the lease.
+        Returns the new row, or None if nothing matched."""
+        fields["updated_at"] = self.clock.now_iso()
+        sql = f"UPDATE scheduled_calls SET {_set_clause(fields, JOB_FIELDS | {'updated_at'})} WHERE id = :_id"
+        params = dict(fields, _id=job_id)
+        if expect_owner is not None:
+            sql += " AND lease_owner = :_owner"
+            params["_owner"] = expect_owner
+        with transaction(self.db) as conn:
+            row = conn.execute(sa.text(sql + " RETURNING *"), params).mappings().first()
+        if row is None:
+            return None
+        job = _job(row)
+        self._publish([job])
+        return job
+
+    # --- claiming ---------------------------------------------------------
+
+    def claim_next(self, owner: str, lease_s: float, *, exclude: Iterable[int] = ()) -> dict[str, Any] | None:
+        """Take one due job atomically: PENDING, a RETRY_SCHEDULED whose time
+        has come, or a PROCESSING one whose lease ran out (its engine died).
+        Two engines never get the same job."""
+        now = self.clock.now()
+        now_s, until = iso(now), iso(now + timedelta(seconds=lease_s))
+        skip = [int(j) for j in exclude]
+        skip_sql = (" AND id NOT IN (" + ",".join(str(j) for j in skip) + ")") if skip else ""
+        due = (
+            "(overall_status = 'PENDING' AND (next_retry_at IS NULL OR next_retry_at <= :now))"
+            " OR (overall_status = 'RETRY_SCHEDULED' AND next_retry_at <= :now)"
+            " OR (overall_status = 'PROCESSING' AND lease_expires_at < :now)"
+        )
+        params = {"now": now_s, "until": until, "owner": owner}
+        with transaction(self.db) as conn:
+            if self.is_postgres:
+                row = conn.execute(
+                    sa.text(
+                        "UPDATE scheduled_calls SET overall_status = 'PROCESSING', lease_owner = :owner,"
+                        " lease_expires_at = :until, updated_at = :now WHERE id = ("
+                        f" SELECT id FROM scheduled_calls WHERE ({due}){skip_sql}"
+                        " ORDER BY COALESCE(next_retry_at, created_at), id"
+                        " LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *"
+                    ),
+                    params,
+                ).mappings().first()
+            else:
+                # SQLite serialises writers; the conditional UPDATE re-checks
+                # due-ness so a job another engine just took is not taken again.
+                row = conn.execute(
+                    sa.text(
+                        "UPDATE scheduled_calls SET overall_status = 'PROCESSING', lease_owner = :owner,"
+                        " lease_expires_at = :until, updated_at = :now WHERE id = ("
+                        f" SELECT id FROM scheduled_calls WHERE ({due}){skip_sql}"
+                        " ORDER BY COALESCE(next_retry_at, created_at), id LIMIT 1)"
+                        f" AND ({due}) RETURNING *"
+                    ),
+                    params,
+                ).mappings().first()
+        if row is None:
+            return None
+        job = _job(row)
+        self._publish([job])
+        return job
+
+    def renew_lease(self, job_id: int, owner: str, lease_s: float) -> bool:
+        until = iso(self.clock.now() + timedelta(seconds=lease_s))
+        with transaction(self.db) as conn:
+            result = conn.execute(
+                sa.text(
+                    "UPDATE scheduled_calls SET lease_expires_at = :u"
+                    " WHERE id = :i AND lease_owner = :o AND overall_status = 'PROCESSING'"
+                ),
+                {"u": until, "i": job_id, "o": owner},
+            )
+            return result.rowcount == 1
+
+    # --- attempts ---------------------------------------------------------
+
+    def start_attempt(self, job_id: int, attempt_number: int, objective: str, engine_id: str) -> dict[str, Any]:
+        """Written before dialing; (job_id, attempt_number) is unique, so a
+        second engine cannot start the same attempt."""
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "INSERT INTO call_attempts (job_id, attempt_number, started_at, objective, phase, engine_id)"
+                    " VALUES (:j, :n, :t, :o, 'CREATED', :e) RETURNING *"
+                ),
+                {"j": job_id, "n": attempt_number, "t": self.clock.now_iso(), "o": objective, "e": engine_id},
+            ).mappings().one()
+        return dict(row)
+
+    def update_attempt(self, attempt_id: int, **fields: Any) -> dict[str, Any]:
+        if "transcript" in fields and not isinstance(fields["transcript"], (str, type(None))):
+            fields["transcript"] = json.dumps(fields["transcript"])
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(f"UPDATE call_attempts SET {_set_clause(fields, ATTEMPT_FIELDS)} WHERE id = :_id RETURNING *"),
+                dict(fields, _id=attempt_id),
+            ).mappings().one()
+        return dict(row)
+
+    def attempts_for_job(self, job_id: int) -> list[dict[str, Any]]:
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text("SELECT * FROM call_attempts WHERE job_id = :j ORDER BY attempt_number"), {"j": job_id}
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def open_attempt(self, job_id: int) -> dict[str, Any] | None:
+        """The attempt of this job that has not been decided yet, if any."""
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "SELECT * FROM call_attempts WHERE job_id = :j AND phase <> 'DECIDED'"
+                    " ORDER BY attempt_number DESC LIMIT 1"
+                ),
+                {"j": job_id},
+            ).mappings().first()
+        return dict(row) if row else None
+
+    def decide(
+        self,
+        job_id: int,
+        attempt_id: int | None,
+        *,
+        owner: str | None,
+        job_fields: dict[str, Any],
+        attempt_fields: dict[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Record an attempt's outcome and the job's next state in one
+        transaction, releasing the lease. None if ``owner`` lost the lease."""
+        now = self.clock.now_iso()
+        job_fields = dict(job_fields, lease_owner=None, lease_expires_at=None, updated_at=now)
+        job_sql = (
+            f"UPDATE scheduled_calls SET {_set_clause(job_fields, JOB_FIELDS | {'updated_at'})}"
+            " WHERE id = :_id"
+        )
+        params = dict(job_fields, _id=job_id)
+        if owner is not None:
+            job_sql += " AND lease_owner = :_owner"
+            params["_owner"] = owner
+        with transaction(self.db) as conn:
+            row = conn.execute(sa.text(job_sql + " RETURNING *"), params).mappings().first()
+            if row is None:
+                conn.rollback()
+                return None
+            if attempt_id is not None:
+                fields = dict(attempt_fields or {}, phase="DECIDED")
+                if "transcript" in fields and not isinstance(fields["transcript"], (str, type(None))):
+                    fields["transcript"] = json.dumps(fields["transcript"])
+                conn.execute(
+                    sa.text(f"UPDATE call_attempts SET {_set_clause(fields, ATTEMPT_FIELDS)} WHERE id = :_id"),
+                    dict(fields, _id=attempt_id),
+                )
+        job = _job(row)
+        self._publish([job])
+        return job
+
+    # --- the operator and the assistant -------------------------------------
+
+    def cancel_job(self, job_id: int, reason: str = "cancelled by the operator") -> dict[str, Any] | None:
+        """Cancel a job that has not finished. A job being dialed is flagged;
+        its engine hangs up and finishes the cancel. None if already finished."""
+        now = self.clock.now_iso()
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "UPDATE scheduled_calls SET"
+                    " overall_status = CASE WHEN overall_status = 'PROCESSING' THEN overall_status ELSE 'CANCELLED' END,"
+                    " cancel_requested = TRUE, cancel_reason = :r, updated_at = :t,"
+                    " final_summary_for_main_agent = CASE WHEN overall_status = 'PROCESSING'"
+                    "   THEN final_summary_for_main_agent ELSE :r END,"
+                    " next_retry_at = NULL"
+                    " WHERE id = :i AND overall_status IN ('PENDING', 'RETRY_SCHEDULED', 'PROCESSING')"
+                    " RETURNING *"
+                ),
+                {"r": reason, "t": now, "i": job_id},
+            ).mappings().first()
+        if row is None:
+            return None
+        job = _job(row)
+        self._publish([job])
+        return job
+
+    def retry_now(self, job_id: int) -> dict[str, Any] | None:
+        """Bring a scheduled retry forward to now."""
+        now = self.clock.now_iso()
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "UPDATE scheduled_calls SET next_retry_at = :t, updated_at = :t"
+                    " WHERE id = :i AND overall_status IN ('RETRY_SCHEDULED', 'PENDING') RETURNING *"
+                ),
+                {"t": now, "i": job_id},
+            ).mappings().first()
+        if row is None:
+            return None
+        job = _job(row)
+        self._publish([job])
+        return job
+
+    def pending_updates(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Finished jobs the assistant has not told the user about yet."""
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT * FROM scheduled_calls WHERE main_agent_informed_user = FALSE AND overall_status IN"
+                    " ('COMPLETED_SUCCESS', 'FAILED_MAX_RETRIES', 'FAILED_ERROR', 'CANCELLED')"
+                    " ORDER BY updated_at LIMIT :n"
+                ),
+                {"n": limit},
+            ).mappings()
+            return [_job(r) for r in rows]
+
+    def mark_informed(self, job_ids: Iterable[int]) -> list[dict[str, Any]]:
+        """Mark jobs told; returns only those this call changed (exactly once)."""
+        ids = [int(i) for i in job_ids]
+        if not ids:
+            return []
+        now = self.clock.now_iso()
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text(
+                    "UPDATE scheduled_calls SET main_agent_informed_user = TRUE, informed_at = :t, updated_at = :t"
+                    f" WHERE main_agent_informed_user = FALSE AND id IN ({','.join(str(i) for i in ids)})"
+                    " RETURNING *"
+                ),
+                {"t": now},
+            ).mappings().all()
+        jobs = [_job(r) for r in rows]
+        self._publish(jobs)
+        return jobs
+
+    def dismiss_update(self, job_id: int) -> dict[str, Any] | None:
+        return self.update_job(job_id, update_dismissed=True)
+
+    def counts(self) -> dict[str, int]:
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text("SELECT overall_status, COUNT(*) FROM scheduled_calls GROUP BY overall_status")
+            ).all()
+        return {str(s): int(n) for s, n in rows}

@@ -1,0 +1,94 @@
+"""Schema migrations, one function per version. Append; never edit a
+released step. Timestamps are ISO-8601 UTC text ("2026-01-05T10:00:00.000Z"),
+which sorts correctly and reads the same on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+def _pk(conn: sa.Connection) -> str:
+    return "SERIAL PRIMARY KEY" if conn.dialect.name == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+
+def calls_v1(conn: sa.Connection) -> None:
+    pk = _pk(conn)
+    conn.execute(sa.text(f"""
+        CREATE TABLE scheduled_calls (
+            id {pk},
+            phone_number TEXT NOT NULL,
+            contact_name TEXT NOT NULL,
+            initial_call_objective_description TEXT NOT NULL,
+            current_call_objective_description TEXT NOT NULL,
+            overall_status VARCHAR(32) NOT NULL,
+            retries_attempted INTEGER NOT NULL DEFAULT 0,
+            max_retries INTEGER NOT NULL,
+            next_retry_at VARCHAR(32),
+            final_summary_for_main_agent TEXT,
+            main_agent_informed_user BOOLEAN NOT NULL DEFAULT FALSE,
+            created_at VARCHAR(32) NOT NULL,
+            updated_at VARCHAR(32) NOT NULL,
+            timezone TEXT,
+            lease_owner TEXT,
+            lease_expires_at VARCHAR(32),
+            cancel_requested BOOLEAN NOT NULL DEFAULT FALSE,
+            cancel_reason TEXT,
+            update_dismissed BOOLEAN NOT NULL DEFAULT FALSE,
+            informed_at VARCHAR(32),
+            last_error TEXT,
+            cost_estimate_usd REAL NOT NULL DEFAULT 0
+        )"""))
+    conn.execute(sa.text(
+        "CREATE INDEX ix_calls_due ON scheduled_calls (overall_status, next_retry_at)"))
+    conn.execute(sa.text(
+        "CREATE INDEX ix_calls_updated ON scheduled_calls (updated_at)"))
+    conn.execute(sa.text(f"""
+        CREATE TABLE call_attempts (
+            id {pk},
+            job_id INTEGER NOT NULL REFERENCES scheduled_calls(id),
+            attempt_number INTEGER NOT NULL,
+            started_at VARCHAR(32) NOT NULL,
+            ended_at VARCHAR(32),
+            ultravox_call_id TEXT,
+            twilio_call_sid TEXT,
+            end_reason TEXT,
+            transcript TEXT,
+            attempt_outcome TEXT,
+            strategist_reasoning_for_attempt TEXT,
+            error_details TEXT,
+            objective TEXT,
+            phase VARCHAR(32) NOT NULL DEFAULT 'CREATED',
+            twilio_status TEXT,
+            answered_by TEXT,
+            duration_s REAL,
+            summary TEXT,
+            decision_source TEXT,
+            engine_id TEXT,
+            UNIQUE (job_id, attempt_number)
+        )"""))
+    conn.execute(sa.text("CREATE INDEX ix_attempts_job ON call_attempts (job_id)"))
+
+
+def conversation_v1(conn: sa.Connection) -> None:
+    pk = _pk(conn).replace("id ", "")
+    conn.execute(sa.text(f"""
+        CREATE TABLE conversation_turns (
+            turn_id {pk},
+            session_id TEXT NOT NULL,
+            timestamp VARCHAR(32) NOT NULL,
+            role VARCHAR(16) NOT NULL,
+            content TEXT NOT NULL,
+            item_id TEXT
+        )"""))
+    conn.execute(sa.text("CREATE INDEX ix_turns_time ON conversation_turns (timestamp, turn_id)"))
+    conn.execute(sa.text("CREATE INDEX ix_turns_session ON conversation_turns (session_id, timestamp)"))
+    conn.execute(sa.text(f"""
+        CREATE TABLE conversation_summaries (
+            id {pk},
+            created_at VARCHAR(32) NOT NULL,
+            upto_turn_id INTEGER NOT NULL,
+            summary TEXT NOT NULL
+        )"""))
+
+
+CALLS_MIGRATIONS = [calls_v1]
+CONVERSATION_MIGRATIONS = [conversation_v1]
