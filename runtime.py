@@ -1,0 +1,126 @@
+"""Builds the parts of the app from a Config and owns their lifetime:
+simulators (in simulate mode), stores, the bus, the state view, the voice
+worker and the calling engine. The console, --headless and the mirror are
+views on a Runtime."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import config as config_mod
+from actions import Actions
+from clock import Clock, SystemClock
+from events import Bus, Mode, Notice
+from state import StateView
+from store import ConversationStore, JobStore
+
+log = logging.getLogger(__name__)
+
+
+class Worker(Protocol):
+    name: str
+
+    def run(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+def point_at_sims(cfg: config_mod.Config, sims: Any) -> config_mod.Config:
+    """The same config, its service URLs and secrets replaced by the simulators'."""
+    urls = sims.urls
+    return config_mod.with_sections(
+        cfg,
+        secrets=sims.secrets if not cfg.secrets.mirror_token else
+        config_mod.Secrets(**{**sims.secrets.__dict__, "mirror_token": cfg.secrets.mirror_token}),
+        openai={"realtime_url": urls["openai_realtime_url"], "api_base": urls["openai_api_base"]},
+        ultravox={"base_url": urls["ultravox_base_url"]},
+        twilio={"base_url": urls["twilio_base_url"]},
+    )
+
+
+@dataclass
+class Runtime:
+    config: config_mod.Config
+    clock: Clock
+    bus: Bus
+    jobs: JobStore
+    conversation: ConversationStore
+    state: StateView
+    actions: Actions
+    workers: list[Worker] = field(default_factory=list)
+    sims: Any = None
+    voice: Any = None
+    engine: Any = None
+    owned_sims: Any = None  # started by build(), stopped by close()
+
+    @classmethod
+    def build(
+        cls,
+        cfg: config_mod.Config,
+        *,
+        clock: Clock | None = None,
+        with_workers: bool = True,
+        sims: Any = None,
+    ) -> "Runtime":
+        """Start-up work happens here, never at import. ``sims`` may be a
+        started SimCluster to share (tests); in simulate mode one is started
+        otherwise and owned by this runtime."""
+        clock = clock or SystemClock()
+        bus = Bus(clock)
+        owned_sims = None
+        if cfg.mode == "simulate":
+            if sims is None:
+                from sim.cluster import SimCluster
+
+                sims = owned_sims = SimCluster(cfg.settings).start()
+            cfg = point_at_sims(cfg, sims)
+        try:
+            s = cfg.settings
+            jobs = JobStore(config_mod.sqlite_path(s.calling.calls_db_url, cfg.base_dir), clock=clock, bus=bus)
+            conversation = ConversationStore(config_mod.sqlite_path(s.conversation.db_url, cfg.base_dir), clock=clock)
+            jobs.init_db()
+            conversation.init_db()
+            state = StateView(jobs, conversation, cfg.mode)
+            state.load()
+            bus.subscribe(state)
+            rt = cls(cfg, clock, bus, jobs, conversation, state, Actions(s, bus, jobs, state), sims=sims,
+                     owned_sims=owned_sims)
+            if with_workers:
+                rt._build_workers()
+            return rt
+        except BaseException:
+            if owned_sims is not None:
+                owned_sims.stop()
+            raise
+
+    def _build_workers(self) -> None:
+        from calling.engine import CallingEngine
+        from voice.worker import VoiceWorker
+
+        self.voice = VoiceWorker(self.config, self.bus, self.jobs, self.conversation, clock=self.clock)
+        self.engine = CallingEngine(self.config, self.bus, self.jobs, clock=self.clock)
+        self.workers = [self.voice, self.engine]
+        self.actions.assistant = self.voice
+        if self.sims is not None:
+            self.actions.faults = self.sims.faults
+
+    def announce(self) -> None:
+        """The first events every view should see."""
+        self.bus.publish(Mode(mode=self.config.mode))
+        if self.sims is not None:
+            self.bus.publish(Notice(level="info", text="SIMULATION: OpenAI, Ultravox and Twilio are local simulators."))
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            try:
+                worker.stop()
+            except Exception:
+                log.exception("stopping worker %s failed", worker.name)
+
+    def close(self) -> None:
+        self.stop_workers()
+        self.jobs.close()
+        self.conversation.close()
+        if self.owned_sims is not None:
+            self.owned_sims.stop()
+            self.owned_sims = None
