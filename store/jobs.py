@@ -40,6 +40,7 @@ ATTEMPT_FIELDS = frozenset({
     "started_at", "ended_at", "ultravox_call_id", "twilio_call_sid", "end_reason", "transcript",
     "attempt_outcome", "strategist_reasoning_for_attempt", "error_details", "objective", "phase",
     "twilio_status", "answered_by", "duration_s", "summary", "decision_source", "engine_id",
+    "join_url",
 })
 
 
@@ -389,3 +390,34 @@ class JobStore:
                 sa.text("SELECT overall_status, COUNT(*) FROM scheduled_calls GROUP BY overall_status")
             ).all()
         return {str(s): int(n) for s, n in rows}
+
+    # --- for the calling engine (reconciliation, cooldown, export) ------------
+
+    def known_twilio_sids(self, sids: Iterable[str]) -> set[str]:
+        """Which of these Twilio call SIDs some attempt already owns."""
+        wanted = [str(s) for s in sids]
+        if not wanted:
+            return set()
+        names = ", ".join(f":s{i}" for i in range(len(wanted)))
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text(f"SELECT twilio_call_sid FROM call_attempts WHERE twilio_call_sid IN ({names})"),
+                {f"s{i}": s for i, s in enumerate(wanted)},
+            ).all()
+        return {r[0] for r in rows}
+
+    def last_call_started(self, phone_number: str, exclude_job: int | None = None) -> str | None:
+        """When the latest attempt to this number (by any job but ``exclude_job``) started."""
+        with transaction(self.db) as conn:
+            return conn.execute(
+                sa.text(
+                    "SELECT MAX(a.started_at) FROM call_attempts a JOIN scheduled_calls j ON j.id = a.job_id"
+                    " WHERE j.phone_number = :p AND a.job_id <> :x"
+                ),
+                {"p": phone_number, "x": -1 if exclude_job is None else exclude_job},
+            ).scalar()
+
+    def all_attempts(self) -> list[dict[str, Any]]:
+        with transaction(self.db) as conn:
+            rows = conn.execute(sa.text("SELECT * FROM call_attempts ORDER BY job_id, attempt_number")).mappings()
+            return [dict(r) for r in rows]

@@ -90,5 +90,12 @@ def conversation_v1(conn: sa.Connection) -> None:
         )"""))
 
 
-CALLS_MIGRATIONS = [calls_v1]
+def calls_v2(conn: sa.Connection) -> None:
+    # the Ultravox joinUrl, so a crash between creating the call and dialing can still dial it
+    conn.execute(sa.text("ALTER TABLE call_attempts ADD COLUMN join_url TEXT"))
+    conn.execute(sa.text("CREATE INDEX ix_attempts_twilio ON call_attempts (twilio_call_sid)"))
+    conn.execute(sa.text("CREATE INDEX ix_calls_phone ON scheduled_calls (phone_number)"))
+
+
+CALLS_MIGRATIONS = [calls_v1, calls_v2]
 CONVERSATION_MIGRATIONS = [conversation_v1]
