@@ -287,10 +287,8 @@ def load(
     for binding, key in settings.keys.items():
         if not key:
             raise ConfigError(f"keys.{binding}", "empty key")
-    try:
-        normalise_phone("+14155550123", settings.app.default_region)
-    except ValueError:
-        raise ConfigError("app.default_region", f"unknown region {settings.app.default_region!r}") from None
+    if settings.app.default_region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError("app.default_region", f"unknown region {settings.app.default_region!r}; use a code like US or GB")
     try:
         check_timezone(settings.calling.default_timezone)
     except ValueError as e:

@@ -8,6 +8,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import sqlalchemy.exc
+
 import config as config_mod
 from actions import Actions
 from clock import Clock, SystemClock
@@ -16,6 +18,11 @@ from state import StateView
 from store import ConversationStore, JobStore
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Something the operator can fix stopped the start (a database that
+    cannot be opened, a port in use); the message says which and why."""
 
 
 class Worker(Protocol):
@@ -38,6 +45,29 @@ def point_at_sims(cfg: config_mod.Config, sims: Any) -> config_mod.Config:
     )
 
 
+def _open_stores(cfg: config_mod.Config, clock: Clock, bus: Bus) -> tuple[JobStore, ConversationStore]:
+    opened: list[JobStore | ConversationStore] = []
+    s = cfg.settings
+    try:
+        for key, url, kind in (
+            ("calling.calls_db_url", s.calling.calls_db_url, JobStore),
+            ("conversation.db_url", s.conversation.db_url, ConversationStore),
+        ):
+            try:
+                store = kind(config_mod.sqlite_path(url, cfg.base_dir), clock=clock, **({"bus": bus} if kind is JobStore else {}))
+                opened.append(store)
+                store.init_db()
+            except (sqlalchemy.exc.SQLAlchemyError, OSError) as e:
+                detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+                raise StartupError(f"{key}: cannot open the database: {detail}") from e
+    except BaseException:
+        for store in opened:
+            store.close()
+        raise
+    jobs, conversation = opened
+    return jobs, conversation  # type: ignore[return-value]
+
+
 @dataclass
 class Runtime:
     config: config_mod.Config
@@ -52,6 +82,8 @@ class Runtime:
     voice: Any = None
     engine: Any = None
     owned_sims: Any = None  # started by build(), stopped by close()
+    mirror_url: str | None = None
+    mirror_link: str | None = None  # the mirror URL with its token, for the operator
 
     @classmethod
     def build(
@@ -67,19 +99,16 @@ class Runtime:
         otherwise and owned by this runtime."""
         clock = clock or SystemClock()
         bus = Bus(clock)
+        s = cfg.settings
+        jobs, conversation = _open_stores(cfg, clock, bus)
         owned_sims = None
-        if cfg.mode == "simulate":
-            if sims is None:
-                from sim.cluster import SimCluster
-
-                sims = owned_sims = SimCluster(cfg.settings).start()
-            cfg = point_at_sims(cfg, sims)
         try:
-            s = cfg.settings
-            jobs = JobStore(config_mod.sqlite_path(s.calling.calls_db_url, cfg.base_dir), clock=clock, bus=bus)
-            conversation = ConversationStore(config_mod.sqlite_path(s.conversation.db_url, cfg.base_dir), clock=clock)
-            jobs.init_db()
-            conversation.init_db()
+            if cfg.mode == "simulate":
+                if sims is None:
+                    from sim.cluster import SimCluster
+
+                    sims = owned_sims = SimCluster(s).start()
+                cfg = point_at_sims(cfg, sims)
             state = StateView(jobs, conversation, cfg.mode)
             state.load()
             bus.subscribe(state)
@@ -91,6 +120,8 @@ class Runtime:
         except BaseException:
             if owned_sims is not None:
                 owned_sims.stop()
+            jobs.close()
+            conversation.close()
             raise
 
     def _build_workers(self) -> None:

@@ -1,0 +1,85 @@
+"""Switchboard: wires the parts together. See docs/architecture.md."""
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import cli
+    import config
+
+    args = cli.parse(argv)
+    try:
+        cfg = config.load(args.config, mode=args.mode, overrides=cli.overrides(args))
+    except config.ConfigError as e:
+        print(f"switchboard: config error: {e}", file=sys.stderr)
+        return 2
+
+    import logs
+
+    logs.setup(cfg.data_dir, cfg.settings.app.log_level, stderr_level="WARNING" if args.headless or args.command else None)
+
+    if args.command == "export":
+        return _export(cfg, args)
+
+    from runtime import Runtime, StartupError
+
+    try:
+        rt = Runtime.build(cfg)
+    except StartupError as e:
+        print(f"switchboard: {e}", file=sys.stderr)
+        return 2
+    mirror = None
+    try:
+        mirror = _start_mirror(rt)
+        if args.headless:
+            import headless
+
+            return headless.run(rt, exit_on_eof=args.exit_on_eof)
+        from tui.app import run_console
+
+        return run_console(rt)
+    finally:
+        if mirror is not None:
+            mirror.stop()
+        rt.close()
+
+
+def _start_mirror(rt):  # type: ignore[no-untyped-def]
+    from events import Notice
+
+    m = rt.config.settings.mirror
+    if not m.enabled:
+        return None
+    from web_mirror.server import MirrorServer
+
+    try:
+        mirror = MirrorServer(rt, host=m.host, port=m.port, token=rt.config.secrets.mirror_token or None).start()
+    except OSError as e:
+        rt.bus.publish(Notice(level="error", text=f"Web mirror not started: {m.host}:{m.port}: {e.strerror or e}. "
+                                                  "Use --mirror-port N or --no-mirror."))
+        return None
+    rt.mirror_url = mirror.url
+    rt.mirror_link = mirror.link
+    return mirror
+
+
+def _export(cfg, args) -> int:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    import config
+    from calling.export import export
+    from store import JobStore
+
+    jobs = JobStore(config.sqlite_path(cfg.settings.calling.calls_db_url, cfg.base_dir))
+    jobs.init_db()
+    out = Path(args.out) if args.out else cfg.data_dir / "exports"
+    for path in export(jobs, out, args.format):
+        print(path)
+    jobs.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
