@@ -1,0 +1,114 @@
+"""The rule-based "model" behind the chat-completions simulator.
+
+Strategist (a request with a JSON response format): finds the call
+transcript in the messages — lines like ``Agent: …`` / ``User: …`` (also
+``Callee:``, ``Contact:``, ``Assistant:``, ``MESSAGE_ROLE_USER: …``, with
+optional ``[..]`` or ``-`` prefixes) — and decides from the CALLEE's lines
+only, so instructions planted in the transcript cannot change the outcome:
+
+1. refusal ("not interested", "don't call") → MARK_JOB_FAILED_MAX_RETRIES
+2. "call me back in N minutes" → SCHEDULE_JOB_RETRY, delay N
+3. voicemail greeting / no callee lines (no answer, busy, unjoined, empty)
+   → SCHEDULE_JOB_RETRY, delay 30
+4. agreement ("yes", "sure", "agree", "works for me", "confirm") →
+   MARK_JOB_COMPLETED_SUCCESS
+5. anything else → SCHEDULE_JOB_RETRY, delay 30
+
+Summary (any other request): ``"Summary: "`` + the last few non-empty lines
+of the last user message, deterministic."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+ACTIONS = ("MARK_JOB_COMPLETED_SUCCESS", "SCHEDULE_JOB_RETRY", "MARK_JOB_FAILED_MAX_RETRIES")
+
+_LINE = re.compile(
+    r"^\s*(?:[-*•]\s*)?(?:\[[^\]]*\]\s*)?(?:\d+[.)]\s*)?"
+    r"(?P<who>MESSAGE_ROLE_USER|MESSAGE_ROLE_AGENT|user|callee|contact|human|person|them|"
+    r"agent|assistant|ai|bot|caller)\s*(?:\([^)]*\))?\s*[:>\-–]\s*(?P<text>.*)$",
+    re.IGNORECASE)
+_CALLEE = {"message_role_user", "user", "callee", "contact", "human", "person", "them"}
+_REFUSE = re.compile(r"not interested|don'?t call|do not call|stop calling|never call|no thanks|leave me alone|"
+                     r"remove (?:me|my number)", re.IGNORECASE)
+_CALLBACK = re.compile(r"call (?:me )?back (?:in|after) (?:about |around )?(\d+)\s*(minute|min|hour|hr)", re.IGNORECASE)
+_VOICEMAIL = re.compile(r"leave a message|after the tone|voicemail|mailbox", re.IGNORECASE)
+_AGREE = re.compile(r"\b(?:yes|yeah|yep|sure|agree[ds]?|works for me|sounds good|confirm(?:ed)?|ok(?:ay)?|"
+                    r"deal|of course|absolutely)\b", re.IGNORECASE)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
+def transcript_lines(messages: list[dict]) -> list[tuple[str, str]]:
+    """(speaker, text) lines found in the non-system messages."""
+    found: list[tuple[str, str]] = []
+    for m in messages:
+        if m.get("role") in ("system", "developer"):
+            continue
+        for line in _text(m.get("content")).splitlines():
+            match = _LINE.match(line)
+            if match:
+                who = match.group("who").lower()
+                found.append(("callee" if who in _CALLEE else "agent", match.group("text").strip()))
+    return found
+
+
+def decide(messages: list[dict]) -> dict[str, Any]:
+    lines = transcript_lines(messages)
+    callee = [t for who, t in lines if who == "callee" and t]
+    said = " ".join(callee)
+    if _REFUSE.search(said):
+        return _answer("MARK_JOB_FAILED_MAX_RETRIES", 0, "The contact refused and asked not to be called again.",
+                       "The callee declined; calling again would go against their wishes.")
+    if m := _CALLBACK.search(said):
+        n = int(m.group(1)) * (60 if m.group(2).lower().startswith("h") else 1)
+        return _answer("SCHEDULE_JOB_RETRY", n, f"The contact was busy and asked for a call back in {n} minutes.",
+                       f"The callee asked to be called back in {n} minutes.", revise=True)
+    if not callee or _VOICEMAIL.search(said):
+        why = "reached voicemail" if callee else "did not reach the contact (no answer, busy, or no transcript)"
+        return _answer("SCHEDULE_JOB_RETRY", 30, f"The call {why}; will try again in 30 minutes.",
+                       f"The call {why}.", revise=True)
+    if _AGREE.search(said):
+        return _answer("MARK_JOB_COMPLETED_SUCCESS", 0, "The contact agreed: the objective was achieved.",
+                       "The callee agreed to the objective.")
+    return _answer("SCHEDULE_JOB_RETRY", 30, "The call did not reach a clear outcome; will try again in 30 minutes.",
+                   "No agreement, refusal or callback request was heard.", revise=True)
+
+
+def _answer(action: str, delay: int, summary: str, reasoning: str, revise: bool = False) -> dict[str, Any]:
+    return {"action": action, "summary_for_user": summary,
+            "revised_objective": "Follow up on the original objective." if revise else "",
+            "retry_delay_minutes": delay, "reasoning": reasoning}
+
+
+def fit_schema(answer: dict[str, Any], schema: dict | None) -> dict[str, Any]:
+    """Keep the properties ``schema`` declares; give unknown ones a typed default."""
+    props = (schema or {}).get("properties")
+    if not isinstance(props, dict) or not props:
+        return answer
+    out: dict[str, Any] = {}
+    for name, spec in props.items():
+        if name in answer:
+            out[name] = answer[name]
+            continue
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if isinstance(kind, list):
+            kind = "null" if "null" in kind else (kind[0] if kind else None)
+        out[name] = {"string": "", "integer": 0, "number": 0, "boolean": False,
+                     "array": [], "object": {}}.get(kind) if kind else None
+    return out
+
+
+def summarise(messages: list[dict]) -> str:
+    last = next((_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+    lines = [ln.strip() for ln in last.splitlines() if ln.strip()]
+    if not lines:
+        return "Summary: nothing to summarise."
+    key = [ln if len(ln) <= 160 else ln[:157] + "..." for ln in lines[-6:]]
+    return "Summary: " + " | ".join(key)

@@ -1,0 +1,282 @@
+"""Twilio Programmable Voice simulator: outbound calls over the 2010-04-01 API.
+
+Pointing the REAL ``twilio`` package (9.x) at it — every request goes
+through ``Domain.absolute_url`` (``base_url`` + ``/2010-04-01/...``) and then
+``ClientBase.get_hostname``, which leaves the URL alone only when neither
+region nor edge is set::
+
+    from twilio.rest import Client
+    client = Client(account_sid, auth_token)
+    client.api.base_url = "http://127.0.0.1:PORT"   # bare origin, no path
+    client.region = client.edge = None  # TWILIO_REGION/EDGE would rewrite the host
+    call = client.calls.create(to="+12025550101", from_=from_number,
+                               twiml=str(voice_response), machine_detection="Enable")
+    client.calls(call.sid).fetch().status
+    client.calls(call.sid).update(status="completed")   # hang up
+
+Routes (HTTP basic auth ``account_sid:auth_token``; the path's account must
+be the authenticated one, else 401 code 20003):
+
+- ``POST /2010-04-01/Accounts/{sid}/Calls.json`` (form: To, From, Twiml or
+  Url, MachineDetection, StatusCallback…) → 201 Call resource, status
+  ``queued``. Errors: 21201 no To, 21211 invalid To, 21212 From not this
+  account's number, 21205 neither Twiml nor Url, 12100 TwiML that does not
+  parse or lacks ``<Response><Connect><Stream url=…/></Connect></Response>``.
+- ``GET …/Calls/{CallSid}.json`` → queued → ringing → in-progress →
+  completed / busy / no-answer / failed / canceled, with ``duration``
+  (simulated seconds) and ``answered_by`` when MachineDetection was asked.
+- ``POST …/Calls/{CallSid}.json`` with ``Status=completed|canceled`` hangs
+  up (``canceled`` only before answer)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from email.utils import format_datetime
+
+from aiohttp import BasicAuth, web
+
+from clock import Clock, SystemClock
+from sim.faults import Faults
+from sim.http_faults import fault_middleware, json_error
+from sim.network import PhoneNetwork
+from sim.personas import Personas, Script
+
+log = logging.getLogger(__name__)
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
+
+
+@dataclass
+class Leg:
+    sid: str
+    account_sid: str
+    to: str
+    from_: str
+    stream_url: str
+    machine_detection: bool
+    date_created: str
+    status: str = "queued"
+    date_updated: str = ""
+    start_time: str | None = None
+    end_time: str | None = None
+    duration: str | None = None
+    answered_by: str | None = None
+    task: asyncio.Task | None = None
+    answered_at: float = 0.0
+    call_id: str | None = None
+
+    def as_json(self) -> dict:
+        base = f"/2010-04-01/Accounts/{self.account_sid}/Calls/{self.sid}"
+        return {
+            "sid": self.sid, "account_sid": self.account_sid, "parent_call_sid": None,
+            "date_created": self.date_created, "date_updated": self.date_updated or self.date_created,
+            "to": self.to, "to_formatted": self.to, "from": self.from_, "from_formatted": self.from_,
+            "phone_number_sid": "PN" + "0" * 32, "status": self.status,
+            "start_time": self.start_time, "end_time": self.end_time, "duration": self.duration,
+            "price": None, "price_unit": "USD", "direction": "outbound-api",
+            "answered_by": self.answered_by, "api_version": "2010-04-01", "forwarded_from": None,
+            "group_sid": None, "caller_name": None, "queue_time": "0", "trunk_sid": None,
+            "uri": base + ".json",
+            "subresource_uris": {"notifications": base + "/Notifications.json",
+                                 "recordings": base + "/Recordings.json"},
+        }
+
+
+class TwilioSim:
+    def __init__(self, *, account_sid: str, auth_token: str, from_number: str, faults: Faults,
+                 network: PhoneNetwork, personas: Personas, speed: float = 1.0,
+                 clock: Clock | None = None) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.from_number = from_number
+        self.faults = faults
+        self.network = network
+        self.personas = personas
+        self.speed = speed
+        self.clock = clock or SystemClock()
+        self.legs: dict[str, Leg] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[fault_middleware(self.faults, "twilio", "/2010-04-01/")])
+        calls = "/2010-04-01/Accounts/{account}/Calls"
+        app.add_routes([
+            web.post(calls + ".json", self.create_call),
+            web.get(calls + "/{sid}.json", self.fetch_call),
+            web.post(calls + "/{sid}.json", self.update_call),
+        ])
+        return app
+
+    def live_calls(self) -> list[dict]:
+        return [{"sid": leg.sid, "to": leg.to, "status": leg.status}
+                for leg in self.legs.values() if leg.status not in FINAL]
+
+    async def close(self) -> None:
+        tasks = [leg.task for leg in self.legs.values() if leg.task and not leg.task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- helpers ------------------------------------------------------------
+
+    def _now(self) -> str:
+        return format_datetime(self.clock.now(), usegmt=False).replace("-0000", "+0000")
+
+    def _error(self, status: int, code: int, message: str) -> web.Response:
+        return json_error("twilio", status, message, code)
+
+    def _auth(self, request: web.Request) -> web.Response | None:
+        header = request.headers.get("Authorization", "")
+        try:
+            auth = BasicAuth.decode(header) if header else None
+        except ValueError:
+            auth = None
+        if (auth is None or auth.login != self.account_sid or auth.password != self.auth_token
+                or request.match_info["account"] != self.account_sid):
+            return self._error(401, 20003, "Authenticate")
+        return None
+
+    def _leg(self, request: web.Request) -> Leg | None:
+        return self.legs.get(request.match_info["sid"])
+
+    def _not_found(self, request: web.Request) -> web.Response:
+        return self._error(404, 20404, f"The requested resource {request.path} was not found")
+
+    @staticmethod
+    def _stream_url(twiml: str) -> str | None:
+        try:
+            root = ET.fromstring(twiml)
+        except ET.ParseError:
+            return None
+        if root.tag != "Response":
+            return None
+        stream = root.find("./Connect/Stream")
+        url = stream.get("url") if stream is not None else None
+        return url or None
+
+    # --- handlers -----------------------------------------------------------
+
+    async def create_call(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        form = await request.post()
+        to, from_ = str(form.get("To", "")).strip(), str(form.get("From", "")).strip()
+        twiml, url = str(form.get("Twiml", "")), str(form.get("Url", ""))
+        if not to:
+            return self._error(400, 21201, "No 'To' number is specified")
+        if not from_:
+            return self._error(400, 21213, "No 'From' number is specified")
+        script = self.personas.script_for(to)
+        if not E164.match(to) or script.behaviour == "invalid_number":
+            return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if from_ != self.from_number:
+            return self._error(400, 21212, f"The 'From' number {from_} is not a valid phone number, "
+                                           "shortcode, or alphanumeric sender ID.")
+        if not twiml and not url:
+            return self._error(400, 21205, "Url parameter is required.")
+        stream_url = ""
+        if twiml:
+            found = self._stream_url(twiml)
+            if found is None:
+                return self._error(400, 12100, "Document parse failure: the TwiML must be "
+                                               "<Response><Connect><Stream url=\"...\"/></Connect></Response>.")
+            stream_url = found
+        md = str(form.get("MachineDetection", "")) in ("Enable", "DetectMessageEnd")
+        leg = Leg(sid="CA" + secrets.token_hex(16), account_sid=self.account_sid, to=to, from_=from_,
+                  stream_url=stream_url, machine_detection=md, date_created=self._now())
+        self.legs[leg.sid] = leg
+        leg.task = asyncio.get_running_loop().create_task(self._run(leg, script), name=f"twilio-{leg.sid}")
+        return web.json_response(leg.as_json(), status=201)
+
+    async def fetch_call(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        leg = self._leg(request)
+        return web.json_response(leg.as_json()) if leg else self._not_found(request)
+
+    async def update_call(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        leg = self._leg(request)
+        if leg is None:
+            return self._not_found(request)
+        form = await request.post()
+        status = str(form.get("Status", ""))
+        if status not in ("", "completed", "canceled"):
+            return self._error(400, 21218, f"Invalid Status {status!r}: use completed or canceled.")
+        if status and leg.status not in FINAL:
+            if status == "canceled" and leg.status == "in-progress":
+                return web.json_response(leg.as_json())  # Twilio ignores cancel of an answered call
+            self._hang_up(leg, "completed" if leg.status == "in-progress" else "canceled", "hangup")
+        return web.json_response(leg.as_json())
+
+    # --- the call itself ----------------------------------------------------
+
+    def _set(self, leg: Leg, status: str) -> None:
+        leg.status = status
+        leg.date_updated = self._now()
+
+    def _hang_up(self, leg: Leg, status: str, uv_reason: str) -> None:
+        """End the leg now (from an API request or the Ultravox side)."""
+        if leg.status in FINAL:
+            return
+        if leg.task and not leg.task.done() and leg.task is not asyncio.current_task():
+            leg.task.cancel()
+        self._finish(leg, status)
+        call = self.network.lookup(leg.stream_url) if leg.stream_url else None
+        if call is not None:
+            call.end(uv_reason if call.joined else "unjoined")
+
+    def _finish(self, leg: Leg, status: str) -> None:
+        if leg.status in FINAL:
+            return
+        if leg.start_time is not None:
+            elapsed = (asyncio.get_running_loop().time() - leg.answered_at) * self.speed
+            leg.duration = str(max(0, round(elapsed)))
+            leg.end_time = self._now()
+        else:
+            leg.duration = "0"
+        self._set(leg, status)
+
+    async def _sleep(self, sim_s: float) -> None:
+        await asyncio.sleep(sim_s / self.speed)
+
+    async def _run(self, leg: Leg, script: Script) -> None:
+        try:
+            await self._sleep(0.2)
+            self._set(leg, "ringing")
+            await self._sleep(script.ring_s)
+            if script.outcome != "answered":
+                self._finish(leg, script.outcome)
+                if leg.stream_url:
+                    self.network.never_joined(leg.stream_url)
+                return
+            leg.start_time = self._now()
+            leg.answered_at = asyncio.get_running_loop().time()
+            if leg.machine_detection:
+                leg.answered_by = script.answered_by
+            self._set(leg, "in-progress")
+            call = self.network.join(leg.stream_url, lambda: self._hang_up(leg, "completed", "agent_hangup")) \
+                if leg.stream_url else None
+            if call is None:
+                await self._sleep(0.5)  # nothing to stream to: the line goes quiet and drops
+                self._finish(leg, "completed")
+                return
+            leg.call_id = call.call_id
+            self.personas.converse(leg.to, script, call.template_context)
+            for role, text in script.turns:
+                await self._sleep(script.turn_s)
+                if not call.running:
+                    break
+                call.add_message(role, text)
+            await self._sleep(min(0.5, script.turn_s))
+            self._finish(leg, "completed")
+            call.end(script.end_reason, script.summary)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("simulated Twilio call %s failed", leg.sid)
+            self._finish(leg, "failed")

@@ -1,0 +1,276 @@
+"""Ultravox REST simulator (``/api``): agent calls, call status, messages.
+
+Routes (``X-API-Key`` auth; a wrong key gets 401 ``{"detail": ...}``):
+
+- ``POST /api/agents/{agent_id}/calls`` → 201 call object (``callId``,
+  ``joinUrl`` ``wss://<host>/calls/<id>/twilio?token=…&x=…``, ``created``,
+  ``joined``/``ended``/``endReason`` null, ``metadata``, ``templateContext``).
+  Unknown agent → 404. More than ``max_concurrent`` running calls for the
+  key → 429 with ``Retry-After``.
+- ``GET /api/calls?metadata.<key>=<value>&pageSize=N`` → paginated list of
+  this key's calls whose metadata match (newest first) — how a caller finds
+  a call whose creation timed out before dialling again.
+- ``GET /api/calls/{id}`` → the call; ``ended`` + ``endReason`` ∈
+  unjoined/hangup/agent_hangup/timeout/connection_error/system_error and
+  ``shortSummary``/``summary`` once over.
+- ``GET /api/calls/{id}/messages?pageSize=N&cursor=C`` →
+  ``{"next", "previous", "results", "total"}``; ``next`` is a full URL, null
+  on the last page (default page size 3).
+- ``DELETE /api/calls/{id}`` → 204; a running call is hung up first (its
+  phone leg ends), then the call is gone (404 after).
+
+A call nobody joins within ``join_timeout_s`` (simulated seconds) ends
+``unjoined``; a joined call longer than ``max_duration_s`` ends ``timeout``."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from clock import Clock, SystemClock
+from sim.faults import Faults
+from sim.http_faults import fault_middleware, json_error, retry_after_headers
+from sim.network import PhoneNetwork
+
+END_REASONS = ("unjoined", "hangup", "agent_hangup", "timeout", "connection_error", "system_error")
+
+
+@dataclass
+class UltravoxCall:
+    call_id: str
+    api_key: str
+    agent_id: str
+    join_url: str
+    created: str
+    template_context: dict
+    metadata: dict
+    medium: dict
+    clock: Clock
+    on_end: list = field(default_factory=list)
+    on_join: list = field(default_factory=list)
+    joined: str | None = None
+    ended: str | None = None
+    end_reason: str | None = None
+    short_summary: str | None = None
+    summary: str | None = None
+    messages: list[dict] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return self.ended is None
+
+    def mark_joined(self) -> None:
+        if self.joined is None and self.running:
+            self.joined = self.clock.now_iso()
+            for callback in self.on_join:
+                callback(self)
+
+    def add_message(self, role: str, text: str) -> None:
+        if self.running:
+            self.messages.append({"role": role, "text": text, "medium": "voice",
+                                  "callStageMessageIndex": len(self.messages),
+                                  "callStageId": self.call_id})
+
+    def end(self, reason: str, summary: str = "") -> None:
+        if not self.running:
+            return
+        self.ended = self.clock.now_iso()
+        self.end_reason = reason
+        if reason == "unjoined":
+            self.short_summary = self.summary = None
+        else:
+            said = " ".join(m["text"] for m in self.messages[:2])
+            self.short_summary = summary or (said[:120] if said else "The call ended before anything was said.")
+            self.summary = f"{self.short_summary} The call ended ({reason}) after {len(self.messages)} messages."
+        for callback in self.on_end:
+            callback(self)
+
+    def as_json(self) -> dict:
+        return {
+            "callId": self.call_id, "clientVersion": None, "created": self.created,
+            "joined": self.joined, "ended": self.ended, "endReason": self.end_reason,
+            "firstSpeaker": "FIRST_SPEAKER_AGENT", "joinUrl": self.join_url,
+            "shortSummary": self.short_summary, "summary": self.summary,
+            "agent": {"agentId": self.agent_id, "name": "switchboard-sim-agent"},
+            "agentId": self.agent_id, "metadata": dict(self.metadata),
+            "templateContext": dict(self.template_context), "medium": self.medium,
+            "joinTimeout": "30s", "maxDuration": "3600s", "recordingEnabled": False,
+            "billedDuration": None, "billingStatus": "BILLING_STATUS_PENDING",
+        }
+
+
+class UltravoxSim:
+    def __init__(self, *, api_key: str, agent_id: str, faults: Faults, network: PhoneNetwork,
+                 speed: float = 1.0, max_concurrent: int = 5, join_timeout_s: float = 30.0,
+                 max_duration_s: float = 3600.0, default_page_size: int = 3,
+                 clock: Clock | None = None) -> None:
+        self.api_key = api_key
+        self.agent_ids = {agent_id}
+        self.faults = faults
+        self.network = network
+        self.speed = speed
+        self.max_concurrent = max_concurrent
+        self.join_timeout_s = join_timeout_s
+        self.max_duration_s = max_duration_s
+        self.default_page_size = default_page_size
+        self.clock = clock or SystemClock()
+        self.calls: dict[str, UltravoxCall] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    # --- wiring --------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[fault_middleware(self.faults, "ultravox", "/api/")])
+        app.add_routes([
+            web.post("/api/agents/{agent_id}/calls", self.create_call),
+            web.get("/api/calls", self.list_calls),
+            web.get("/api/calls/{call_id}", self.get_call),
+            web.delete("/api/calls/{call_id}", self.delete_call),
+            web.get("/api/calls/{call_id}/messages", self.list_messages),
+        ])
+        return app
+
+    def live_calls(self) -> list[dict]:
+        return [{"callId": c.call_id, "joined": c.joined, "messages": len(c.messages)}
+                for c in self.calls.values() if c.running]
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+    # --- helpers -------------------------------------------------------------
+
+    def _auth(self, request: web.Request) -> web.Response | None:
+        if request.headers.get("X-API-Key") != self.api_key:
+            return json_error("ultravox", 401, "Invalid API key.")
+        return None
+
+    def _call(self, request: web.Request) -> UltravoxCall | None:
+        call = self.calls.get(request.match_info["call_id"])
+        return call if call is not None and call.api_key == request.headers.get("X-API-Key") else None
+
+    def _page(self, request: web.Request, items: list[dict]) -> dict:
+        q = request.query
+        try:
+            size = max(1, min(1000, int(q.get("pageSize", self.default_page_size))))
+            start = max(0, int(q.get("cursor", "0")))
+        except ValueError:
+            raise web.HTTPBadRequest(text='{"detail": "Invalid pageSize or cursor."}',
+                                     content_type="application/json") from None
+        base = f"{request.scheme}://{request.host}{request.path}"
+        keep = {k: v for k, v in q.items() if k not in ("cursor", "pageSize")}
+
+        def link(cursor: int) -> str:
+            return base + "?" + urlencode({**keep, "cursor": cursor, "pageSize": size})
+
+        end = start + size
+        return {"next": link(end) if end < len(items) else None,
+                "previous": link(max(0, start - size)) if start > 0 else None,
+                "results": items[start:end], "total": len(items)}
+
+    def _schedule(self, call_id: str, delay_sim_s: float, reason: str) -> None:
+        loop = asyncio.get_running_loop()
+        old = self._timers.pop(call_id, None)
+        if old:
+            old.cancel()
+
+        def fire() -> None:
+            self._timers.pop(call_id, None)
+            call = self.calls.get(call_id)
+            if call is None or not call.running:
+                return
+            if reason == "unjoined" and call.joined is None:
+                call.end("unjoined")
+            elif reason == "timeout" and call.joined is not None:
+                call.end("timeout")
+                self.network.agent_ended(call_id)
+
+        self._timers[call_id] = loop.call_later(delay_sim_s / self.speed, fire)
+
+    def _ended(self, call: UltravoxCall) -> None:
+        timer = self._timers.pop(call.call_id, None)
+        if timer:
+            timer.cancel()
+
+    # --- handlers ------------------------------------------------------------
+
+    async def create_call(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        agent_id = request.match_info["agent_id"]
+        if agent_id not in self.agent_ids:
+            return json_error("ultravox", 404, "Not found.")
+        try:
+            body = await request.json()
+        except ValueError:
+            return json_error("ultravox", 400, "Request body is not valid JSON.")
+        if not isinstance(body, dict):
+            return json_error("ultravox", 400, "Request body must be a JSON object.")
+        for key in ("templateContext", "metadata"):
+            if not isinstance(body.get(key, {}), dict):
+                return json_error("ultravox", 400, f"{key}: must be an object.")
+        running = sum(1 for c in self.calls.values() if c.running and c.api_key == self.api_key)
+        if running >= self.max_concurrent:
+            return json_error("ultravox", 429, f"Too many concurrent calls (limit {self.max_concurrent}).",
+                              headers=retry_after_headers(self.faults.retry_after_s))
+        call_id = str(uuid.uuid4())
+        token = secrets.token_urlsafe(16)
+        join_url = f"wss://{request.host}/calls/{call_id}/twilio?token={token}&x=sim"
+        metadata = {str(k): str(v) for k, v in body.get("metadata", {}).items()}
+        call = UltravoxCall(call_id=call_id, api_key=self.api_key, agent_id=agent_id, join_url=join_url,
+                            created=self.clock.now_iso(), template_context=dict(body.get("templateContext", {})),
+                            metadata=metadata, medium=body.get("medium") or {"twilio": {}}, clock=self.clock)
+        call.on_end.append(self._ended)
+        call.on_join.append(self.mark_joined_timer)
+        self.calls[call_id] = call
+        self.network.register(token, call)
+        self._schedule(call_id, self.join_timeout_s, "unjoined")
+        return web.json_response(call.as_json(), status=201)
+
+    def mark_joined_timer(self, call: UltravoxCall) -> None:
+        """Called once a leg joins: swap the join timeout for the max duration."""
+        self._schedule(call.call_id, self.max_duration_s, "timeout")
+
+    async def list_calls(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        wanted = {k[len("metadata."):]: v for k, v in request.query.items() if k.startswith("metadata.")}
+        found = [c.as_json() for c in reversed(list(self.calls.values()))
+                 if c.api_key == self.api_key and all(c.metadata.get(k) == v for k, v in wanted.items())]
+        return web.json_response(self._page(request, found))
+
+    async def get_call(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        call = self._call(request)
+        if call is None:
+            return json_error("ultravox", 404, "Not found.")
+        return web.json_response(call.as_json())
+
+    async def list_messages(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        call = self._call(request)
+        if call is None:
+            return json_error("ultravox", 404, "Not found.")
+        return web.json_response(self._page(request, list(call.messages)))
+
+    async def delete_call(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        call = self._call(request)
+        if call is None:
+            return json_error("ultravox", 404, "Not found.")
+        if call.running:
+            was_joined = call.joined is not None
+            call.end("agent_hangup" if was_joined else "unjoined")
+            if was_joined:
+                self.network.agent_ended(call.call_id)
+        self.network.forget(call.call_id)
+        del self.calls[call.call_id]
+        return web.Response(status=204)
