@@ -1,0 +1,98 @@
+"""The live picture: badges follow the seed's rules; actions reach every view."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import config
+from actions import Actions
+from clock import FixedClock
+from events import Bus, CallUpdateDismissed, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
+from state import StateView
+from store import ConversationStore, JobStore
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def parts(tmp_path: Path):  # type: ignore[no-untyped-def]
+    clock = FixedClock()
+    bus = Bus(clock)
+    jobs = JobStore(f"sqlite:///{tmp_path / 'c.db'}", clock=clock, bus=bus)
+    jobs.init_db()
+    turns = ConversationStore(f"sqlite:///{tmp_path / 't.db'}", clock=clock)
+    turns.init_db()
+    state = StateView(jobs, turns, "simulate")
+    state.load()
+    bus.subscribe(state)
+    settings = config.load(ROOT / "config.toml", env={}).settings
+    yield bus, jobs, state, Actions(settings, bus, jobs, state)
+    jobs.close()
+    turns.close()
+
+
+def finish(jobs: JobStore, name: str = "Akhil") -> dict:
+    job = jobs.create_job("+12025550101", name, "invoice", max_retries=3)
+    return jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid on Friday.")
+
+
+def test_badges_show_only_while_connected(parts) -> None:  # type: ignore[no-untyped-def]
+    bus, jobs, state, _ = parts
+    job = finish(jobs)
+    assert state.updates() == []  # not connected yet
+    bus.publish(ConnectionStatus(status="connected", message="Connected."))
+    assert state.updates() == [{"job_id": job["id"], "contact_name": "Akhil", "status_summary": "Paid on Friday."}]
+    bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
+    assert state.updates() == []
+    bus.publish(ConnectionStatus(status="connected", message="Connected."))
+    assert len(state.updates()) == 1  # re-evaluated on connect
+
+
+def test_told_or_dismissed_updates_disappear_everywhere(parts) -> None:  # type: ignore[no-untyped-def]
+    bus, jobs, state, actions = parts
+    seen = []
+    bus.subscribe(lambda e: seen.append(e) if isinstance(e, CallUpdateDismissed) else None)
+    bus.publish(ConnectionStatus(status="connected", message="Connected."))
+    told, dismissed = finish(jobs, "Akhil"), finish(jobs, "Priya")
+    assert len(state.updates()) == 2
+    jobs.mark_informed([told["id"]])
+    actions.dismiss_update(dismissed["id"])
+    assert state.updates() == []
+    assert jobs.get_job(dismissed["id"])["update_dismissed"] is True
+    assert [e.job_id for e in seen] == [dismissed["id"]]
+    state.load()  # a restart keeps the dismissal
+    assert state.updates() == []
+
+
+def test_outside_producers_updates_until_dismissed(parts) -> None:  # type: ignore[no-untyped-def]
+    bus, _, state, actions = parts
+    bus.publish(NewCallUpdateAvailable(contact_name="Vendor", status_summary="Shipped."))
+    [badge] = state.updates()
+    assert badge["job_id"] < 0 and badge["contact_name"] == "Vendor"
+    actions.dismiss_all_updates()
+    assert state.updates() == []
+
+
+def test_snapshot_has_everything_a_view_needs(parts) -> None:  # type: ignore[no-untyped-def]
+    bus, jobs, state, _ = parts
+    finish(jobs)
+    bus.publish(TranscriptTurn(role="user", text="hello", session_id="s", turn_id=1))
+    snap = state.snapshot()
+    assert snap["type"] == "snapshot" and snap["mode"] == "simulate"
+    assert snap["connection"]["status"] == "disconnected"
+    assert [j["contact_name"] for j in snap["jobs"]] == ["Akhil"]
+    assert snap["transcript"][-1]["text"] == "hello"
+
+
+def test_schedule_call_rejects_bad_input_without_a_row(parts) -> None:  # type: ignore[no-untyped-def]
+    _, jobs, _, actions = parts
+    for kwargs in (
+        {"contact_name": "", "phone_number": "12", "objective": "x"},
+        {"contact_name": "Akhil", "phone_number": "+12025550101", "objective": "   "},
+        {"contact_name": "Nobody Known", "phone_number": "", "objective": "x"},
+    ):
+        with pytest.raises(ValueError):
+            actions.schedule_call(**kwargs)
+    assert jobs.list_jobs() == []
+    job = actions.schedule_call(contact_name="Akhil", phone_number="", objective="the overdue invoice")
+    assert job["phone_number"] == "+12025550101"
