@@ -178,10 +178,25 @@ class Config:
         return self.base_dir / self.settings.app.data_dir
 
     def resolve_path(self, p: str) -> Path:
-        return (self.base_dir / p).resolve()
+        """A path from the config: relative to the config file's folder, or,
+        for the files Switchboard ships (instructions, personas), to its own."""
+        return resolve_path(p, self.base_dir)
 
 
 # --- helpers shared by config and the domain -----------------------------
+
+APP_ROOT = Path(__file__).resolve().parent
+
+
+def resolve_path(p: str | Path, base: Path) -> Path:
+    path = Path(p).expanduser()
+    if path.is_absolute():
+        return path
+    local = (base / path).resolve()
+    if local.exists():
+        return local
+    shipped = APP_ROOT / path
+    return shipped if shipped.exists() else local
 
 def parse_hours(spec: str) -> tuple[int, int]:
     """'09:00-20:00' -> minutes after midnight (start, end)."""
