@@ -1,0 +1,50 @@
+"""How the console writes times, statuses and job fields."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+STATUS_STYLE = {
+    "PENDING": "bold yellow",
+    "PROCESSING": "bold cyan",
+    "RETRY_SCHEDULED": "bold magenta",
+    "COMPLETED_SUCCESS": "bold green",
+    "FAILED_MAX_RETRIES": "bold red",
+    "FAILED_ERROR": "bold red",
+    "CANCELLED": "dim",
+}
+
+
+def parse_iso(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    try:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def short_time(ts: str | None, today: datetime | None = None) -> str:
+    """Local HH:MM:SS, with the date when it is not ``today``."""
+    dt = parse_iso(ts)
+    if dt is None:
+        return "—"
+    local = dt.astimezone()
+    if today is not None and local.date() != today.astimezone().date():
+        return local.strftime("%b %d %H:%M")
+    return local.strftime("%H:%M:%S")
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLE.get(status, ""))
+
+
+def attempts_text(job: dict[str, Any]) -> str:
+    return f"{job.get('retries_attempted') or 0}/{job.get('max_retries') or 0}"
+
+
+def clip(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"

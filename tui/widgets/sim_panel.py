@@ -1,0 +1,67 @@
+"""Simulation only: who the simulated people are and switches that break
+the simulated services, so an operator can watch the app recover."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.widgets import Button, Static
+
+# button id -> (label, what it does to sim.faults.Faults)
+FAULTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "fault-drop": ("Drop socket", lambda f: f.trigger("drop")),
+    "fault-half-open": ("Half-open", lambda f: f.trigger("half_open")),
+    "fault-expire": ("Expire session", lambda f: f.trigger("expire")),
+    "fault-refuse": ("Refuse 5 s", lambda f: f.refuse_for(5)),
+    "fault-ultravox": ("Ultravox 503×3", lambda f: f.fail_next("ultravox", 503, 3)),
+    "fault-twilio": ("Twilio 429×2", lambda f: f.fail_next("twilio", 429, 2)),
+    "fault-delay": ("Delay 2 s", lambda f: f.set_delay(2.0)),
+    "fault-reset": ("Reset faults", lambda f: f.reset()),
+}
+
+
+def persona_table(personas: Any) -> Table:
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    table.add_column("Person")
+    table.add_column("Phone")
+    table.add_column("Behaves")
+    for p in personas:
+        table.add_row(p.name, p.phone, p.behaviour)
+    return table
+
+
+class SimPanel(Vertical):
+    def __init__(self, sims: Any, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.sims = sims
+        self.border_title = "SIMULATION"
+
+    def compose(self) -> ComposeResult:
+        yield Static(persona_table(self.sims.personas), id="sim-personas")
+        with Grid(id="sim-faults"):
+            for button_id, (label, _) in FAULTS.items():
+                yield Button(label, id=button_id, compact=True)
+        yield Static("", id="sim-status")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        fault = FAULTS.get(event.button.id or "")
+        if fault is None:
+            return
+        event.stop()
+        label, apply = fault
+        apply(self.sims.faults)
+        self.notify(f"Simulator fault: {label}", title="SIMULATION")
+        self.query_one("#sim-status", Static).update(describe(self.sims.faults.snapshot()))
+
+
+def describe(snapshot: dict[str, Any]) -> str:
+    parts = []
+    if snapshot.get("refusing_for_s"):
+        parts.append(f"refusing {snapshot['refusing_for_s']:.0f}s")
+    if snapshot.get("delay_s"):
+        parts.append(f"delay {snapshot['delay_s']:g}s")
+    for service, (status, left) in (snapshot.get("http_failures") or {}).items():
+        parts.append(f"{service} {status}×{left}")
+    return "faults: " + (", ".join(parts) if parts else "none")
