@@ -95,7 +95,7 @@ class Personas:
         with self._lock:
             nth = self._answered.get(phone, 0)
             self._answered[phone] = nth + 1
-        name = _pick(context, ("name",), p.name)
+        name = _pick_name(context, p.name)
         objective = _pick(context, ("objective", "task", "purpose"), "a quick question")
         hello = f"Hi {name}, this is an assistant calling on someone's behalf about: {objective}."
         b = p.behaviour
@@ -140,6 +140,16 @@ def _success_turns(name: str, objective: str, hello: str) -> list[tuple[str, str
             (USER, "Yes, that works for me. I agree."),
             (AGENT, "Great, thank you for confirming. Have a good day!"),
             (USER, "You too, bye.")]
+
+
+def _pick_name(context: Mapping[str, object], default: str) -> str:
+    """The callee's name: ``contact_name``-like keys first, then a bare ``name``."""
+    for key, value in context.items():
+        k = key.lower()
+        if "name" in k and any(w in k for w in ("contact", "callee", "recipient", "person")) and str(value).strip():
+            return str(value).strip()
+    value = context.get("name")
+    return str(value).strip() if isinstance(value, str) and value.strip() else default
 
 
 def _pick(context: Mapping[str, object], words: tuple[str, ...], default: str) -> str:

@@ -1,0 +1,119 @@
+"""The Twilio simulator, driven by the real ``twilio`` package."""
+from __future__ import annotations
+
+import pytest
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.twiml.voice_response import VoiceResponse
+
+import config
+from sim.cluster import SimCluster
+from tests.sim_http.conftest import twilio_client, twiml_for, wait_for
+
+FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
+
+
+def create_error(client, **kw) -> TwilioRestException:
+    with pytest.raises(TwilioRestException) as e:
+        client.calls.create(**kw)
+    return e.value
+
+
+def test_create_fetch_and_complete(cluster, calls) -> None:
+    join = calls.create_uv().json()["joinUrl"]
+    leg = calls.twilio.calls.create(to="+12025550101", from_=cluster.secrets.twilio_from_number,
+                                    twiml=twiml_for(join))
+    assert leg.sid.startswith("CA") and len(leg.sid) == 34
+    assert leg.status == "queued" and leg.to == "+12025550101"
+    assert leg.from_formatted == cluster.secrets.twilio_from_number and leg.direction == "outbound-api"
+    assert leg.date_created is not None and leg.uri.endswith(f"/Calls/{leg.sid}.json")
+    done = wait_for(lambda: (f := calls.twilio.calls(leg.sid).fetch()).status in FINAL and f)
+    assert done.status == "completed" and int(done.duration) >= 1 and done.answered_by is None
+    assert done.start_time is not None and done.end_time is not None
+
+
+def test_status_progression_at_demo_speed() -> None:
+    with SimCluster(config.Settings(sim={"speed": 2.0})) as slow:
+        c = twilio_client(slow)
+        s = slow.secrets
+        r = requests.post(f"{slow.urls['ultravox_base_url']}/agents/{s.ultravox_agent_id}/calls",
+                          headers={"X-API-Key": s.ultravox_api_key}, json={"medium": {"twilio": {}}})
+        leg = c.calls.create(to="+12025550105", from_=s.twilio_from_number,
+                             twiml=twiml_for(r.json()["joinUrl"]), machine_detection="Enable")
+        seen = [leg.status]
+
+        def finished() -> bool:
+            f = c.calls(leg.sid).fetch()
+            if f.status != seen[-1]:
+                seen.append(f.status)
+            return f.status in FINAL
+
+        wait_for(finished, timeout=30, interval=0.01)
+        assert seen == ["queued", "ringing", "in-progress", "completed"]
+        assert c.calls(leg.sid).fetch().answered_by == "machine_start"
+
+
+def test_hang_up_an_answered_call(cluster, calls) -> None:
+    call_id, sid = calls.place("+12025550109")  # long call
+    wait_for(lambda: calls.twilio.calls(sid).fetch().status == "in-progress")
+    leg = calls.twilio.calls(sid).update(status="completed")
+    assert leg.status == "completed"
+    ended = calls.wait_ended(call_id)
+    assert ended["endReason"] == "hangup"
+
+
+def test_cancel_before_answer(cluster, calls) -> None:
+    call_id, sid = calls.place("+12025550103")  # no answer: rings for a while
+    leg = calls.twilio.calls(sid).update(status="canceled")
+    assert leg.status == "canceled"
+    assert calls.wait_ended(call_id)["endReason"] == "unjoined"
+
+
+def test_wrong_credentials_are_20003(cluster) -> None:
+    for client in (twilio_client(cluster, token="0" * 32), twilio_client(cluster, sid="AC" + "1" * 32)):
+        e = create_error(client, to="+12025550101", from_=cluster.secrets.twilio_from_number,
+                         twiml=twiml_for("wss://x/y?token=a&b=c"))
+        assert (e.status, e.code) == (401, 20003)
+
+
+@pytest.mark.parametrize("to", ["12025550101", "+1 202", "+0123456789", "+12025550107"])
+def test_invalid_to_is_21211(cluster, calls, to: str) -> None:
+    e = create_error(calls.twilio, to=to, from_=cluster.secrets.twilio_from_number, twiml=twiml_for("wss://h/p?token=t&x=1"))
+    assert (e.status, e.code) == (400, 21211)
+    assert f"The 'To' number {to} is not a valid phone number." in e.msg
+
+
+def test_foreign_from_is_21212(calls) -> None:
+    e = create_error(calls.twilio, to="+12025550101", from_="+14155550123", twiml=twiml_for("wss://h/p?token=t&x=1"))
+    assert (e.status, e.code) == (400, 21212)
+
+
+@pytest.mark.parametrize("twiml", [
+    "<Response><Connect><Stream url='wss://h/p'></Connect>",           # not XML
+    "<Response><Say>hello</Say></Response>",                            # no stream
+    "<Other><Connect><Stream url='wss://h/p'/></Connect></Other>",      # wrong root
+])
+def test_bad_twiml_is_12100(cluster, calls, twiml: str) -> None:
+    e = create_error(calls.twilio, to="+12025550101", from_=cluster.secrets.twilio_from_number, twiml=twiml)
+    assert (e.status, e.code) == (400, 12100)
+
+
+def test_string_formatted_twiml_with_raw_ampersand_is_rejected(cluster, calls) -> None:
+    join = calls.create_uv().json()["joinUrl"]
+    twiml = f'<Response><Connect><Stream url="{join}"/></Connect></Response>'  # the & is not escaped
+    e = create_error(calls.twilio, to="+12025550101", from_=cluster.secrets.twilio_from_number, twiml=twiml)
+    assert e.code == 12100
+
+
+def test_unknown_call_is_404(calls) -> None:
+    with pytest.raises(TwilioRestException) as e:
+        calls.twilio.calls("CA" + "0" * 32).fetch()
+    assert e.value.status == 404 and e.value.code == 20404
+
+
+def test_twiml_without_our_join_url_still_completes(cluster, calls) -> None:
+    empty = VoiceResponse()
+    empty.connect().stream(url="wss://elsewhere.example/stream?token=x&y=1")
+    leg = calls.twilio.calls.create(to="+12025550101", from_=cluster.secrets.twilio_from_number, twiml=str(empty))
+    done = wait_for(lambda: (f := calls.twilio.calls(leg.sid).fetch()).status in FINAL and f)
+    assert done.status == "completed"
