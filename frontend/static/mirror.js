@@ -1,0 +1,287 @@
+/* The mirror page: one WebSocket to the app (snapshot first, then one event
+ * a message), reconnected with backoff. Every text goes in with
+ * textContent (see render.js). */
+"use strict";
+
+(() => {
+  const FINISHED = new Set(["COMPLETED_SUCCESS", "FAILED_MAX_RETRIES", "FAILED_ERROR", "CANCELLED"]);
+  const TRANSCRIPT_MAX = 300;
+  const NOTICES_MAX = 5;
+  const { el } = Render;
+  const $ = (id) => document.getElementById(id);
+
+  const state = {
+    mode: null,
+    connection: { status: "disconnected", message: "" },
+    voice: null,
+    jobs: new Map(),
+    external: new Map(), // badges from outside producers, by id
+    transcript: [],
+    seenTurns: new Set(),
+    partials: new Map(), // item_id -> partial assistant text
+    display: null,
+    dismissing: new Set(),
+  };
+
+  // --- the state, as the console's StateView builds it ----------------------
+  function turnKey(t) {
+    return t.turn_id !== null && t.turn_id !== undefined ? `id:${t.turn_id}` : `ts:${t.ts}|${t.role}|${t.text}`;
+  }
+
+  function addTurn(t) {
+    const key = turnKey(t);
+    if (state.seenTurns.has(key)) return false; // a snapshot and its event can overlap
+    state.seenTurns.add(key);
+    state.transcript.push(t);
+    if (state.transcript.length > TRANSCRIPT_MAX) state.seenTurns.delete(turnKey(state.transcript.shift()));
+    return true;
+  }
+
+  function applySnapshot(s) {
+    state.mode = s.mode;
+    state.connection = s.connection || state.connection;
+    state.voice = s.voice_state || null;
+    state.jobs = new Map((s.jobs || []).map((j) => [j.id, j]));
+    state.external = new Map();
+    (s.updates || []).forEach((u) => {
+      if (!state.jobs.has(u.job_id)) state.external.set(u.job_id, u);
+    });
+    state.transcript = [];
+    state.seenTurns = new Set();
+    state.partials = new Map();
+    (s.transcript || []).forEach(addTurn);
+    state.display = s.display || null;
+    renderAll();
+  }
+
+  function badges() {
+    const list = Array.from(state.external.values());
+    if (state.connection.status !== "connected") return list;
+    Array.from(state.jobs.values())
+      .sort((a, b) => String(a.updated_at).localeCompare(String(b.updated_at)))
+      .forEach((j) => {
+        if (FINISHED.has(j.overall_status) && !j.main_agent_informed_user && !j.update_dismissed) {
+          list.push({ job_id: j.id, contact_name: j.contact_name,
+                      status_summary: j.final_summary_for_main_agent || j.overall_status });
+        }
+      });
+    return list;
+  }
+
+  const handlers = {
+    snapshot: applySnapshot,
+    mode(e) { state.mode = e.mode; renderHeader(); },
+    connection_status(e) {
+      state.connection = { status: e.status, message: e.message };
+      renderBanner();
+      renderBadges();
+    },
+    voice_state(e) { state.voice = e; renderHeader(); },
+    call_job_updated(e) {
+      if (!e.job || e.job.id === undefined) return;
+      state.jobs.set(e.job.id, e.job);
+      renderJobs();
+      renderBadges();
+    },
+    new_call_update_available(e) {
+      if (e.job_id !== null && e.job_id !== undefined && state.jobs.has(e.job_id)) return; // the job row decides
+      const id = e.job_id === null || e.job_id === undefined ? `local:${e.ts}` : e.job_id;
+      state.external.set(id, { job_id: id, contact_name: e.contact_name, status_summary: e.status_summary });
+      renderBadges();
+    },
+    call_update_dismissed(e) {
+      state.external.delete(e.job_id);
+      state.dismissing.delete(e.job_id);
+      const job = state.jobs.get(e.job_id);
+      if (job) state.jobs.set(e.job_id, Object.assign({}, job, { update_dismissed: true }));
+      renderBadges();
+    },
+    transcript_turn(e) {
+      if (e.item_id) state.partials.delete(e.item_id);
+      if (addTurn({ role: e.role, text: e.text, session_id: e.session_id, turn_id: e.turn_id, ts: e.ts })) {
+        renderTranscript();
+      }
+    },
+    transcript_delta(e) {
+      state.partials.set(e.item_id, (state.partials.get(e.item_id) || "") + e.delta);
+      renderTranscript();
+    },
+    display(e) {
+      state.display = { kind: e.kind, title: e.title, content: e.content, ts: e.ts };
+      renderDisplay();
+    },
+    notice(e) { addNotice(e.level, e.text); },
+  };
+
+  // --- rendering --------------------------------------------------------------
+  function renderHeader() {
+    $("sim-label").hidden = state.mode !== "simulate";
+    const v = state.voice;
+    $("voice-state").textContent = v && v.state ? `assistant: ${v.state}${v.detail ? " (" + v.detail + ")" : ""}` : "";
+  }
+
+  function renderBanner() {
+    const banner = $("connection-banner");
+    banner.hidden = state.connection.status === "connected";
+    banner.title = state.connection.message || "";
+  }
+
+  function renderTranscript() {
+    const list = $("transcript");
+    const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 20;
+    list.replaceChildren();
+    const line = (role, text, extra) => {
+      const li = el("li", `turn ${role}${extra || ""}`);
+      li.appendChild(el("span", "role", role));
+      li.appendChild(el("span", "text", text));
+      list.appendChild(li);
+    };
+    state.transcript.forEach((t) => line(t.role, t.text));
+    state.partials.forEach((text) => line("assistant", text, " partial"));
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  function renderJobs() {
+    const body = $("jobs").tBodies[0];
+    body.replaceChildren();
+    const jobs = Array.from(state.jobs.values()).sort((a, b) => b.id - a.id);
+    jobs.forEach((j) => {
+      const tr = el("tr");
+      tr.dataset.jobId = String(j.id);
+      const cell = (text, cls) => tr.appendChild(el("td", cls, text === null || text === undefined ? "" : text));
+      cell(j.id);
+      cell(j.contact_name);
+      cell(j.phone_number);
+      cell(j.overall_status, `status ${String(j.overall_status).replace(/[^A-Z_]/g, "")}`);
+      cell(`${j.retries_attempted}/${j.max_retries}`);
+      cell(j.next_retry_at || "");
+      cell(j.current_call_objective_description);
+      cell(j.final_summary_for_main_agent || "");
+      body.appendChild(tr);
+    });
+    $("jobs-empty").hidden = jobs.length > 0;
+  }
+
+  function renderBadges() {
+    const box = $("update-badges");
+    box.replaceChildren();
+    badges().forEach((b) => {
+      const badge = el("div", "badge");
+      badge.dataset.jobId = String(b.job_id);
+      const text = badge.appendChild(el("div", "badge-text"));
+      text.appendChild(el("div", "title", `Update on call to ${b.contact_name} available`));
+      if (b.status_summary) text.appendChild(el("div", "summary", b.status_summary));
+      const button = badge.appendChild(el("button", "dismiss", "\u00d7"));
+      button.type = "button";
+      button.title = "Dismiss";
+      button.setAttribute("aria-label", `Dismiss the update on ${b.contact_name}`);
+      button.disabled = state.dismissing.has(b.job_id);
+      button.addEventListener("click", () => dismiss(b.job_id));
+      box.appendChild(badge);
+    });
+  }
+
+  function renderDisplay() {
+    const pane = $("display");
+    pane.replaceChildren();
+    if (!state.display) pane.appendChild(el("p", "empty", "Nothing shown yet."));
+    else pane.appendChild(Render.display(state.display));
+  }
+
+  function addNotice(level, text) {
+    const list = $("notices");
+    list.appendChild(el("li", String(level).replace(/[^a-z]/g, ""), text));
+    while (list.children.length > NOTICES_MAX) list.removeChild(list.firstChild);
+  }
+
+  function renderAll() {
+    renderHeader();
+    renderBanner();
+    renderTranscript();
+    renderJobs();
+    renderBadges();
+    renderDisplay();
+  }
+
+  // --- dismiss: POST, then the console's call_update_dismissed removes it ----
+  async function dismiss(jobId) {
+    if (typeof jobId !== "number") { // an update nobody numbered: only this page knew it
+      state.external.delete(jobId);
+      renderBadges();
+      return;
+    }
+    state.dismissing.add(jobId);
+    renderBadges();
+    try {
+      const res = await fetch(`/api/updates/${jobId}/dismiss`, { method: "POST", credentials: "same-origin" });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    } catch (err) {
+      state.dismissing.delete(jobId);
+      addNotice("error", `Could not dismiss the update: ${err.message}`);
+      renderBadges();
+    }
+  }
+
+  // --- the page's own connection to the mirror, with backoff -----------------
+  let attempt = 0;
+  let socket = null;
+
+  function showMirror(kind, text) {
+    document.body.dataset.mirror = kind;
+    const status = $("mirror-status");
+    status.hidden = kind === "live";
+    status.className = `mirror-status ${kind}`;
+    status.textContent = text || "";
+  }
+
+  function retryLater(reason) {
+    attempt += 1;
+    const delay = Math.min(10, 0.5 * 2 ** Math.min(attempt - 1, 5)) * (0.8 + Math.random() * 0.4);
+    if (reason === "unauthorized") {
+      showMirror("unauthorized", "Not signed in: open the link the console shows (it carries the token).");
+    } else {
+      showMirror("reconnecting", `Mirror connection lost \u2014 reconnecting in ${delay.toFixed(1)} s (attempt ${attempt})\u2026`);
+    }
+    setTimeout(connect, delay * 1000);
+  }
+
+  async function connect() {
+    try {
+      const res = await fetch("/api/state", { cache: "no-store", credentials: "same-origin" });
+      if (res.status === 401 || res.status === 403) return retryLater("unauthorized");
+      if (!res.ok) return retryLater("error");
+    } catch (err) {
+      return retryLater("offline");
+    }
+    const proto = window.location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(`${proto}${window.location.host}/ws`);
+    socket = ws;
+    let opened = false;
+    ws.onmessage = (msg) => {
+      let event;
+      try {
+        event = JSON.parse(msg.data);
+      } catch (err) {
+        console.error("mirror: not JSON", err);
+        return;
+      }
+      if (event.type === "snapshot") {
+        opened = true;
+        attempt = 0;
+        showMirror("live");
+      }
+      const handle = handlers[event.type];
+      if (handle) handle(event);
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      retryLater(opened ? "closed" : "error");
+    };
+    ws.onerror = () => ws.close();
+  }
+
+  showMirror("connecting", "Connecting to the mirror\u2026");
+  renderAll();
+  connect();
+})();

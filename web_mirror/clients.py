@@ -1,0 +1,59 @@
+"""One browser connected over the WebSocket: a bounded queue and one writer
+greenlet, so a slow or dead browser only ever fills its own queue.
+
+Everything here runs on the mirror's hub thread."""
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+import gevent
+import gevent.queue
+from geventwebsocket.exceptions import WebSocketError
+
+log = logging.getLogger(__name__)
+
+
+class Client:
+    def __init__(self, ws: Any, sock: socket.socket | None, queue_size: int, address: Any = None) -> None:
+        self.ws = ws
+        self.sock = sock
+        self.address = address
+        self.queue: gevent.queue.Queue[str] = gevent.queue.Queue(maxsize=queue_size)
+        self.writer: gevent.Greenlet | None = None
+        self.closed = False
+
+    def offer(self, message: str) -> bool:
+        """Queue a message without blocking; False when the queue is full."""
+        try:
+            self.queue.put_nowait(message)
+        except gevent.queue.Full:
+            return False
+        return True
+
+    def start(self) -> None:
+        self.writer = gevent.spawn(self._write)
+
+    def _write(self) -> None:
+        try:
+            while True:
+                self.ws.send(self.queue.get())
+        except (WebSocketError, OSError) as e:
+            log.debug("mirror client %s went away while writing: %s", self.address, e)
+        finally:
+            # the reader (the request's greenlet) must end too
+            self.abort()
+
+    def abort(self) -> None:
+        """Close without waiting for the browser: kill the writer, shut the socket."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.writer is not None and gevent.getcurrent() is not self.writer:
+            self.writer.kill(block=False)
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError as e:
+                log.debug("mirror client %s socket already closed: %s", self.address, e)

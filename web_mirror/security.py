@@ -1,0 +1,156 @@
+"""Who may use the mirror: the token (bearer header, ?token= or the cookie
+set by the operator's link), the Origin of browser requests, the headers
+every response carries, and the POST bodies' schemas."""
+from __future__ import annotations
+
+import hmac
+import json
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+BODY_LIMIT = 64 * 1024
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+class BadRequest(Exception):
+    """A body that is not the schema; the message names the field."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def cookie_name(port: int) -> str:
+    # cookies ignore the port: two mirrors on one host keep separate cookies
+    return f"switchboard_mirror_{port}"
+
+
+def token_matches(given: str | None, token: str) -> bool:
+    return bool(given) and hmac.compare_digest(str(given).encode(), token.encode())
+
+
+def bearer(environ: Mapping[str, Any]) -> str | None:
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def query_token(environ: Mapping[str, Any]) -> str | None:
+    values = parse_qs(environ.get("QUERY_STRING", "")).get("token")
+    return values[0] if values else None
+
+
+def cookie_token(environ: Mapping[str, Any], port: int) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(environ.get("HTTP_COOKIE", ""))
+    except CookieError:  # a malformed Cookie header: no token in it
+        return None
+    morsel = jar.get(cookie_name(port))
+    return morsel.value if morsel else None
+
+
+def origin_ok(environ: Mapping[str, Any]) -> bool:
+    """Same host:port as the request, or no Origin at all (not a browser)."""
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    host = environ.get("HTTP_HOST", "")
+    return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.lower()
+
+
+def authorize(environ: Mapping[str, Any], token: str, port: int) -> tuple[int, str] | None:
+    """None when allowed, else (status, message)."""
+    if not origin_ok(environ):
+        return 403, "cross-origin request refused"
+    for given in (bearer(environ), query_token(environ), cookie_token(environ, port)):
+        if token_matches(given, token):
+            return None
+    return 401, "missing or wrong token: open the link the console shows, or send Authorization: Bearer <token>"
+
+
+def error_body(message: str) -> bytes:
+    return json.dumps({"error": message}).encode()
+
+
+# --- bodies ----------------------------------------------------------------
+
+def read_body(environ: Mapping[str, Any]) -> bytes:
+    raw_length = environ.get("CONTENT_LENGTH") or ""
+    if raw_length:
+        try:
+            length = int(raw_length)
+        except ValueError:
+            raise BadRequest("Content-Length is not a number") from None
+        if length > BODY_LIMIT:
+            raise BadRequest(f"body over {BODY_LIMIT} bytes", status=413)
+        return environ["wsgi.input"].read(length) if length > 0 else b""
+    data = environ["wsgi.input"].read(BODY_LIMIT + 1)  # chunked: read at most one byte past the cap
+    if len(data) > BODY_LIMIT:
+        raise BadRequest(f"body over {BODY_LIMIT} bytes", status=413)
+    return data
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest("body: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body: expected a JSON object")
+    return data
+
+
+def _string(data: dict[str, Any], name: str, *, required: bool = True, nonempty: bool = False,
+            limit: int = 4000) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(f"{name}: expected a string")
+    if nonempty and not value.strip():
+        raise BadRequest(f"{name}: must not be empty")
+    if len(value) > limit:
+        raise BadRequest(f"{name}: longer than {limit} characters")
+    return value
+
+
+def _check_keys(data: dict[str, Any], allowed: set[str], kind: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise BadRequest(f"{unknown[0]}: unknown field")
+    if "type" in data and data["type"] != kind:
+        raise BadRequest(f"type: expected {kind!r}")
+
+
+def connection_status(data: dict[str, Any]) -> dict[str, str]:
+    _check_keys(data, {"type", "status", "message", "ts"}, "connection_status")
+    status = data.get("status")
+    if status not in ("connected", "disconnected"):
+        raise BadRequest("status: expected 'connected' or 'disconnected'")
+    return {"status": status, "message": _string(data, "message", required=False)}
+
+
+def call_update(data: dict[str, Any]) -> dict[str, Any]:
+    _check_keys(data, {"type", "contact_name", "status_summary", "job_id", "ts"}, "new_call_update_available")
+    job_id = data.get("job_id")
+    if job_id is not None and (isinstance(job_id, bool) or not isinstance(job_id, int)):
+        raise BadRequest("job_id: expected an integer or null")
+    return {
+        "contact_name": _string(data, "contact_name", nonempty=True, limit=200),
+        "status_summary": _string(data, "status_summary"),
+        "job_id": job_id,
+    }

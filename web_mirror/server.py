@@ -1,0 +1,209 @@
+"""The mirror server: Bottle + gevent-websocket on a background thread with
+its own gevent hub. The rest of the process is never monkey-patched.
+
+Events reach browsers this way: bus subscriber (any thread) →
+``hub.loop.run_callback_threadsafe`` → on the hub, each client's bounded
+queue → that client's writer greenlet. A client whose queue is full is
+dropped (counted, its socket shut), so a stalled browser never slows the
+app or the other browsers.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import secrets
+import socket
+import threading
+from typing import TYPE_CHECKING, Any
+
+import gevent
+import gevent.event
+from gevent.pywsgi import WSGIServer
+from geventwebsocket.handler import WebSocketHandler
+
+from events import Event
+from web_mirror import security
+from web_mirror.clients import Client
+from web_mirror.routes import build_app, receive_until_closed
+
+if TYPE_CHECKING:
+    from runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# external updates get ids far below anything StateView numbers itself (-1, -2, …)
+_EXTERNAL_ID_BASE = -1_000_000
+
+
+class MirrorHandler(WebSocketHandler):
+    """TCP_NODELAY on every accepted socket, and the WebSocket's token and
+    Origin are checked before the upgrade, so a refusal is a real 401/403."""
+
+    def handle(self) -> None:
+        if self.socket.family in (socket.AF_INET, socket.AF_INET6):
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().handle()
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ["switchboard.socket"] = self.socket
+        return environ
+
+    def run_application(self) -> None:
+        environ = self.environ
+        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            mirror: MirrorServer = self.server.mirror
+            if environ.get("PATH_INFO") != "/ws":
+                problem: tuple[int, str] | None = (404, "not found")
+            else:
+                problem = security.authorize(environ, mirror.token, mirror.port)
+            if problem is not None:
+                status, message = problem
+                body = security.error_body(message)
+                reason = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}[status]
+                self.start_response(f"{status} {reason}", [
+                    ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                ])
+                self.result = [body]
+                self.process_result()
+                return
+        super().run_application()
+
+
+class MirrorServer:
+    def __init__(self, runtime: "Runtime", *, host: str, port: int, token: str | None = None,
+                 queue_size: int = 256) -> None:
+        self.runtime = runtime
+        self.host = host
+        self.port = port
+        self.token = token or runtime.config.secrets.mirror_token or secrets.token_urlsafe(24)
+        self.queue_size = queue_size
+        self.dropped_clients = 0
+        self._clients: set[Client] = set()  # touched only on the hub thread
+        self._external_ids = itertools.count(_EXTERNAL_ID_BASE, -1)
+        self._lock = threading.Lock()  # guards _hub between the publishers and stop()
+        self._hub: Any = None
+        self._server: WSGIServer | None = None
+        self._stop_event: gevent.event.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._unsubscribe: Any = None
+
+    # --- addresses -------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def link(self) -> str:
+        return f"{self.url}/?token={self.token}"
+
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
+    def next_external_id(self) -> int:
+        return next(self._external_ids)
+
+    # --- lifetime --------------------------------------------------------------
+
+    def start(self) -> "MirrorServer":
+        if self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self._run, name="web-mirror", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout=15):
+            raise RuntimeError("the web mirror did not start within 15 s")
+        if self._startup_error is not None:
+            self._thread.join()
+            raise self._startup_error
+        self._unsubscribe = self.runtime.bus.subscribe(self._on_event)
+        log.info("web mirror listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Idempotent; returns once the server thread and its hub are gone."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        with self._lock:
+            if self._hub is not None and self._stop_event is not None:
+                self._hub.loop.run_callback_threadsafe(self._stop_event.set)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=15)
+            if self._thread.is_alive():
+                log.error("the web mirror thread did not stop within 15 s")
+
+    def _run(self) -> None:
+        hub = gevent.get_hub()
+        try:
+            server = WSGIServer((self.host, self.port), build_app(self), handler_class=MirrorHandler,
+                                log=None, error_log=logging.getLogger("web_mirror.wsgi"))
+            server.mirror = self
+            server.start()
+        except BaseException as e:
+            self._startup_error = e
+            self._ready.set()
+            hub.destroy(destroy_loop=True)
+            return
+        self._server = server
+        self.port = server.server_port
+        self._stop_event = gevent.event.Event()
+        with self._lock:
+            self._hub = hub
+        self._ready.set()
+        try:
+            self._stop_event.wait()
+            for client in list(self._clients):
+                client.abort()
+            server.stop(timeout=2)
+        except BaseException:
+            log.exception("the web mirror failed while stopping")
+        finally:
+            with self._lock:
+                self._hub = None
+            self._clients.clear()
+            hub.destroy(destroy_loop=True)
+
+    # --- delivery --------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        """Bus subscriber, on the publisher's thread: hand off, nothing more."""
+        with self._lock:
+            if self._hub is not None:
+                self._hub.loop.run_callback_threadsafe(self._broadcast, event)
+
+    def _broadcast(self, event: Event) -> None:
+        """On the hub: queue the event for every client, dropping the stuck."""
+        try:
+            message = event.to_json()
+            for client in list(self._clients):
+                if not client.offer(message):
+                    self._drop(client)
+        except Exception:
+            log.exception("web mirror broadcast of %s failed", event.type)
+
+    def _drop(self, client: Client) -> None:
+        self._clients.discard(client)
+        self.dropped_clients += 1
+        log.warning("web mirror dropped a browser that stopped reading (%s)", client.address)
+        client.abort()
+
+    def serve_client(self, ws: Any, sock: socket.socket | None, address: Any) -> None:
+        """Runs as the WebSocket request's greenlet until the browser leaves."""
+        client = Client(ws, sock, self.queue_size, address)
+        snapshot = json.dumps(self.runtime.state.snapshot(), default=str, separators=(",", ":"))
+        client.offer(snapshot)
+        self._clients.add(client)  # no yield since the snapshot: no event falls between
+        client.start()
+        try:
+            receive_until_closed(ws)
+        finally:
+            self._clients.discard(client)
+            client.abort()
