@@ -1,0 +1,57 @@
+"""What every part of one engine shares: the clients, the store, the bus,
+the clock, the retry policy, the stop flag and the engine's identity."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+import config as config_mod
+from calling.strategist import Strategist
+from calling.twilio_leg import TwilioLeg
+from calling.ultravox_client import UltravoxClient
+from clock import Clock
+from events import Bus, CallJobUpdated
+from retry import RetryPolicy
+from store import JobStore
+
+T = TypeVar("T")
+log = logging.getLogger("calling")
+
+
+@dataclass
+class Context:
+    config: config_mod.Config
+    bus: Bus
+    jobs: JobStore
+    clock: Clock
+    engine_id: str
+    ultravox: UltravoxClient
+    twilio: TwilioLeg
+    strategist: Strategist
+    policy: RetryPolicy
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def calling(self) -> config_mod.CallingSection:
+        return self.config.settings.calling
+
+    def retrying(self, what: str, fn: Callable[[], T]) -> T:
+        """One request under the one retry policy; raises Stopped, Transient (tries used up) or CallError."""
+
+        def on_retry(n: int, exc: BaseException, wait: float) -> None:
+            log.warning("%s: try %d failed (%s); again in %.2fs", what, n, exc, wait)
+
+        return self.policy.call(fn, clock=self.clock, stop=self.stop, on_retry=on_retry)
+
+    def publish_job(self, job_id: int) -> dict[str, Any] | None:
+        """call_job_updated for a milestone that changed no job column (dialed, ended)."""
+        job = self.jobs.get_job(job_id)
+        if job is not None:
+            self.bus.publish(CallJobUpdated(job=job))
+        return job
+
+
+class LeaseLost(Exception):
+    """Another engine holds this job now (our lease ran out): stop touching it."""

@@ -1,0 +1,90 @@
+"""From what happened on a call to the job's next state: the strategist's
+plan for a conversation, fixed rules for a leg that never became one
+(busy, no answer, voicemail, failed), max_retries enforced either way."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from calling.follow import BUSY, CANCELLED, FAILED, NO_ANSWER, VOICEMAIL, CallResult
+from calling.strategist import GIVE_UP, RETRY, SUCCESS, ActionPlan
+from clock import iso
+from store import Status
+
+# minutes before calling again after a leg that never became a conversation
+LEG_RETRY_MIN = {BUSY: 10.0, NO_ANSWER: 20.0, VOICEMAIL: 60.0, FAILED: 15.0}
+LEG_WORDS = {BUSY: "the line was busy", NO_ANSWER: "nobody answered", VOICEMAIL: "the call reached voicemail",
+             FAILED: "the call could not be connected"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job_fields: dict[str, Any]
+    attempt_fields: dict[str, Any]
+    finished: bool
+
+
+def cost_usd(duration_s: float | None, per_minute_usd: float) -> float:
+    return round(max(0.0, duration_s or 0.0) / 60.0 * per_minute_usd, 6)
+
+
+def _next_state(job: dict[str, Any], wants_retry: bool, delay_min: float, now: datetime,
+                give_up_summary: str) -> tuple[dict[str, Any], bool]:
+    if wants_retry and job["retries_attempted"] < job["max_retries"]:
+        return {"overall_status": Status.RETRY_SCHEDULED.value, "retries_attempted": job["retries_attempted"] + 1,
+                "next_retry_at": iso(now + timedelta(minutes=max(0.0, delay_min)))}, False
+    return {"overall_status": Status.FAILED_MAX_RETRIES.value, "next_retry_at": None,
+            "final_summary_for_main_agent": give_up_summary}, True
+
+
+def from_plan(job: dict[str, Any], plan: ActionPlan, source: str, result: CallResult, now: datetime,
+              extra_cost: float) -> Outcome:
+    attempt = {"attempt_outcome": plan.action, "strategist_reasoning_for_attempt": plan.reasoning,
+               "summary": plan.summary_for_user, "decision_source": source}
+    cost = {"cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)}
+    if plan.action == SUCCESS:
+        return Outcome({"overall_status": Status.COMPLETED_SUCCESS.value, "next_retry_at": None,
+                        "final_summary_for_main_agent": plan.summary_for_user, "last_error": None, **cost},
+                       attempt, True)
+    if plan.action == GIVE_UP:
+        return Outcome({"overall_status": Status.FAILED_MAX_RETRIES.value, "next_retry_at": None,
+                        "final_summary_for_main_agent": plan.summary_for_user, "last_error": None, **cost},
+                       attempt, True)
+    assert plan.action == RETRY
+    tries = job["retries_attempted"] + 1
+    fields, finished = _next_state(
+        job, True, plan.retry_delay_minutes, now,
+        f"Gave up on {job['contact_name']} after {tries} call(s): {plan.summary_for_user}")
+    if not finished and plan.revised_objective.strip():
+        fields["current_call_objective_description"] = plan.revised_objective.strip()
+    return Outcome({**fields, "last_error": None, **cost}, attempt, finished)
+
+
+def from_leg(job: dict[str, Any], result: CallResult, now: datetime, extra_cost: float) -> Outcome:
+    """A leg that never became a conversation, recorded as such (no strategist)."""
+    words = LEG_WORDS.get(result.kind, "the call did not connect")
+    tries = job["retries_attempted"] + 1
+    fields, finished = _next_state(
+        job, True, LEG_RETRY_MIN.get(result.kind, 15.0), now,
+        f"Could not reach {job['contact_name']} after {tries} call(s); last time {words}.")
+    attempt = {"attempt_outcome": result.kind, "decision_source": "rule",
+               "strategist_reasoning_for_attempt": f"{words}: {'gave up' if finished else 'call again later'}",
+               "summary": words[0].upper() + words[1:] + "."}
+    cost = round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)
+    return Outcome({**fields, "last_error": None, "cost_estimate_usd": cost}, attempt, finished)
+
+
+def cancelled(job: dict[str, Any], extra_cost: float = 0.0) -> Outcome:
+    reason = job.get("cancel_reason") or "cancelled"
+    return Outcome({"overall_status": Status.CANCELLED.value, "next_retry_at": None,
+                    "final_summary_for_main_agent": f"Call to {job['contact_name']} cancelled: {reason}",
+                    "cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)},
+                   {"attempt_outcome": CANCELLED, "decision_source": "operator", "summary": reason}, True)
+
+
+def failed_error(job: dict[str, Any], reason: str, extra_cost: float = 0.0) -> Outcome:
+    return Outcome({"overall_status": Status.FAILED_ERROR.value, "next_retry_at": None, "last_error": reason,
+                    "final_summary_for_main_agent": f"Could not call {job['contact_name']}: {reason}",
+                    "cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)},
+                   {"attempt_outcome": "ERROR", "error_details": reason, "decision_source": "error"}, True)

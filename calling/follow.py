@@ -1,0 +1,161 @@
+"""Following a placed call until it ends: the Twilio leg tells busy,
+no-answer, failed and voicemail apart from a conversation; the Ultravox call
+says when the conversation ended and holds its transcript. While the call
+runs the lease is renewed, the transcript so far is published, and a cancel
+request hangs up both legs."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from calling.context import Context, LeaseLost
+from calling.errors import CallError
+from events import CallTranscriptProgress
+from retry import Stopped, Transient
+
+log = logging.getLogger("calling")
+
+# outcomes of a leg that never became a conversation
+BUSY, NO_ANSWER, VOICEMAIL, FAILED, CANCELLED = "BUSY", "NO_ANSWER", "VOICEMAIL", "FAILED", "CANCELLED"
+CONVERSATION = "CONVERSATION"
+_LEG_OUTCOME = {"busy": BUSY, "no-answer": NO_ANSWER, "failed": FAILED, "canceled": FAILED}
+GRACE_POLLS = 20  # polls we wait for Ultravox to notice a finished Twilio leg
+
+
+@dataclass
+class CallResult:
+    kind: str  # CONVERSATION or a leg outcome
+    end_reason: str = ""
+    twilio_status: str = ""
+    answered_by: str | None = None
+    duration_s: float | None = None
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    summary: str = ""
+
+
+def _seconds_between(a: str | None, b: str | None) -> float | None:
+    if not a or not b:
+        return None
+    try:
+        start = datetime.fromisoformat(a.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, (end - start).total_seconds())
+
+
+def _turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"role": m.get("role", ""), "text": m.get("text") or ""} for m in messages if isinstance(m, dict)]
+
+
+class Follower:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def hang_up(self, attempt: dict[str, Any]) -> None:
+        """Hang up both legs, best effort (each under the retry policy)."""
+        ctx = self.ctx
+        sid, call_id = attempt.get("twilio_call_sid"), attempt.get("ultravox_call_id")
+        if sid:
+            try:
+                ctx.retrying("hanging up the Twilio leg", lambda: ctx.twilio.hang_up(sid))
+            except (Transient, CallError) as e:
+                log.warning("job %s: could not hang up Twilio call %s: %s", attempt["job_id"], sid, e)
+        if call_id:
+            try:
+                ctx.retrying("ending the Ultravox call", lambda: ctx.ultravox.hang_up(call_id))
+            except (Transient, CallError) as e:
+                log.warning("job %s: could not end Ultravox call %s: %s", attempt["job_id"], call_id, e)
+
+    def follow(self, job: dict[str, Any], attempt: dict[str, Any]) -> CallResult:
+        ctx = self.ctx
+        job_id, sid, call_id = job["id"], attempt.get("twilio_call_sid"), attempt["ultravox_call_id"]
+        lease_s = ctx.calling.lease_s
+        interval = ctx.calling.poll_interval_s
+        renewed_at = ctx.clock.monotonic()
+        shown = -1
+        grace = 0
+        while True:
+            if ctx.stop.is_set():
+                raise Stopped()
+            if ctx.clock.monotonic() - renewed_at > lease_s / 3:
+                if not ctx.jobs.renew_lease(job_id, ctx.engine_id, lease_s):
+                    raise LeaseLost(f"job {job_id}: lease lost while following the call")
+                renewed_at = ctx.clock.monotonic()
+            current = ctx.jobs.get_job(job_id)
+            if current is not None and current["cancel_requested"]:
+                log.info("job %s: cancel requested during the call; hanging up", job_id)
+                self.hang_up(attempt)
+                return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled")
+
+            leg = ctx.retrying("reading the Twilio call", lambda: ctx.twilio.fetch(sid)) if sid else None
+            if leg is not None:
+                answered_by = (leg.answered_by or "").lower()
+                if answered_by.startswith("machine") or answered_by == "fax":
+                    self.hang_up(attempt)
+                    return CallResult(VOICEMAIL, end_reason=f"answered by {answered_by}", twilio_status=leg.status,
+                                      answered_by=leg.answered_by, duration_s=leg.duration_s)
+                if leg.final and leg.status != "completed":
+                    self._end_ultravox(job_id, call_id)
+                    return CallResult(_LEG_OUTCOME.get(leg.status, FAILED), end_reason=leg.status,
+                                      twilio_status=leg.status, answered_by=leg.answered_by,
+                                      duration_s=leg.duration_s)
+
+            call = self._get_call(call_id)
+            if call.get("joined") and not call.get("ended"):
+                messages = self._messages(call_id)
+                if len(messages) != shown:
+                    shown = len(messages)
+                    ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt["id"],
+                                                           messages=_turns(messages)))
+            leg_over = leg is not None and leg.final
+            if call.get("ended") or (leg_over and grace >= GRACE_POLLS):
+                return self._finish(job_id, attempt, call, leg)
+            if leg_over:
+                grace += 1
+            if ctx.clock.sleep(interval, ctx.stop):
+                raise Stopped()
+
+    def _get_call(self, call_id: str) -> dict[str, Any]:
+        try:
+            return self.ctx.retrying("reading the Ultravox call", lambda: self.ctx.ultravox.get_call(call_id))
+        except CallError as e:
+            # gone (we ended and deleted it before a crash): over, nothing more to read
+            log.warning("Ultravox call %s unreadable (%s); taking it as ended", call_id, e)
+            return {"ended": "gone", "endReason": "deleted", "joined": None, "gone": True}
+
+    def _messages(self, call_id: str) -> list[dict[str, Any]]:
+        try:
+            return self.ctx.retrying("reading the transcript", lambda: self.ctx.ultravox.messages(call_id))
+        except CallError as e:
+            log.warning("transcript of Ultravox call %s unreadable (%s)", call_id, e)
+            return []
+
+    def _end_ultravox(self, job_id: int, call_id: str) -> None:
+        try:
+            self.ctx.retrying("ending the Ultravox call", lambda: self.ctx.ultravox.hang_up(call_id))
+        except (Transient, CallError) as e:
+            log.warning("job %s: could not end Ultravox call %s: %s", job_id, call_id, e)
+
+    def _finish(self, job_id: int, attempt: dict[str, Any], call: dict[str, Any], leg: Any) -> CallResult:
+        ctx = self.ctx
+        call_id = attempt["ultravox_call_id"]
+        messages = [] if call.get("gone") else self._messages(call_id)
+        if not call.get("ended"):
+            self._end_ultravox(job_id, call_id)
+        if leg is not None and not leg.final:
+            leg = ctx.retrying("reading the Twilio call", lambda: ctx.twilio.fetch(leg.sid))
+        transcript = _turns(messages)
+        ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt["id"], messages=transcript))
+        duration = leg.duration_s if leg is not None else None
+        if duration is None:
+            duration = _seconds_between(call.get("joined"), call.get("ended"))
+        status = leg.status if leg is not None else ""
+        end_reason = call.get("endReason") or status
+        joined = bool(call.get("joined")) or bool(transcript)
+        return CallResult(CONVERSATION if joined else FAILED, end_reason=str(end_reason or ""),
+                          twilio_status=status, answered_by=leg.answered_by if leg is not None else None,
+                          duration_s=duration, transcript=transcript,
+                          summary=str(call.get("summary") or call.get("shortSummary") or ""))

@@ -1,0 +1,169 @@
+"""One claimed job, start to finish: reconcile whatever an earlier engine
+left (by the attempt's stored ids), gate, write the attempt, dial, follow,
+ask the strategist, and record the decision in one transaction."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy.exc
+
+from calling.claims import Gate
+from calling.context import Context, LeaseLost
+from calling.decisions import Outcome, cancelled, cost_usd, failed_error, from_leg, from_plan
+from calling.dialer import DIALING, ENDED, Dialer
+from calling.errors import CallError
+from calling.follow import CANCELLED, CONVERSATION, CallResult, Follower
+from clock import iso
+from events import NewCallUpdateAvailable
+from retry import Stopped, Transient
+from store import Status
+
+log = logging.getLogger("calling")
+TRANSIENT_BACKOFF_S = 60.0  # a service down through every retry: look again after this
+
+
+class JobRun:
+    def __init__(self, ctx: Context, gate: Gate) -> None:
+        self.ctx = ctx
+        self.gate = gate
+        self.dialer = Dialer(ctx)
+        self.follower = Follower(ctx)
+
+    # --- entry point --------------------------------------------------------------
+
+    def run(self, job: dict[str, Any]) -> None:
+        try:
+            self._run(job)
+        except Stopped:
+            log.info("job %s: engine stopping; the call is left to be reconciled", job["id"])
+            self._release(job, 0.0, None)
+        except LeaseLost as e:
+            log.warning("%s", e)
+        except Transient as e:
+            log.warning("job %s: %s; trying again in %.0fs", job["id"], e, TRANSIENT_BACKOFF_S)
+            self._release(job, TRANSIENT_BACKOFF_S, str(e))
+        except Exception:
+            log.exception("job %s: unexpected failure; releasing it for another try", job["id"])
+            self._release(job, TRANSIENT_BACKOFF_S, "internal error in the calling engine (see calling_agent.log)")
+
+    def _release(self, job: dict[str, Any], delay_s: float, error: str | None) -> None:
+        """Keep the job PROCESSING but let any engine reclaim it after ``delay_s``."""
+        until = iso(self.ctx.clock.now() + timedelta(seconds=delay_s))
+        fields: dict[str, Any] = {"lease_expires_at": until}
+        if error:
+            fields["last_error"] = error[:500]
+        try:
+            self.ctx.jobs.update_job(job["id"], expect_owner=self.ctx.engine_id, **fields)
+        except sqlalchemy.exc.SQLAlchemyError:
+            log.exception("job %s: could not release the lease (it will expire on its own)", job["id"])
+
+    # --- the steps ------------------------------------------------------------------
+
+    def _run(self, job: dict[str, Any]) -> None:
+        ctx = self.ctx
+        attempt = ctx.jobs.open_attempt(job["id"])
+        if job["cancel_requested"]:
+            if attempt is not None and attempt.get("ultravox_call_id"):
+                self.follower.hang_up(attempt)
+            self._decide(job, attempt, cancelled(job), None)
+            return
+        reconciling = attempt is not None
+        if attempt is None:
+            attempt = self._new_attempt(job)
+            if attempt is None:
+                return
+        else:
+            log.info("job %s: reconciling attempt %s left in phase %s", job["id"], attempt["id"], attempt["phase"])
+
+        if attempt["phase"] == ENDED:
+            result = _stored_result(attempt)
+        else:
+            try:
+                attempt = self.dialer.ensure_dialed(job, attempt, reconciling=reconciling)
+            except CallError as e:
+                log.error("job %s: %s", job["id"], e)
+                current = ctx.jobs.open_attempt(job["id"]) or attempt
+                if current.get("ultravox_call_id"):
+                    self.follower.hang_up({**current, "twilio_call_sid": None})
+                self._decide(job, current, failed_error(job, str(e)), None)
+                return
+            if attempt.get("phase") == DIALING and not attempt.get("twilio_call_sid"):
+                log.warning("job %s attempt %s: Twilio SID unknown; following through Ultravox only",
+                            job["id"], attempt["id"])
+            result = self.follower.follow(job, attempt)
+            attempt = ctx.jobs.update_attempt(
+                attempt["id"], phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
+                transcript=result.transcript, twilio_status=result.twilio_status, answered_by=result.answered_by,
+                duration_s=result.duration_s, summary=result.summary, attempt_outcome=result.kind)
+            ctx.publish_job(job["id"])
+
+        job = ctx.jobs.get_job(job["id"]) or job
+        extra = cost_usd(result.duration_s, ctx.config.settings.ultravox.cost_per_minute_usd
+                         + ctx.config.settings.twilio.cost_per_minute_usd)
+        if result.kind == CANCELLED or job["cancel_requested"]:
+            outcome = cancelled(job, extra)
+        elif result.kind == CONVERSATION:
+            earlier = [a for a in ctx.jobs.attempts_for_job(job["id"]) if a["id"] != attempt["id"]]
+            decision = ctx.strategist.decide(
+                objective=attempt.get("objective") or job["current_call_objective_description"],
+                contact_name=job["contact_name"], transcript=result.transcript, earlier=earlier,
+                call_facts={"end_reason": result.end_reason, "duration_s": result.duration_s,
+                            "attempt_number": attempt["attempt_number"]},
+                stop=ctx.stop)
+            outcome = from_plan(job, decision.plan, decision.source, result, ctx.clock.now(), extra)
+            if decision.error:
+                outcome.attempt_fields["error_details"] = decision.error[:2000]
+        else:
+            outcome = from_leg(job, result, ctx.clock.now(), extra)
+        self._decide(job, attempt, outcome, result)
+
+    def _new_attempt(self, job: dict[str, Any]) -> dict[str, Any] | None:
+        ctx = self.ctx
+        now = ctx.clock.now()
+        verdict = self.gate.check(job, now)
+        if verdict.kind == "refuse":
+            self._decide(job, None, failed_error(job, verdict.reason), None)
+            return None
+        if verdict.kind == "defer":
+            assert verdict.until is not None
+            status = Status.PENDING if job["retries_attempted"] == 0 else Status.RETRY_SCHEDULED
+            log.info("job %s deferred to %s: %s", job["id"], iso(verdict.until), verdict.reason)
+            ctx.jobs.decide(job["id"], None, owner=ctx.engine_id,
+                            job_fields={"overall_status": status.value, "next_retry_at": iso(verdict.until),
+                                        "last_error": f"deferred: {verdict.reason}"})
+            return None
+        number = len(ctx.jobs.attempts_for_job(job["id"])) + 1
+        try:
+            return ctx.jobs.start_attempt(job["id"], number, job["current_call_objective_description"],
+                                          ctx.engine_id)
+        except sqlalchemy.exc.IntegrityError:
+            log.warning("job %s: attempt %d already started by another engine", job["id"], number)
+            return None
+
+    def _decide(self, job: dict[str, Any], attempt: dict[str, Any] | None, outcome: Outcome,
+                result: CallResult | None) -> None:
+        ctx = self.ctx
+        attempt_fields = dict(outcome.attempt_fields)
+        if attempt is not None and result is None and attempt.get("phase") != ENDED:
+            attempt_fields.setdefault("ended_at", ctx.clock.now_iso())
+        updated = ctx.jobs.decide(job["id"], attempt["id"] if attempt else None, owner=ctx.engine_id,
+                                  job_fields=outcome.job_fields,
+                                  attempt_fields=attempt_fields if attempt is not None else None)
+        if updated is None:
+            raise LeaseLost(f"job {job['id']}: lease lost before the decision was recorded")
+        log.info("job %s: %s (%s)", job["id"], updated["overall_status"],
+                 attempt_fields.get("attempt_outcome", "no attempt"))
+        if outcome.finished:
+            ctx.bus.publish(NewCallUpdateAvailable(contact_name=updated["contact_name"],
+                                                   status_summary=updated["final_summary_for_main_agent"] or "",
+                                                   job_id=updated["id"]))
+
+
+def _stored_result(attempt: dict[str, Any]) -> CallResult:
+    transcript = json.loads(attempt["transcript"]) if attempt.get("transcript") else []
+    return CallResult(kind=attempt.get("attempt_outcome") or CONVERSATION, end_reason=attempt.get("end_reason") or "",
+                      twilio_status=attempt.get("twilio_status") or "", answered_by=attempt.get("answered_by"),
+                      duration_s=attempt.get("duration_s"), transcript=transcript, summary=attempt.get("summary") or "")

@@ -1,0 +1,113 @@
+"""Creating a call job: the one place where a request to call someone is
+checked and turned into a row. The assistant's schedule tool and the
+console's schedule form both use ``schedule_job``; a ValueError carries a
+message fit to show the user (or the model) as-is."""
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezone
+
+from config import Contact, Settings, normalise_phone
+from store.jobs import ACTIVE, JobStore
+
+MAX_OBJECTIVE_CHARS = 2000
+
+
+def find_contact(settings: Settings, name: str) -> Contact | None:
+    """A directory contact by name, case-insensitive; "Akhil (Operations)"
+    and a unique first word both match."""
+    wanted = " ".join(name.strip().lower().split())
+    if not wanted:
+        return None
+    for contact in settings.contacts:
+        full = contact.name.lower()
+        labelled = f"{full} ({contact.role.lower()})" if contact.role else full
+        if wanted in (full, labelled):
+            return contact
+    first_words = [c for c in settings.contacts if c.name.lower().split()[0] == wanted.split()[0]]
+    if len(first_words) == 1 and len(wanted.split()) == 1:
+        return first_words[0]
+    return None
+
+
+def contact_by_phone(settings: Settings, phone: str) -> Contact | None:
+    return next((c for c in settings.contacts if c.phone == phone), None)
+
+
+def directory_names(settings: Settings) -> str:
+    return ", ".join(f"{c.name} ({c.role})" if c.role else c.name for c in settings.contacts) or "(empty)"
+
+
+def timezone_for(contact: Contact | None, phone: str) -> str | None:
+    """The contact's own time zone, else the number's when it has exactly one."""
+    if contact is not None and contact.timezone:
+        return contact.timezone
+    zones = [z for z in phone_timezone.time_zones_for_number(phonenumbers.parse(phone)) if z != "Etc/Unknown"]
+    return zones[0] if len(zones) == 1 else None
+
+
+def _do_not_call(settings: Settings) -> set[str]:
+    blocked = set()
+    for raw in settings.calling.do_not_call:
+        try:
+            blocked.add(normalise_phone(raw, settings.app.default_region))
+        except ValueError:
+            blocked.add(raw.strip())
+    return blocked
+
+
+def schedule_job(
+    jobs: JobStore, settings: Settings, *, contact_name: str | None, phone_number: str | None, objective: str | None
+) -> dict[str, Any]:
+    """Validate a call request and create its job (one INSERT, so a bad
+    request never leaves a row behind). Returns the job row, with
+    ``note`` added when something deserves a mention."""
+    objective = " ".join((objective or "").split())
+    if not objective:
+        raise ValueError("The call objective is empty: say what the call should achieve.")
+    if len(objective) > MAX_OBJECTIVE_CHARS:
+        raise ValueError(f"The call objective is too long ({len(objective)} characters, at most {MAX_OBJECTIVE_CHARS}).")
+    name = " ".join((contact_name or "").split())
+    raw_phone = (phone_number or "").strip()
+    note = ""
+    contact = find_contact(settings, name) if name else None
+    if raw_phone:
+        phone = normalise_phone(raw_phone, settings.app.default_region)
+        if contact is not None and contact.phone != phone:
+            note = f"Note: {contact.name}'s directory number is {contact.phone}; this job calls {phone} as given."
+        if contact is None:
+            contact = contact_by_phone(settings, phone)
+            if contact is not None and name and name.lower() != contact.name.lower():
+                contact = None  # someone else at a directory number: keep the given name
+    elif name:
+        if contact is None:
+            raise ValueError(
+                f"No contact named {name!r} in the directory (known: {directory_names(settings)}). "
+                "Ask the user for the phone number, or use a directory name."
+            )
+        phone = contact.phone
+    else:
+        raise ValueError("Give a contact name from the directory or a phone number to call.")
+
+    if phone in _do_not_call(settings):
+        raise ValueError(f"{phone} is on the do-not-call list; it must not be called.")
+    display_name = contact.name if contact is not None and (not name or contact.name.lower() in name.lower()) else (name or phone)
+
+    for job in jobs.list_jobs(limit=200, statuses=ACTIVE):
+        if job["phone_number"] == phone and job["current_call_objective_description"].lower() == objective.lower():
+            raise ValueError(
+                f"Job {job['id']} already calls {job['contact_name']} ({phone}) for this objective "
+                f"and is {job['overall_status']}; check its status instead of scheduling it again."
+            )
+    job = jobs.create_job(
+        phone,
+        display_name,
+        objective,
+        max_retries=settings.calling.max_retries,
+        timezone=timezone_for(contact if contact is not None and contact.phone == phone else None, phone),
+    )
+    if note:
+        job = dict(job, note=note)
+    return job

@@ -1,0 +1,121 @@
+"""The phone leg, through the real ``twilio`` package: place a call whose
+TwiML streams to the Ultravox joinUrl, read its status, hang it up, and
+find a call we may have placed before a crash or a timed-out create.
+
+Errors become ``retry.Transient`` (429, 5xx, timeouts, connection errors,
+a garbled answer) or ``CallError`` (bad number, bad credentials, other 4xx)."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+import requests
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from twilio.twiml.voice_response import Connect, VoiceResponse
+
+from calling.errors import CallError
+from retry import Transient
+
+T = TypeVar("T")
+SERVICE = "Twilio"
+FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "canceled", "failed"})
+NUMBER_CODES = {21211: "invalid To number", 21214: "number not reachable", 21215: "no permission to call that region",
+                21217: "not a phone number", 13224: "invalid number"}
+
+
+class MaybePlaced(Exception):
+    """The create request may have gone through (timed out after sending, or
+    answered with garbage): never send it again blindly. Deliberately not a
+    ``Transient``, so the retry policy does not resend it."""
+
+
+@dataclass(frozen=True)
+class LegStatus:
+    sid: str
+    status: str
+    answered_by: str | None
+    duration_s: float | None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+def stream_twiml(join_url: str) -> str:
+    response = VoiceResponse()
+    connect = Connect()
+    connect.stream(url=join_url)
+    response.append(connect)
+    return str(response)
+
+
+def _status(call: Any) -> LegStatus:
+    duration = getattr(call, "duration", None)
+    try:
+        seconds = float(duration) if duration not in (None, "") else None
+    except (TypeError, ValueError):
+        seconds = None
+    return LegStatus(sid=call.sid, status=str(call.status or ""), answered_by=call.answered_by, duration_s=seconds)
+
+
+class TwilioLeg:
+    def __init__(self, account_sid: str, auth_token: str, from_number: str, *,
+                 base_url: str = "", machine_detection: bool = True, timeout_s: float = 15.0) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.from_number = from_number
+        self.base_url = base_url.rstrip("/")
+        self.machine_detection = machine_detection
+        self.timeout_s = timeout_s
+        self._local = threading.local()  # a Client per thread: its HTTP client is not thread-safe
+
+    def _client(self) -> Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            http = TwilioHttpClient(timeout=self.timeout_s)
+            client = Client(self.account_sid, self.auth_token, http_client=http)
+            if self.base_url:
+                client.api.base_url = self.base_url
+                # a region/edge (argument or TWILIO_REGION/EDGE) would rewrite the host
+                client.region = client.edge = None
+            self._local.client = client
+        return client
+
+    def _call(self, what: str, fn: Callable[[], T], *, creates: bool = False) -> T:
+        ambiguous = MaybePlaced if creates else Transient
+        try:
+            return fn()
+        except TwilioException as e:
+            status = int(getattr(e, "status", 0) or 0)
+            code = getattr(e, "code", None)
+            detail = getattr(e, "msg", None) or getattr(e, "detail", None) or e.__class__.__name__
+            if status == 429 or status >= 500 or status == 0:
+                raise Transient(f"{SERVICE}: {what} failed ({status})") from e
+            if code in NUMBER_CODES:
+                raise CallError(f"{SERVICE} cannot call this number: {NUMBER_CODES[code]} (error {code})") from e
+            if status in (401, 403) or code == 20003:
+                raise CallError(f"{SERVICE} refused our credentials (error {code})") from e
+            raise CallError(f"{SERVICE} rejected {what} ({status}, error {code}): {detail}") from e
+        except requests.ConnectTimeout as e:
+            raise Transient(f"{SERVICE}: {what} could not connect") from e
+        except requests.Timeout as e:
+            raise ambiguous(f"{SERVICE}: {what} timed out") from e
+        except requests.RequestException as e:
+            raise Transient(f"{SERVICE}: {what} connection failed ({e.__class__.__name__})") from e
+        except (ValueError, KeyError, TypeError) as e:  # a garbled JSON answer
+            raise ambiguous(f"{SERVICE}: unreadable answer to {what}") from e
+
+    def place(self, to: str, join_url: str) -> LegStatus:
+        kwargs: dict[str, Any] = {"to": to, "from_": self.from_number, "twiml": stream_twiml(join_url)}
+        if self.machine_detection:
+            kwargs["machine_detection"] = "Enable"
+        return self._call("placing the call", lambda: _status(self._client().calls.create(**kwargs)), creates=True)
+
+    def fetch(self, sid: str) -> LegStatus:
+        return self._call("reading the call", lambda: _status(self._client().calls(sid).fetch()))
+
+    def hang_up(self, sid: str) -> LegStatus:
+        return self._call("hanging up", lambda: _status(self._client().calls(sid).update(status="completed")))

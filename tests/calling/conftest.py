@@ -1,0 +1,133 @@
+"""Calling-engine fixtures: the simulators, a config pointed at them, a job
+store, an engine on a thread, and wait-for-condition helpers."""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+import config as config_mod
+from calling.engine import CallingEngine
+from events import Bus, Event
+from sim.cluster import SimCluster
+from store import FINISHED, JobStore
+from tests.conftest import ROOT
+
+SPEED = 40.0
+
+
+def wait_for(cond: Callable[[], Any], timeout: float = 30.0, interval: float = 0.02, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or cond}")
+        time.sleep(interval)
+
+
+def base_settings(speed: float = SPEED) -> config_mod.Config:
+    cfg = config_mod.load(None, env={}, mode="simulate", overrides={"sim": {"speed": speed}})
+    return config_mod.Config(settings=cfg.settings, secrets=cfg.secrets, mode=cfg.mode, base_dir=ROOT)
+
+
+def engine_config(sims: SimCluster, data_dir: Path, **calling: Any) -> config_mod.Config:
+    cfg = base_settings(sims.speed)
+    urls = sims.urls
+    calling_defaults = {"poll_interval_s": 0.05, "calling_hours": "00:00-24:00", "lease_s": 10.0,
+                        "max_retries": 1}
+    calling_defaults.update(calling)
+    return config_mod.with_sections(
+        cfg, secrets=sims.secrets,
+        app={"data_dir": str(data_dir)},
+        openai={"api_base": urls["openai_api_base"], "request_timeout_s": 5.0},
+        ultravox={"base_url": urls["ultravox_base_url"]},
+        twilio={"base_url": urls["twilio_base_url"]},
+        calling=calling_defaults,
+    )
+
+
+@pytest.fixture
+def sims() -> Iterator[SimCluster]:
+    cluster = SimCluster(base_settings().settings, personas_path=ROOT / "sim" / "personas.toml",
+                         ultravox_max_concurrent=50).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def of(self, kind: str) -> list[Event]:
+        with self._lock:
+            return [e for e in self.events if e.type == kind]
+
+
+@pytest.fixture
+def bus() -> Bus:
+    return Bus()
+
+
+@pytest.fixture
+def recorder(bus: Bus) -> Recorder:
+    rec = Recorder()
+    bus.subscribe(rec)
+    return rec
+
+
+@pytest.fixture
+def jobs(sqlite_url: str, bus: Bus) -> Iterator[JobStore]:
+    store = JobStore(sqlite_url, bus=bus)
+    store.init_db()
+    yield store
+    store.close()
+
+
+@contextmanager
+def running(engine: CallingEngine) -> Iterator[CallingEngine]:
+    errors: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            engine.run()
+        except BaseException as e:  # surfaced to the test below
+            errors.append(e)
+
+    thread = threading.Thread(target=body, name="engine-under-test", daemon=True)
+    thread.start()
+    try:
+        yield engine
+    finally:
+        engine.stop()
+        thread.join(30)
+        assert not thread.is_alive(), "engine did not stop"
+        assert not errors, errors
+
+
+def finished(jobs: JobStore, job_id: int) -> dict[str, Any] | None:
+    job = jobs.get_job(job_id)
+    return job if job and job["overall_status"] in FINISHED else None
+
+
+def drive(jobs: JobStore, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Wait for the job to finish, bringing any scheduled retry forward (the operator's "retry now")."""
+    def step() -> dict[str, Any] | None:
+        job = jobs.get_job(job_id)
+        if job and job["overall_status"] == "RETRY_SCHEDULED":
+            jobs.retry_now(job_id)
+        return finished(jobs, job_id)
+
+    return wait_for(step, timeout, what=f"job {job_id} to finish")
