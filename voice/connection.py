@@ -1,0 +1,159 @@
+"""One WebSocket connection to the Realtime endpoint (websocket-client).
+
+``run()`` blocks on the calling thread until the socket ends and says how
+it ended; ``shutdown()`` may be called from any thread. WebSocketApp.close()
+from another thread can hang run_forever (it needs the send lock a stuck
+send holds), so shutdown clears ``keep_running`` and shuts the raw socket
+down, which wakes the reader at once."""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import websocket
+
+from voice.protocol import dumps
+
+log = logging.getLogger(__name__)
+
+# How a connection ended; the worker decides what comes next.
+CLOSED, AUTH, CONFIG, TRANSIENT, STOPPED = "closed", "auth", "config", "transient", "stopped"
+
+
+@dataclass
+class Outcome:
+    kind: str
+    detail: str
+    opened: bool
+    retry_after: float | None = None
+
+
+class Connection:
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        ping_interval: float,
+        ping_timeout: float,
+        connect_timeout: float,
+        on_open: Callable[["Connection"], None],
+        on_message: Callable[[str], None],
+    ) -> None:
+        self.url = url
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.connect_timeout = connect_timeout
+        self._on_open = on_open
+        self._on_message = on_message
+        self.opened = threading.Event()
+        self._stopping = False
+        self._error: BaseException | None = None
+        self._ending: Outcome | None = None  # set by the session (e.g. an auth error event)
+        self.app = websocket.WebSocketApp(
+            url,
+            header=[f"Authorization: Bearer {api_key}"],
+            on_open=self._opened,
+            on_message=self._message,
+            on_error=self._errored,
+        )
+
+    # --- any thread -------------------------------------------------------------
+
+    def send(self, event: dict[str, Any]) -> bool:
+        return self.send_raw(dumps(event))
+
+    def send_raw(self, text: str) -> bool:
+        sock = self.app.sock
+        if sock is None or not sock.connected or not self.opened.is_set():
+            return False
+        try:
+            sock.send(text)
+            return True
+        except (websocket.WebSocketException, OSError) as e:
+            log.info("send failed, the connection is going down: %s", e)
+            self.shutdown()
+            return False
+
+    def end(self, outcome: Outcome) -> None:
+        """Close with a known reason (session expired, auth error event)."""
+        self._ending = outcome
+        self.shutdown()
+
+    def shutdown(self, stopping: bool = False) -> None:
+        if stopping:
+            self._stopping = True
+        self.app.keep_running = False
+        sock = self.app.sock
+        raw = getattr(sock, "sock", None) if sock is not None else None
+        if raw is not None:
+            try:
+                raw.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed: nothing to wake
+
+    # --- the connection's own thread -----------------------------------------
+
+    def run(self) -> Outcome:
+        watchdog = threading.Timer(self.connect_timeout, self._connect_timed_out)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            self.app.run_forever(
+                ping_interval=self.ping_interval, ping_timeout=self.ping_timeout, reconnect=0,
+                skip_utf8_validation=True,
+            )
+        except Exception as e:
+            log.exception("the WebSocket loop failed")
+            self._error = e
+        finally:
+            watchdog.cancel()
+        return self._outcome()
+
+    def _connect_timed_out(self) -> None:
+        if not self.opened.is_set():
+            self._error = TimeoutError(f"no WebSocket handshake within {self.connect_timeout:.0f} s")
+            self.shutdown()
+
+    def _opened(self, app: websocket.WebSocketApp) -> None:
+        # a send can never block for longer than the liveness window
+        if app.sock is not None:
+            app.sock.settimeout(self.ping_interval + self.ping_timeout)
+        self.opened.set()
+        self._on_open(self)
+
+    def _message(self, app: websocket.WebSocketApp, data: str | bytes) -> None:
+        if isinstance(data, bytes):
+            data = data.decode("utf-8", errors="replace")
+        self._on_message(data)
+
+    def _errored(self, app: websocket.WebSocketApp, error: BaseException) -> None:
+        if self._error is None:
+            self._error = error
+
+    def _outcome(self) -> Outcome:
+        opened = self.opened.is_set()
+        if self._ending is not None:
+            return self._ending
+        if self._stopping:
+            return Outcome(STOPPED, "stopped", opened)
+        e = self._error
+        if isinstance(e, websocket.WebSocketBadStatusException):
+            status = e.status_code
+            if status in (401, 403):
+                return Outcome(AUTH, f"the server refused the API key (HTTP {status})", opened)
+            if status in (400, 404):
+                return Outcome(CONFIG, f"the server rejected the URL or model (HTTP {status}): {self.url}", opened)
+            headers = e.resp_headers or {}
+            retry_after = headers.get("retry-after") or headers.get("Retry-After")
+            try:
+                wait = float(retry_after) if retry_after else None
+            except ValueError:
+                wait = None
+            return Outcome(TRANSIENT, f"HTTP {status} on connect", opened, wait)
+        if e is None:
+            return Outcome(CLOSED, "the server closed the connection", opened)
+        return Outcome(TRANSIENT, f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, opened)

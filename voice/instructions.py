@@ -1,0 +1,49 @@
+"""The session instructions: the default instructions file, then the
+sections of docs/architecture.md ("Instructions format"), exactly so
+headed, since the Realtime simulator parses them."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from config import Config, Settings
+
+CONTACTS_HEADING = "## Contact directory"
+SUMMARY_HEADING = "## Conversation so far"
+UPDATES_HEADING = "## Pending call updates"
+
+
+def load_default_instructions(config: Config) -> str:
+    """Raises OSError when the configured file cannot be read."""
+    path = config.resolve_path(config.settings.openai.instructions_file)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def contact_lines(settings: Settings) -> list[str]:
+    lines = []
+    for c in settings.contacts:
+        label = f"{c.name} ({c.role})" if c.role else c.name
+        line = f"- {label}: {c.phone}"
+        if c.timezone:
+            line += f" [{c.timezone}]"
+        if c.notes:
+            line += f" — {c.notes}"
+        lines.append(line)
+    return lines
+
+
+def update_line(job: dict[str, Any], settings: Settings) -> str:
+    name = job["contact_name"]
+    role = next((c.role for c in settings.contacts if c.name == name and c.role), "")
+    label = f"{name} ({role})" if role else name
+    summary = " ".join((job.get("final_summary_for_main_agent") or "no summary").split())
+    return f"- [job {job['id']}] {label}, {job['overall_status']}: {summary}"
+
+
+def build_instructions(
+    base: str, settings: Settings, summary: str | None, updates: Iterable[dict[str, Any]]
+) -> str:
+    parts = [base.strip(), CONTACTS_HEADING + "\n" + ("\n".join(contact_lines(settings)) or "(no contacts)")]
+    parts.append(SUMMARY_HEADING + "\n" + ((summary or "").strip() or "(nothing yet)"))
+    lines = [update_line(job, settings) for job in updates]
+    parts.append(UPDATES_HEADING + "\n" + ("\n".join(lines) or "(none)"))
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,121 @@
+"""Client events of the OpenAI Realtime GA interface, as plain dicts ready
+for json.dumps (protocols.md; shapes checked against openai.types.realtime
+in the tests)."""
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+SAMPLE_RATE = 24000
+BYTES_PER_MS = SAMPLE_RATE * 2 // 1000  # PCM16 mono: 48
+AUDIO_FORMAT = {"type": "audio/pcm", "rate": SAMPLE_RATE}
+MAX_ITEM_ID = 32
+
+_event_ids = itertools.count(1)
+
+
+def event_id(prefix: str = "evt") -> str:
+    return f"{prefix}_{next(_event_ids)}"
+
+
+def realtime_url(base: str, model: str) -> str:
+    """``base`` plus ``?model=`` (kept if the base already names one)."""
+    parts = urlsplit(base)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc:
+        raise ValueError(f"openai.realtime_url must be a ws:// or wss:// URL, got {base!r}")
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("model", model)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def session_update(
+    *,
+    instructions: str,
+    voice: str,
+    tools: list[dict[str, Any]],
+    transcription_model: str,
+    text_only: bool,
+    event_id_: str,
+) -> dict[str, Any]:
+    return {
+        "type": "session.update",
+        "event_id": event_id_,
+        "session": {
+            "type": "realtime",
+            "instructions": instructions,
+            "output_modalities": ["text"] if text_only else ["audio"],
+            "audio": {
+                "input": {
+                    "format": AUDIO_FORMAT,
+                    "transcription": {"model": transcription_model},
+                    "turn_detection": {"type": "server_vad", "create_response": True, "interrupt_response": True},
+                },
+                "output": {"format": AUDIO_FORMAT, "voice": voice},
+            },
+            "tools": tools,
+            "tool_choice": "auto",
+        },
+    }
+
+
+def user_text(item_id: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "event_id": event_id(),
+        "item": {"id": item_id, "type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]},
+    }
+
+
+def assistant_text(item_id: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "event_id": event_id(),
+        "item": {
+            "id": item_id, "type": "message", "role": "assistant", "status": "completed",
+            "content": [{"type": "output_text", "text": text}],
+        },
+    }
+
+
+def function_call(item_id: str, call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "event_id": event_id(),
+        "item": {
+            "id": item_id, "type": "function_call", "status": "completed",
+            "call_id": call_id, "name": name, "arguments": arguments,
+        },
+    }
+
+
+def function_call_output(item_id: str, call_id: str, output: str) -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "event_id": event_id(),
+        "item": {"id": item_id, "type": "function_call_output", "call_id": call_id, "output": output},
+    }
+
+
+def response_create() -> dict[str, Any]:
+    return {"type": "response.create", "event_id": event_id()}
+
+
+def truncate(item_id: str, content_index: int, audio_end_ms: int) -> dict[str, Any]:
+    return {
+        "type": "conversation.item.truncate",
+        "event_id": event_id(),
+        "item_id": item_id,
+        "content_index": content_index,
+        "audio_end_ms": int(audio_end_ms),
+    }
+
+
+def audio_append(pcm: bytes) -> dict[str, Any]:
+    return {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode("ascii")}
+
+
+def dumps(event: dict[str, Any]) -> str:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,288 @@
+"""The assistant's tools: their definitions (flat, GA style) and what they
+do. Every call returns a text for the model; a bad argument gets a text
+saying what to fix, never an exception."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any, Callable
+
+from calling.scheduling import schedule_job
+from clock import Clock
+from config import Settings
+from events import Bus, CallUpdateDismissed, Display
+from store.jobs import ACTIVE, FINISHED, JobStore, Status
+
+log = logging.getLogger(__name__)
+
+_STR = {"type": "string"}
+TOOLS: list[dict[str, Any]] = [
+    {
+        "type": "function",
+        "name": "schedule_outbound_call",
+        "description": "Schedule an outbound phone call that an AI phone agent places for the user. "
+        "Give a directory contact name, or a phone number, or both, and what the call must achieve.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "phone_number": {"type": "string", "description": "E.164 if possible, e.g. +14155550123; empty to use the directory"},
+                "contact_name": {"type": "string", "description": "who to call, as named in the contact directory"},
+                "call_objective": {"type": "string", "description": "what the call must achieve, in full"},
+            },
+            "required": ["contact_name", "call_objective"],
+        },
+    },
+    {
+        "type": "function",
+        "name": "check_scheduled_call_status",
+        "description": "How a scheduled call is going or went. Identify it by job id, contact name and/or "
+        "a few words of its objective; with nothing, the most recent call.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "job_id": {"type": "integer"},
+                "contact_name": _STR,
+                "call_objective_snippet": _STR,
+            },
+        },
+    },
+    {
+        "type": "function",
+        "name": "cancel_scheduled_call",
+        "description": "Cancel a scheduled call that has not finished, by job id or contact name.",
+        "parameters": {"type": "object", "properties": {"job_id": {"type": "integer"}, "contact_name": _STR}},
+    },
+    {
+        "type": "function",
+        "name": "list_scheduled_calls",
+        "description": "List the most recent scheduled calls and their states.",
+        "parameters": {"type": "object", "properties": {}},
+    },
+    {
+        "type": "function",
+        "name": "show_on_screen",
+        "description": "Show something on the user's screen. kind=markdown: content is markdown text. "
+        'kind=table: content is JSON {"columns": [..], "rows": [[..], ..]}. '
+        'kind=series: content is JSON {"points": [[x, y], ..]} (numbers to chart).',
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": ["markdown", "table", "series"]},
+                "title": _STR,
+                "content": _STR,
+            },
+            "required": ["kind", "content"],
+        },
+    },
+]
+_PARAMS = {t["name"]: t["parameters"] for t in TOOLS}
+
+
+class ToolError(ValueError):
+    """A problem the model can fix; its message is the tool result."""
+
+
+def _text(args: dict[str, Any], key: str) -> str | None:
+    value = args.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ToolError(f"{key} must be a string.")
+    return str(value).strip() or None
+
+
+def _job_id(args: dict[str, Any]) -> int | None:
+    value = args.get("job_id")
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value).strip().lstrip("#"))
+    except ValueError:
+        raise ToolError(f"job_id must be a whole number like 12, not {value!r}.") from None
+
+
+class ToolBox:
+    def __init__(self, jobs: JobStore, settings: Settings, bus: Bus, clock: Clock) -> None:
+        self.jobs = jobs
+        self.settings = settings
+        self.bus = bus
+        self.clock = clock
+        self._handlers: dict[str, Callable[[dict[str, Any]], str]] = {
+            "schedule_outbound_call": self.schedule,
+            "check_scheduled_call_status": self.check_status,
+            "cancel_scheduled_call": self.cancel,
+            "list_scheduled_calls": self.list_calls,
+            "show_on_screen": self.show_on_screen,
+        }
+
+    def run(self, name: str, arguments: str) -> str:
+        handler = self._handlers.get(name)
+        if handler is None:
+            return f"There is no tool named {name!r}. Available tools: {', '.join(self._handlers)}."
+        try:
+            args = json.loads(arguments or "{}")
+        except json.JSONDecodeError as e:
+            return f"The arguments were not valid JSON ({e.msg} at character {e.pos}). Call {name} again with a JSON object."
+        if not isinstance(args, dict):
+            return f"The arguments must be a JSON object, not {type(args).__name__}. Call {name} again."
+        unknown = sorted(set(args) - set(_PARAMS[name].get("properties", {})))
+        if unknown:
+            return f"{name} has no argument(s) {', '.join(unknown)}; allowed: {', '.join(_PARAMS[name]['properties']) or 'none'}."
+        try:
+            return handler(args)
+        except (ToolError, ValueError) as e:
+            return f"{name} failed: {e}"
+        except Exception:
+            log.exception("tool %s failed", name)
+            return f"{name} failed because of an internal error; tell the user it could not be done right now."
+
+    # --- the tools ------------------------------------------------------------
+
+    def schedule(self, args: dict[str, Any]) -> str:
+        job = schedule_job(
+            self.jobs,
+            self.settings,
+            contact_name=_text(args, "contact_name"),
+            phone_number=_text(args, "phone_number"),
+            objective=_text(args, "call_objective"),
+        )
+        text = (
+            f"Scheduled job {job['id']}: a call to {job['contact_name']} ({job['phone_number']}) to "
+            f"\"{job['initial_call_objective_description']}\". It is queued; the outcome will follow when it ends."
+        )
+        if job.get("note"):
+            text += " " + job["note"]
+        return text
+
+    def _matches(self, args: dict[str, Any], *, active_only: bool = False) -> tuple[list[dict[str, Any]], str]:
+        job_id = _job_id(args)
+        name, snippet = _text(args, "contact_name"), _text(args, "call_objective_snippet")
+        if job_id is not None:
+            job = self.jobs.get_job(job_id)
+            return ([job] if job else []), f"job {job_id}"
+        found = self.jobs.find_jobs(contact_name=name, objective_snippet=snippet, limit=20)
+        if active_only:
+            found = [j for j in found if j["overall_status"] in ACTIVE]
+        what = " and ".join(x for x in (name and f"contact {name!r}", snippet and f"objective {snippet!r}") if x)
+        if not (name or snippet):
+            found = found[:1]
+        return found, what or "any call"
+
+    def check_status(self, args: dict[str, Any]) -> str:
+        found, what = self._matches(args)
+        if not found:
+            recent = self.jobs.list_jobs(limit=5)
+            known = "; ".join(self._label(j) for j in recent) or "there are no scheduled calls at all"
+            return f"No scheduled call matches {what}. Recent calls: {known}."
+        job = found[0]
+        text = self._status_text(job)
+        if len(found) > 1:
+            others = "; ".join(self._label(j) for j in found[1:6])
+            text += f" This is the most recent of {len(found)} matching calls; ask the user whether they meant another: {others}."
+        return text
+
+    def cancel(self, args: dict[str, Any]) -> str:
+        if _job_id(args) is None and not _text(args, "contact_name"):
+            raise ToolError("give the job_id or the contact_name of the call to cancel.")
+        found, what = self._matches(args, active_only=_job_id(args) is None)
+        if not found:
+            return f"No unfinished call matches {what}; nothing was cancelled."
+        if len(found) > 1:
+            labels = "; ".join(self._label(j) for j in found[:6])
+            return f"Several unfinished calls match {what}: {labels}. Ask the user which one, then cancel it by job_id."
+        job = found[0]
+        if job["overall_status"] in FINISHED:
+            return f"Job {job['id']} has already finished ({job['overall_status']}); it cannot be cancelled."
+        changed = self.jobs.cancel_job(job["id"], "cancelled at the user's request")
+        if changed is None:
+            return f"Job {job['id']} finished meanwhile; it could not be cancelled."
+        if changed["overall_status"] == Status.PROCESSING:
+            return f"Job {job['id']} (call to {job['contact_name']}) is being dialled now; it will be hung up and cancelled."
+        return f"Cancelled job {job['id']}, the call to {job['contact_name']}."
+
+    def list_calls(self, args: dict[str, Any]) -> str:
+        jobs = self.jobs.list_jobs(limit=20)
+        if not jobs:
+            return "There are no scheduled calls."
+        return "Scheduled calls, newest first:\n" + "\n".join(f"- {self._label(j)}" for j in jobs)
+
+    def show_on_screen(self, args: dict[str, Any]) -> str:
+        kind = _text(args, "kind")
+        title = _text(args, "title") or ""
+        raw = args.get("content")
+        if kind not in ("markdown", "table", "series"):
+            raise ToolError("kind must be markdown, table or series.")
+        content = _display_content(kind, raw)
+        self.bus.publish(Display(kind=kind, title=title, content=content))
+        for job in self.jobs.list_jobs(limit=100, statuses=FINISHED):
+            if not job["update_dismissed"]:
+                self.jobs.dismiss_update(job["id"])
+                self.bus.publish(CallUpdateDismissed(job_id=job["id"]))
+        return f"Shown on the screen: {title or kind}."
+
+    # --- texts ------------------------------------------------------------------
+
+    def _label(self, job: dict[str, Any]) -> str:
+        objective = job["current_call_objective_description"]
+        if len(objective) > 60:
+            objective = objective[:57] + "..."
+        return f"job {job['id']} ({job['contact_name']}, \"{objective}\", {job['overall_status']})"
+
+    def _when(self, ts: str | None) -> str:
+        if not ts:
+            return "an unknown time"
+        at = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        delta = (at - self.clock.now()).total_seconds()
+        minutes = round(abs(delta) / 60)
+        rel = "just now" if minutes == 0 else (f"in {minutes} minutes" if delta > 0 else f"{minutes} minutes ago")
+        return f"{at.strftime('%Y-%m-%d %H:%M')} UTC ({rel})"
+
+    def _status_text(self, job: dict[str, Any]) -> str:
+        head = f"Job {job['id']}, the call to {job['contact_name']} to \"{job['current_call_objective_description']}\""
+        status = job["overall_status"]
+        attempts = self.jobs.attempts_for_job(job["id"])
+        if status == Status.PENDING:
+            return f"{head}, is queued and has not been dialled yet."
+        if status == Status.PROCESSING:
+            number = attempts[-1]["attempt_number"] if attempts else job["retries_attempted"] + 1
+            return f"{head}, is in progress right now (attempt #{number})."
+        if status == Status.RETRY_SCHEDULED:
+            last = attempts[-1] if attempts else {}
+            reason = (last.get("attempt_outcome") or last.get("end_reason") or job.get("last_error")
+                      or last.get("strategist_reasoning_for_attempt") or "no reason recorded")
+            when = last.get("ended_at") or last.get("started_at")
+            return (f"{head}, did not succeed yet: the last attempt (#{last.get('attempt_number', job['retries_attempted'])}) "
+                    f"was at {self._when(when)}, reason: {reason}. The next try is scheduled for "
+                    f"{self._when(job['next_retry_at'])}.")
+        summary = job.get("final_summary_for_main_agent") or "no summary was recorded"
+        if job["main_agent_informed_user"]:
+            return f"{head}, has finished ({status}): {summary}. The user has already been told this outcome."
+        self.jobs.mark_informed([job["id"]])
+        return f"{head}, has finished ({status}): {summary}. Tell the user this outcome now."
+
+
+def _display_content(kind: str, raw: Any) -> Any:
+    if kind == "markdown":
+        if not isinstance(raw, str) or not raw.strip():
+            raise ToolError("for kind=markdown, content must be non-empty markdown text.")
+        return raw
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ToolError(f"for kind={kind}, content must be JSON; it did not parse.") from None
+    if kind == "table":
+        ok = (isinstance(value, dict) and isinstance(value.get("columns"), list) and isinstance(value.get("rows"), list)
+              and all(isinstance(r, list) and len(r) == len(value["columns"]) for r in value["rows"]))
+        if not ok:
+            raise ToolError('for kind=table, content must be {"columns": [names], "rows": [[one value per column], ...]}.')
+        return {"columns": [str(c) for c in value["columns"]], "rows": value["rows"]}
+    points = value.get("points") if isinstance(value, dict) else None
+    if not isinstance(points, list) or not points or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p[1:])
+        for p in points
+    ):
+        raise ToolError('for kind=series, content must be {"points": [[x, y], ...]} with numeric y values.')
+    return {"points": points}

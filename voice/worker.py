@@ -1,0 +1,347 @@
+"""The voice worker: keeps a Realtime session alive for as long as the app
+runs (reconnecting with backoff, never giving up on a transient failure),
+primes each new session with context, and publishes what happens."""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import uuid
+from datetime import datetime
+from typing import Any
+
+import clock as clock_mod
+import config as config_mod
+import events
+import store
+from events import AudioState, CallJobUpdated, ConnectionStatus, VoiceState
+from retry import RetryPolicy
+from store.jobs import FINISHED
+from voice import protocol
+from voice.audio import AudioDevice, Player, open_default_device
+from voice.connection import AUTH, CONFIG, STOPPED, Connection
+from voice.instructions import load_default_instructions
+from voice.priming import Summariser
+from voice.session import EXPIRED, Session
+from voice.tools import TOOLS, ToolBox
+from voice.turns import ItemClock
+
+log = logging.getLogger(__name__)
+
+DISCONNECTED_MESSAGE = "Agent connectivity issues. Attempting to reconnect..."
+CONNECT_TIMEOUT_S = 10.0
+RESUME_WINDOW_S = 120.0  # an unanswered turn younger than this is answered after a reconnect
+SUMMARY_SOURCE_TURNS = 200
+
+
+class VoiceWorker:
+    name = "voice"
+
+    def __init__(
+        self,
+        config: config_mod.Config,
+        bus: events.Bus,
+        jobs: store.JobStore,
+        conversation: store.ConversationStore,
+        clock: clock_mod.Clock | None = None,
+        audio_backend: AudioDevice | None = None,
+    ) -> None:
+        self.config = config
+        self.settings = config.settings
+        self.bus = bus
+        self.jobs = jobs
+        self.conversation = conversation
+        self.clock = clock or clock_mod.SystemClock()
+        self.session_id: str | None = None
+        self.lock = threading.RLock()
+        self.tools = ToolBox(jobs, self.settings, bus, self.clock)
+        self.tool_definitions = TOOLS
+        self.item_clock = ItemClock(self.clock)
+        self.policy = RetryPolicy(base_s=0.5, cap_s=self.settings.voice.reconnect_cap_s)
+        self.outbox: list[tuple[str, str]] = []  # typed messages not yet in the conversation
+        self.summary: str | None = None
+        self.base_instructions = ""
+        self.failures = 0
+        self.text_only = True
+        self.muted = False
+        self.player: Player | None = None
+        self._device = audio_backend
+        self._device_given = audio_backend is not None
+        self._stop = threading.Event()
+        self._conn: Connection | None = None
+        self._session: Session | None = None
+        self._sessions = 0
+        self._status: str | None = None
+        self._mic: queue.Queue[bytes] = queue.Queue(maxsize=50)
+        self._updates_due = threading.Event()
+        self._summariser: Summariser | None = None
+        self._summary_busy = threading.Lock()
+
+    # --- the app's interface (any thread) ----------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._updates_due.set()
+        conn = self._conn
+        if conn is not None:
+            conn.shutdown(stopping=True)
+
+    def send_text(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            return
+        item_id = "msg_" + uuid.uuid4().hex[:20]
+        with self.lock:
+            self.outbox.append((item_id, text))
+            if self._session is not None:  # else prime() sends it on connect
+                self._session.send_user_text(item_id, text)
+
+    def set_muted(self, muted: bool) -> None:
+        self.muted = muted
+        self._publish_audio(self._audio_reason)
+
+    def set_text_mode(self, text_only: bool) -> None:
+        with self.lock:
+            if not text_only and self._device is None:
+                self.bus.publish(AudioState(mode="text", reason="no audio device: staying in text mode", muted=self.muted))
+                return
+            if text_only == self.text_only:
+                return
+            self.text_only = text_only
+            if text_only and self.player is not None:
+                self.player.stop()
+            if self._session is not None:
+                self._session.send_instructions()
+        self._publish_audio("text mode chosen" if text_only else "")
+
+    # --- the worker thread -----------------------------------------------------
+
+    def run(self) -> None:
+        problem = self._check_config()
+        if problem:
+            self.bus.publish(VoiceState(state="config_error", detail=problem))
+            self._stop.wait()
+            self.bus.publish(VoiceState(state="stopped"))
+            return
+        self._start_audio()
+        o = self.settings.openai
+        self._summariser = Summariser(o.api_base, self.config.secrets.openai_api_key, o.summary_model,
+                                      o.request_timeout_s, self.clock)
+        latest = self.conversation.latest_summary()
+        self.summary = latest["summary"] if latest else None
+        unsubscribe = self.bus.subscribe(self._on_event)
+        helpers = [threading.Thread(target=self._updates_loop, name="voice-updates", daemon=True),
+                   threading.Thread(target=self._mic_loop, name="voice-mic", daemon=True)]
+        for t in helpers:
+            t.start()
+        try:
+            self._connect_loop()
+        finally:
+            unsubscribe()
+            self._stop.set()
+            self._updates_due.set()
+            for t in helpers:
+                t.join(timeout=5)
+            if self._device is not None:
+                self._device.close()
+            self._summariser.close()
+            self.bus.publish(VoiceState(state="stopped"))
+
+    def _connect_loop(self) -> None:
+        url = protocol.realtime_url(self.settings.openai.realtime_url, self.settings.openai.realtime_model)
+        v = self.settings.voice
+        last_immediate = -1e9
+        while not self._stop.is_set():
+            self.bus.publish(VoiceState(state="connecting", attempt=self.failures))
+            with self.lock:
+                self._sessions += 1
+                conn = Connection(url, self.config.secrets.openai_api_key, ping_interval=v.ping_interval_s,
+                                  ping_timeout=v.ping_timeout_s, connect_timeout=CONNECT_TIMEOUT_S,
+                                  on_open=self._on_open, on_message=self._on_message)
+                self._conn = conn
+            if self._stop.is_set():
+                break
+            outcome = conn.run()
+            with self.lock:
+                session, self._session, self._conn = self._session, None, None
+                self.session_id = None
+                if session is not None:
+                    session.close()
+            if self.player is not None:
+                self.player.reset()
+            if outcome.kind == STOPPED or self._stop.is_set():
+                break
+            self.set_status("disconnected", DISCONNECTED_MESSAGE)
+            if outcome.kind in (AUTH, CONFIG):
+                state = "auth_failed" if outcome.kind == AUTH else "config_error"
+                log.error("voice: %s; not retrying", outcome.detail)
+                self.bus.publish(VoiceState(state=state, detail=outcome.detail + " — not retrying"))
+                self._stop.wait()
+                break
+            if session is not None and session.primed:
+                self.failures = 0
+            if outcome.kind == EXPIRED:
+                delay = 0.0
+            else:
+                self.failures += 1
+                now = self.clock.monotonic()
+                if self.failures == 1 and now - last_immediate >= 1.0:
+                    delay, last_immediate = 0.0, now
+                else:
+                    delay = self.policy.delay(max(1, self.failures - 1), outcome.retry_after)
+            log.info("voice: connection ended (%s); reconnecting in %.2f s", outcome.detail, delay)
+            self.bus.publish(VoiceState(state="reconnecting", detail=outcome.detail, attempt=self.failures,
+                                        retry_in_s=round(delay, 3)))
+            if delay and self.clock.sleep(delay, self._stop):
+                break
+
+    def _check_config(self) -> str:
+        v, o = self.settings.voice, self.settings.openai
+        if not self.config.secrets.openai_api_key:
+            return "OPENAI_API_KEY is not set"
+        if v.ping_interval_s <= v.ping_timeout_s:
+            return "voice.ping_interval_s must be greater than voice.ping_timeout_s"
+        try:
+            protocol.realtime_url(o.realtime_url, o.realtime_model)
+        except ValueError as e:
+            return str(e)
+        try:
+            self.base_instructions = load_default_instructions(self.config)
+        except OSError as e:
+            return f"openai.instructions_file: cannot read {o.instructions_file} ({e.__class__.__name__})"
+        return ""
+
+    # --- connection callbacks (the connection's thread) ---------------------------
+
+    def _on_open(self, conn: Connection) -> None:
+        with self.lock:
+            if conn is not self._conn:
+                return
+            self._session = Session(self, conn, self._sessions)
+            self._session.prime()
+        threading.Thread(target=self._refresh_summary, args=(self._session,), name="voice-summary", daemon=True).start()
+
+    def _on_message(self, data: str) -> None:
+        try:
+            event = json.loads(data)
+        except ValueError:
+            log.warning("a Realtime event was not JSON (%d bytes); ignored", len(data))
+            return
+        if not isinstance(event, dict):
+            return
+        with self.lock:
+            session = self._session
+            if session is None:
+                return
+            try:
+                session.handle(event)
+            except Exception:
+                log.exception("handling Realtime event %s failed", event.get("type"))
+
+    # --- called by the session, under the lock ---------------------------------------
+
+    def on_primed(self, session: Session) -> None:
+        self.bus.publish(VoiceState(state="primed", detail=session.session_id or "", attempt=self.failures))
+
+    def acknowledge(self, item_id: str) -> None:
+        self.outbox = [(i, t) for i, t in self.outbox if i != item_id]
+
+    def set_status(self, status: str, message: str) -> None:
+        if status != self._status:
+            self._status = status
+            self.bus.publish(ConnectionStatus(status=status, message=message))
+
+    def is_recent(self, ts: str) -> bool:
+        at = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        return (self.clock.now() - at).total_seconds() < RESUME_WINDOW_S
+
+    # --- background work ---------------------------------------------------------
+
+    def _refresh_summary(self, session: Session) -> None:
+        """Bring the rolling summary up to date, then re-send the instructions."""
+        if not self._summary_busy.acquire(blocking=False):
+            return
+        try:
+            latest = self.conversation.latest_summary()
+            upto = latest["upto_turn_id"] if latest else 0
+            turns = [t for t in self.conversation.get_recent_turns(SUMMARY_SOURCE_TURNS) if t["turn_id"] > upto]
+            if not turns or self._summariser is None:
+                return
+            text = self._summariser.summarise(latest["summary"] if latest else None, turns, stop=self._stop)
+            self.conversation.save_summary(text, max(t["turn_id"] for t in turns))
+            with self.lock:
+                self.summary = text
+                if self._session is session:
+                    session.send_instructions()
+        except Exception:
+            log.exception("refreshing the conversation summary failed; keeping the previous one")
+        finally:
+            self._summary_busy.release()
+
+    def _on_event(self, event: events.Event) -> None:
+        # a bus subscriber only hands off: the updates thread does the work
+        if isinstance(event, CallJobUpdated):
+            job = event.job
+            if job.get("overall_status") in FINISHED and not job.get("main_agent_informed_user"):
+                self._updates_due.set()
+
+    def _updates_loop(self) -> None:
+        while not self._stop.is_set():
+            self._updates_due.wait()
+            self._updates_due.clear()
+            if self._stop.is_set():
+                return
+            try:
+                with self.lock:
+                    if self._session is not None:
+                        self._session.send_instructions()
+            except Exception:
+                log.exception("sending new call updates to the assistant failed")
+
+    # --- audio -------------------------------------------------------------------
+
+    _audio_reason = ""
+
+    def _start_audio(self) -> None:
+        v = self.settings.voice
+        if v.audio == "off":
+            self._device, reason = None, 'audio is off in the config (voice.audio = "off")'
+        elif self._device is None:
+            self._device, reason = open_default_device(v.audio, v.input_device, v.output_device)
+        else:
+            reason = ""
+        if self._device is not None:
+            try:
+                self.player = Player()
+                self._device.start_playback(self.player.pull)
+                self._device.start_capture(self._on_mic_chunk)
+            except Exception as e:
+                log.exception("starting audio failed; text mode")
+                self._device.close()
+                self._device, self.player, reason = None, None, f"no audio: the sound device failed ({e})"
+        self.text_only = self._device is None
+        self._audio_reason = reason
+        self._publish_audio(reason)
+
+    def _publish_audio(self, reason: str) -> None:
+        self.bus.publish(AudioState(mode="text" if self.text_only else "voice", reason=reason, muted=self.muted))
+
+    def _on_mic_chunk(self, pcm: bytes) -> None:
+        if self.muted or self.text_only or self._session is None:
+            return
+        try:
+            self._mic.put_nowait(pcm)
+        except queue.Full:
+            log.debug("microphone backlog full; a chunk was dropped")
+
+    def _mic_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                pcm = self._mic.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            conn = self._conn
+            if conn is not None and not self.muted:
+                conn.send(protocol.audio_append(pcm))
+
