@@ -1,0 +1,4 @@
+"""OpenAI Realtime (GA) WebSocket simulator. See server.RealtimeSim."""
+from .server import RealtimeSim
+
+__all__ = ["RealtimeSim"]
