@@ -13,11 +13,7 @@ from tui.format import clip
 class Badge(Static, can_focus=True):
     def __init__(self, update: dict[str, Any]) -> None:
         self.job_id: int = update["job_id"]
-        super().__init__(
-            f"Update on call to {update['contact_name']} available",
-            id=f"badge-{self.job_id}" if self.job_id >= 0 else f"badge-x{-self.job_id}",
-            classes="badge",
-        )
+        super().__init__(f"Update on call to {update['contact_name']} available", classes="badge")
         self.tooltip = clip(update.get("status_summary"), 200)
 
 
@@ -31,13 +27,23 @@ class UpdateBadges(Horizontal):
         if wanted == self._shown:
             return
         self._shown = wanted
-        self.remove_children()
-        self.mount_all([Badge(u) for u in updates])
+        # change only what changed: removal is deferred, so no remove-all-and-remount
+        keep = {job_id for job_id, _ in wanted}
+        present = set()
+        for badge in self.query(Badge):
+            if badge.job_id in keep and badge.job_id not in present:
+                present.add(badge.job_id)
+            else:
+                badge.remove()
+        self.mount_all([Badge(u) for u in updates if u["job_id"] not in present])
         self.display = bool(updates)
 
     @property
     def job_ids(self) -> list[int]:
         return [job_id for job_id, _ in self._shown]
+
+    def badge_for(self, job_id: int) -> Badge | None:
+        return next((b for b in self.query(Badge) if b.job_id == job_id), None)
 
     def focused_job_id(self) -> int | None:
         focused = self.app.focused

@@ -1,0 +1,111 @@
+"""Job-table bindings, the detail screen, help, the palette and remapping."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from textual.widgets import Static
+
+import events as ev
+from tests.tui.conftest import SIZE, app_for, plain, wait_for
+from tui.screens.help import HelpScreen
+from tui.screens.job_detail import JobDetailScreen
+from tui.screens.schedule import ScheduleCallScreen
+from tui.widgets.jobs_table import JobTable
+
+pytestmark = pytest.mark.asyncio
+
+
+def cell(app, job_id: int, column: str) -> str:
+    return str(app.main_screen.query_one(JobTable).get_cell(str(job_id), column))
+
+
+async def test_cancel_the_selected_job(runtime):
+    job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await wait_for(pilot, lambda: cell(app, job["id"], "status") == "CANCELLED")
+        await pilot.press("c")  # already finished: told, not crashed
+        await wait_for(pilot, lambda: any("nothing to cancel" in str(n.message) for n in app._notifications))
+
+
+async def test_retry_now(runtime):
+    job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
+    runtime.jobs.update_job(job["id"], overall_status="RETRY_SCHEDULED", next_retry_at="2026-01-05T11:00:00.000Z")
+    runtime.state.load()
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        assert cell(app, job["id"], "next_retry") == "11:00:00"
+        runtime.clock.advance(5)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: cell(app, job["id"], "next_retry") == "10:00:05")
+
+
+async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
+    job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
+    attempt = runtime.jobs.start_attempt(job["id"], 1, "invoice", "engine-1")
+    runtime.jobs.update_attempt(attempt["id"], ended_at=runtime.clock.now_iso(), end_reason="hangup",
+                                twilio_status="completed", attempt_outcome="SUCCESS",
+                                strategist_reasoning_for_attempt="They agreed to pay.",
+                                transcript=[{"role": "agent", "text": "Hi Akhil"}, {"role": "user", "text": "Hello"}])
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("o", "enter"):
+            app.main_screen.query_one(JobTable).focus()
+            await pilot.press(key)
+            screen = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, JobDetailScreen) else None)
+            text = plain(screen.query_one("#detail-attempts", Static))
+            for expected in ("Attempt 1", "hangup", "completed", "They agreed to pay.", "Hi Akhil", "Callee: Hello"):
+                assert expected in text
+            runtime.bus.publish(ev.CallTranscriptProgress(job_id=job["id"], attempt_id=attempt["id"],
+                                                          messages=[{"role": "agent", "text": "Still there?"}]))
+            await wait_for(pilot, lambda: "Still there?" in plain(screen.query_one("#detail-live", Static)))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, JobDetailScreen))
+
+
+async def test_help_opens_and_closes(runtime):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+
+
+async def test_keys_are_remappable_from_config(make_runtime):
+    rt = make_runtime(keys={"schedule_call": "s"})
+    app = app_for(rt)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, ScheduleCallScreen)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScheduleCallScreen))
+
+
+async def test_unknown_binding_id_in_config_is_reported(make_runtime):
+    app = app_for(make_runtime(keys={"no_such_binding": "z"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: any("no_such_binding" in str(n.message) for n in app._notifications))
+
+
+@pytest.mark.parametrize("query,screen", [("Schedule a call", ScheduleCallScreen), ("Help: keys", HelpScreen)])
+async def test_command_palette(runtime, query, screen):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*query)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, screen))
+
+
+async def test_palette_lists_every_action(runtime):
+    from tui.commands import MAIN_ACTIONS
+    from tui.bindings import MAIN_BINDINGS
+
+    palette = {action for _, action, _ in MAIN_ACTIONS}
+    assert {b.action for b in MAIN_BINDINGS} - {"focus_jobs"} <= palette
