@@ -37,7 +37,7 @@ def _error(status: int, message: str) -> bottle.HTTPResponse:
 
 
 def build_app(mirror: "MirrorServer") -> bottle.Bottle:
-    app = bottle.Bottle(catchall=True, autojson=False)
+    app = bottle.Bottle(catchall=True)
 
     def refused(environ: dict[str, Any]) -> bottle.HTTPResponse | None:
         problem = security.authorize(environ, mirror.token, mirror.port)
