@@ -3,8 +3,9 @@
 Strategist (a request with a JSON response format): finds the call
 transcript in the messages — lines like ``Agent: …`` / ``User: …`` (also
 ``Callee:``, ``Contact:``, ``Assistant:``, ``MESSAGE_ROLE_USER: …``, with
-optional ``[..]`` or ``-`` prefixes) — and decides from the CALLEE's lines
-only, so instructions planted in the transcript cannot change the outcome:
+optional ``[..]`` or ``-`` prefixes), only inside a ``<call_transcript>``
+block when the request has one — and decides from the CALLEE's lines only,
+so instructions planted in the transcript cannot change the outcome:
 
 1. refusal ("not interested", "don't call") → MARK_JOB_FAILED_MAX_RETRIES
 2. "call me back in N minutes" → SCHEDULE_JOB_RETRY, delay N
@@ -14,10 +15,14 @@ only, so instructions planted in the transcript cannot change the outcome:
    MARK_JOB_COMPLETED_SUCCESS
 5. anything else → SCHEDULE_JOB_RETRY, delay 30
 
+``revised_objective`` echoes the request's ``...objective: <value>`` line
+(a JSON string value is decoded).
+
 Summary (any other request): ``"Summary: "`` + the last few non-empty lines
 of the last user message, deterministic."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -45,13 +50,22 @@ def _text(content: Any) -> str:
     return ""
 
 
+_BLOCK = re.compile(r"<call_transcript>(.*?)</call_transcript>", re.DOTALL | re.IGNORECASE)
+_OBJECTIVE = re.compile(r"objective[^:\n]*:\s*(.+)", re.IGNORECASE)
+
+
+def _user_text(messages: list[dict]) -> str:
+    return "\n".join(_text(m.get("content")) for m in messages if m.get("role") not in ("system", "developer"))
+
+
 def transcript_lines(messages: list[dict]) -> list[tuple[str, str]]:
-    """(speaker, text) lines found in the non-system messages."""
+    """(speaker, text) lines in the non-system messages — only inside a
+    ``<call_transcript>`` block when there is one."""
     found: list[tuple[str, str]] = []
-    for m in messages:
-        if m.get("role") in ("system", "developer"):
-            continue
-        for line in _text(m.get("content")).splitlines():
+    text = _user_text(messages)
+    blocks = _BLOCK.findall(text)
+    for chunk in blocks or [text]:
+        for line in chunk.splitlines():
             match = _LINE.match(line)
             if match:
                 who = match.group("who").lower()
@@ -59,7 +73,31 @@ def transcript_lines(messages: list[dict]) -> list[tuple[str, str]]:
     return found
 
 
+def objective_of(messages: list[dict]) -> str:
+    """The objective as the request states it (``Objective: ...``), if it does."""
+    m = _OBJECTIVE.search(_BLOCK.sub("", _user_text(messages)))
+    if not m:
+        return ""
+    value = m.group(1).strip()
+    if value.startswith('"'):
+        try:
+            value = str(json.loads(value))
+        except ValueError:
+            value = value.strip('"')
+    return value
+
+
 def decide(messages: list[dict]) -> dict[str, Any]:
+    answer = _decide(messages)
+    objective = objective_of(messages)
+    if answer["action"] == "SCHEDULE_JOB_RETRY":
+        answer["revised_objective"] = objective or "Follow up on the original objective."
+    else:
+        answer["revised_objective"] = objective
+    return answer
+
+
+def _decide(messages: list[dict]) -> dict[str, Any]:
     lines = transcript_lines(messages)
     callee = [t for who, t in lines if who == "callee" and t]
     said = " ".join(callee)
@@ -69,21 +107,20 @@ def decide(messages: list[dict]) -> dict[str, Any]:
     if m := _CALLBACK.search(said):
         n = int(m.group(1)) * (60 if m.group(2).lower().startswith("h") else 1)
         return _answer("SCHEDULE_JOB_RETRY", n, f"The contact was busy and asked for a call back in {n} minutes.",
-                       f"The callee asked to be called back in {n} minutes.", revise=True)
+                       f"The callee asked to be called back in {n} minutes.")
     if not callee or _VOICEMAIL.search(said):
         why = "reached voicemail" if callee else "did not reach the contact (no answer, busy, or no transcript)"
         return _answer("SCHEDULE_JOB_RETRY", 30, f"The call {why}; will try again in 30 minutes.",
-                       f"The call {why}.", revise=True)
+                       f"The call {why}.")
     if _AGREE.search(said):
         return _answer("MARK_JOB_COMPLETED_SUCCESS", 0, "The contact agreed: the objective was achieved.",
                        "The callee agreed to the objective.")
     return _answer("SCHEDULE_JOB_RETRY", 30, "The call did not reach a clear outcome; will try again in 30 minutes.",
-                   "No agreement, refusal or callback request was heard.", revise=True)
+                   "No agreement, refusal or callback request was heard.")
 
 
-def _answer(action: str, delay: int, summary: str, reasoning: str, revise: bool = False) -> dict[str, Any]:
-    return {"action": action, "summary_for_user": summary,
-            "revised_objective": "Follow up on the original objective." if revise else "",
+def _answer(action: str, delay: int, summary: str, reasoning: str) -> dict[str, Any]:
+    return {"action": action, "summary_for_user": summary, "revised_objective": "",
             "retry_delay_minutes": delay, "reasoning": reasoning}
 
 
