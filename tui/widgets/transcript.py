@@ -76,12 +76,12 @@ class Transcript(Vertical):
         self.add_turn({"role": "tool_call", "text": f"{name}({clip(arguments, 80)}) → {clip(result, 80)}"})
 
     def load_earlier(self, fetch: Callable[[int, int], list[dict[str, Any]]], count: int = 100) -> int:
-        """Prepend up to ``count`` older turns via ``fetch(turn_id, limit)``;
-        returns how many came back."""
+        """Prepend up to ``count`` older turns via ``fetch(turn_id, limit)``
+        (ConversationStore.get_turns_before's rows); returns how many came back."""
         first = next((t.get("turn_id") for t in self.turns if t.get("turn_id")), None)
         if first is None:
             return 0
-        older = fetch(first, count)
+        older = [{"role": t["role"], "text": t["content"], "turn_id": t["turn_id"]} for t in fetch(first, count)]
         if older:
             self.turns[:0] = older
             self._redraw(scroll_end=False)

@@ -1,0 +1,163 @@
+"""Transcript, display pane, connection banner, input line and the
+simulation panel, fed by events on the bus."""
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+import events as ev
+from tests.tui.conftest import SIZE, app_for, fake_sims, plain, wait_for
+from tui.widgets.banner import AudioIndicator, ConnectionBanner, RECONNECTING
+from tui.widgets.display import DisplayPane
+from tui.widgets.sim_panel import SimPanel
+from tui.widgets.transcript import Transcript
+
+pytestmark = pytest.mark.asyncio
+
+
+def log_text(app) -> str:
+    return "\n".join(line.text for line in app.main_screen.query_one("#transcript-log").lines)
+
+
+async def test_assistant_streams_then_settles(runtime):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        transcript = app.main_screen.query_one(Transcript)
+        live = transcript.query_one("#transcript-live")
+        runtime.bus.publish(ev.TranscriptTurn(role="user", text="call Akhil", session_id="s1", turn_id=1))
+        runtime.bus.publish(ev.TranscriptDelta(session_id="s1", item_id="i2", delta="Sure, "))
+        runtime.bus.publish(ev.TranscriptDelta(session_id="s1", item_id="i2", delta="calling him"))
+        await wait_for(pilot, lambda: "Sure, calling him" in plain(live))
+        runtime.bus.publish(ev.ToolCalled(name="schedule_outbound_call", arguments='{"contact_name":"Akhil"}',
+                                          result='{"job_id": 1}'))
+        runtime.bus.publish(ev.TranscriptTurn(role="assistant", text="Sure, calling him now.", session_id="s1",
+                                              turn_id=3))
+        await wait_for(pilot, lambda: "Assistant: Sure, calling him now." in log_text(app))
+        text = log_text(app)
+        assert "You: call Akhil" in text and "tool: schedule_outbound_call(" in text
+        assert not live.display
+
+
+async def test_transcript_window_is_bounded_and_scrolls_back(make_runtime):
+    def setup(rt):
+        for i in range(700):
+            rt.conversation.add_turn("s1", "user" if i % 2 else "assistant", f"turn {i}",
+                                     timestamp=f"2026-01-05T09:{i // 60:02d}:{i % 60:02d}.000Z")
+
+    rt = make_runtime(setup=setup)
+    app = app_for(rt)
+    async with app.run_test(size=SIZE) as pilot:
+        transcript = app.main_screen.query_one(Transcript)
+        transcript.window = 300
+        first = len(transcript.turns)
+        assert first == 200 and transcript.turns[-1]["text"] == "turn 699"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: len(transcript.turns) == first + 100)
+        assert transcript.turns[0]["text"] == "turn 400"
+        for i in range(400):
+            rt.bus.publish(ev.TranscriptTurn(role="user", text=f"new {i}", session_id="s2"))
+        await wait_for(pilot, lambda: transcript.turns[-1]["text"] == "new 399")
+        assert len(transcript.turns) <= transcript.window + 50
+
+
+@pytest.mark.parametrize("kind,content,expected", [
+    ("markdown", "# Plan\n\n- call Akhil", "Plan"),
+    ("table", {"columns": ["Name", "Calls"], "rows": [["Akhil", 2]]}, "Akhil"),
+    ("series", {"labels": ["Mon", "Tue"], "values": [1, 4]}, "████"),
+    ("series", {"labels": ["x"], "values": ["not a number"]}, "Cannot show"),
+])
+async def test_display_pane(runtime, kind, content, expected):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.main_screen.query_one(DisplayPane)
+        assert not pane.display
+        runtime.bus.publish(ev.Display(kind=kind, title="Shown", content=content))
+        await wait_for(pilot, lambda: pane.display and expected in plain(pane))
+
+
+@pytest.mark.parametrize("voice,connection,expected,css", [
+    ({"state": "connecting"}, "disconnected", "Connecting to the assistant", "connecting"),
+    ({"state": "reconnecting", "attempt": 2}, "disconnected", RECONNECTING, "reconnecting"),
+    ({"state": "auth_failed", "detail": "401"}, "disconnected", "check OPENAI_API_KEY", "error"),
+])
+async def test_banner_states(runtime, voice, connection, expected, css):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        banner = app.main_screen.query_one(ConnectionBanner)
+        runtime.bus.publish(ev.ConnectionStatus(status=connection, message=""))
+        runtime.bus.publish(ev.VoiceState(**voice))
+        await wait_for(pilot, lambda: banner.display and expected in plain(banner) and banner.has_class(css))
+        runtime.bus.publish(ev.VoiceState(state="connected"))
+        runtime.bus.publish(ev.ConnectionStatus(status="connected", message="ok"))
+        if css != "error":
+            await wait_for(pilot, lambda: not banner.display)
+
+
+async def test_audio_indicator(runtime):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        audio = app.main_screen.query_one(AudioIndicator)
+        runtime.bus.publish(ev.AudioState(mode="text", reason="no audio device"))
+        await wait_for(pilot, lambda: "text only: no audio device" in plain(audio))
+        runtime.bus.publish(ev.AudioState(mode="voice", muted=True))
+        await wait_for(pilot, lambda: "mic muted" in plain(audio) and audio.has_class("muted"))
+
+
+class RecordingAssistant:
+    """Stands in for the voice worker at the Actions.Assistant boundary."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def send_text(self, text: str) -> None:
+        self.calls.append(("text", text))
+
+    def set_muted(self, muted: bool) -> None:
+        self.calls.append(("muted", muted))
+
+    def set_text_mode(self, text_only: bool) -> None:
+        self.calls.append(("text_only", text_only))
+
+
+async def test_input_mute_and_text_mode_reach_the_assistant(runtime):
+    assistant = RecordingAssistant()
+    runtime.actions.assistant = assistant
+    runtime.bus.publish(ev.AudioState(mode="voice", muted=False))
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i", *"hello", "enter")
+        await wait_for(pilot, lambda: ("text", "hello") in assistant.calls)
+        assert app.main_screen.query_one("#prompt", Input).value == ""
+        await pilot.press("escape", "m", "t")
+        await wait_for(pilot, lambda: assistant.calls[1:] == [("muted", True), ("text_only", True)])
+
+
+async def test_mute_without_an_assistant_says_so(runtime):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await wait_for(pilot, lambda: any("not running" in str(n.message) for n in app._notifications))
+
+
+async def test_simulation_panel_flips_faults(make_runtime):
+    sims = fake_sims()
+    rt = make_runtime("simulate", sims=sims)
+    app = app_for(rt)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "SIMULATION" in app.sub_title
+        panel = app.main_screen.query_one(SimPanel)
+        assert "Akhil" in plain(panel.query_one("#sim-personas"))
+        await pilot.click("#fault-ultravox")
+        await wait_for(pilot, lambda: sims.faults.snapshot()["http_failures"] == {"ultravox": [503, 3]})
+        await pilot.click("#fault-refuse")
+        await wait_for(pilot, lambda: sims.faults.refusing())
+        await pilot.click("#fault-reset")
+        await wait_for(pilot, lambda: not sims.faults.refusing())
+        assert "faults: none" in plain(panel.query_one("#sim-status"))
+
+
+async def test_no_simulation_panel_in_live_mode(runtime):
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE):
+        assert not app.main_screen.query(SimPanel)
+        assert app.sub_title == "LIVE"
