@@ -2,7 +2,8 @@
 app (``cluster.urls["control_url"]``). No auth: loopback only.
 
 - ``GET /_sim/state`` → ``{"faults": snapshot, "calls": {"twilio": [...],
-  "ultravox": [...]}, "realtime": bool}``
+  "ultravox": [...]}, "realtime": bool, "realtime_connections": int,
+  "speed": float}``
 - ``POST /_sim/faults`` with one of ``{"action": "drop"|"half_open"|"expire"}``,
   ``{"refuse_for_s": 5}``, ``{"fail_next": {"service", "status", "count",
   "retry_after_s"?}}``, ``{"malform_next": {"service", "count"}}``,
@@ -36,6 +37,8 @@ class ControlApi:
             "calls": {"twilio": c.twilio.live_calls() if c.twilio else [],
                       "ultravox": c.ultravox.live_calls() if c.ultravox else []},
             "realtime": c.realtime is not None,
+            "realtime_connections": c.realtime.live_connections()
+            if hasattr(c.realtime, "live_connections") else 0,
             "speed": c.speed,
         })
 

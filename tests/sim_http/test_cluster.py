@@ -48,6 +48,9 @@ def test_urls_and_secrets_have_the_documented_shapes() -> None:
         assert config.normalise_phone(s.twilio_from_number, None) == s.twilio_from_number
         assert s.openai_api_key and s.ultravox_api_key and s.ultravox_agent_id and s.twilio_auth_token
         assert len(c.personas) >= 9
+        assert c.realtime is not None  # sim/realtime's RealtimeSim, on the OpenAI port
+        r = requests.get(u["openai_api_base"] + "/realtime")  # plain GET: not a WebSocket upgrade
+        assert r.status_code != 404
 
 
 def test_stop_with_calls_in_flight(tmp_path) -> None:
