@@ -20,6 +20,55 @@ T = TypeVar("T")
 log = logging.getLogger("calling")
 
 
+class Leases:
+    """The leases this engine holds. A keeper thread renews them; a job whose
+    renewal failed is marked lost and its run stops touching it."""
+
+    def __init__(self, jobs: JobStore, owner: str, lease_s: float) -> None:
+        self.jobs, self.owner, self.lease_s = jobs, owner, lease_s
+        self._lock = threading.Lock()
+        self._held: set[int] = set()
+        self._lost: set[int] = set()
+
+    def track(self, job_id: int) -> None:
+        with self._lock:
+            self._held.add(job_id)
+            self._lost.discard(job_id)
+
+    def untrack(self, job_id: int) -> None:
+        with self._lock:
+            self._held.discard(job_id)
+            self._lost.discard(job_id)
+
+    def check(self, job_id: int) -> None:
+        with self._lock:
+            lost = job_id in self._lost
+        if lost:
+            raise LeaseLost(f"job {job_id}: lease lost (another engine may hold it now)")
+
+    def renew(self, job_id: int) -> None:
+        """Renew now (before creating a call: the create then happens well inside the lease)."""
+        self.check(job_id)
+        if not self.jobs.renew_lease(job_id, self.owner, self.lease_s):
+            with self._lock:
+                self._lost.add(job_id)
+            raise LeaseLost(f"job {job_id}: lease lost (another engine may hold it now)")
+
+    def renew_all(self) -> None:
+        with self._lock:
+            held = sorted(self._held - self._lost)
+        for job_id in held:
+            try:
+                ok = self.jobs.renew_lease(job_id, self.owner, self.lease_s)
+            except Exception:
+                log.exception("renewing the lease of job %s failed", job_id)
+                continue
+            if not ok:
+                with self._lock:
+                    if job_id in self._held:
+                        self._lost.add(job_id)
+
+
 @dataclass
 class Context:
     config: config_mod.Config
@@ -31,6 +80,7 @@ class Context:
     twilio: TwilioLeg
     strategist: Strategist
     policy: RetryPolicy
+    leases: Leases
     stop: threading.Event = field(default_factory=threading.Event)
 
     @property

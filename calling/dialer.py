@@ -49,6 +49,7 @@ class Dialer:
                     log.info("job %s attempt %s: found its Ultravox call %s by metadata",
                              job["id"], attempt["id"], found[0].get("callId"))
                     return found[0]
+            ctx.leases.renew(job["id"])  # the create then runs well inside our lease
             try:
                 return uv.create_call(ctx.config.secrets.ultravox_agent_id, context, metadata)
             except Transient:
@@ -72,6 +73,7 @@ class Dialer:
             join_url = call.get("joinUrl")
             if not join_url:
                 raise Transient("the Ultravox call has no joinUrl")
+        ctx.leases.renew(job["id"])
         attempt = ctx.jobs.update_attempt(attempt["id"], phase=DIALING)
         try:
             status = ctx.retrying(f"job {job['id']}: placing the Twilio call",

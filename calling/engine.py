@@ -16,7 +16,7 @@ import sqlalchemy.exc
 
 import config as config_mod
 from calling.claims import Gate
-from calling.context import Context
+from calling.context import Context, Leases
 from calling.job_run import JobRun
 from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
@@ -48,6 +48,7 @@ class CallingEngine:
             strategist=Strategist(s.openai.api_base, sec.openai_api_key, s.openai.strategist_model,
                                   attempts=s.calling.strategist_attempts, clock=clock, timeout_s=timeout),
             policy=RetryPolicy(attempts=5, base_s=0.25, cap_s=5.0),
+            leases=Leases(jobs, self.engine_id, s.calling.lease_s),
         )
         self.gate = Gate(s.calling, jobs)
         self._wake = threading.Event()
@@ -67,6 +68,9 @@ class CallingEngine:
         log.info("calling engine %s started (concurrency %d)", self.engine_id, calling.concurrency)
         pool = ThreadPoolExecutor(max_workers=calling.concurrency,
                                   thread_name_prefix=f"calling-{self.engine_id[-6:]}")
+        keeper = threading.Thread(target=self._keep_leases, name=f"calling-leases-{self.engine_id[-6:]}",
+                                  daemon=True)
+        keeper.start()
         try:
             while not ctx.stop.is_set():
                 self._reap()
@@ -81,12 +85,19 @@ class CallingEngine:
         finally:
             pool.shutdown(wait=True)
             self._reap()
+            keeper.join()
             log.info("calling engine %s stopped", self.engine_id)
+
+    def _keep_leases(self) -> None:
+        ctx = self.ctx
+        while not ctx.clock.sleep(ctx.calling.lease_s / 4, ctx.stop):
+            ctx.leases.renew_all()
 
     def _reap(self) -> None:
         for job_id, future in list(self._inflight.items()):
             if future.done():
                 del self._inflight[job_id]
+                self.ctx.leases.untrack(job_id)
                 exc = future.exception()
                 if exc is not None:
                     log.error("job %s: worker ended with %r", job_id, exc)
@@ -105,6 +116,7 @@ class CallingEngine:
                 return claimed
             claimed += 1
             run = JobRun(self.ctx, self.gate)
+            ctx.leases.track(job["id"])
             future = pool.submit(run.run, job)
             future.add_done_callback(lambda _f: self._wake.set())
             self._inflight[job["id"]] = future

@@ -1,8 +1,8 @@
 """Following a placed call until it ends: the Twilio leg tells busy,
 no-answer, failed and voicemail apart from a conversation; the Ultravox call
 says when the conversation ended and holds its transcript. While the call
-runs the lease is renewed, the transcript so far is published, and a cancel
-request hangs up both legs."""
+runs (the engine's keeper renewing the lease) the transcript so far is
+published, and a cancel request hangs up both legs."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from calling.context import Context, LeaseLost
+from calling.context import Context
 from calling.errors import CallError
 from events import CallTranscriptProgress
 from retry import Stopped, Transient
@@ -72,18 +72,13 @@ class Follower:
     def follow(self, job: dict[str, Any], attempt: dict[str, Any]) -> CallResult:
         ctx = self.ctx
         job_id, sid, call_id = job["id"], attempt.get("twilio_call_sid"), attempt["ultravox_call_id"]
-        lease_s = ctx.calling.lease_s
         interval = ctx.calling.poll_interval_s
-        renewed_at = ctx.clock.monotonic()
         shown = -1
         grace = 0
         while True:
             if ctx.stop.is_set():
                 raise Stopped()
-            if ctx.clock.monotonic() - renewed_at > lease_s / 3:
-                if not ctx.jobs.renew_lease(job_id, ctx.engine_id, lease_s):
-                    raise LeaseLost(f"job {job_id}: lease lost while following the call")
-                renewed_at = ctx.clock.monotonic()
+            ctx.leases.check(job_id)  # the engine's keeper renews it
             current = ctx.jobs.get_job(job_id)
             if current is not None and current["cancel_requested"]:
                 log.info("job %s: cancel requested during the call; hanging up", job_id)
@@ -148,6 +143,15 @@ class Follower:
         if leg is not None and not leg.final:
             leg = ctx.retrying("reading the Twilio call", lambda: ctx.twilio.fetch(leg.sid))
         transcript = _turns(messages)
+        if leg is not None and not call.get("joined") and not transcript:
+            # Ultravox ended unjoined because the leg failed: the leg says how
+            if leg.final and leg.status in _LEG_OUTCOME:
+                return CallResult(_LEG_OUTCOME[leg.status], end_reason=leg.status, twilio_status=leg.status,
+                                  answered_by=leg.answered_by, duration_s=leg.duration_s)
+            if not leg.final:  # still ringing but Ultravox gave up waiting: nobody answered in time
+                self.hang_up({**attempt, "ultravox_call_id": None})
+                return CallResult(NO_ANSWER, end_reason=str(call.get("endReason") or "unjoined"),
+                                  twilio_status=leg.status, answered_by=leg.answered_by, duration_s=0.0)
         ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt["id"], messages=transcript))
         duration = leg.duration_s if leg is not None else None
         if duration is None:

@@ -29,9 +29,16 @@ def _number_zone(phone_number: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     zones = [z for z in number_timezone.time_zones_for_number(number) if z != "Etc/Unknown"]
-    # a country spanning several zones (the US by area code may still) gives no single answer:
-    # take the first one only when the library narrowed it to one
-    return zones[0] if len(zones) == 1 else None
+    if not zones:
+        return None
+    # several zones (a UK mobile: London, Jersey, Guernsey, Man) are one answer only
+    # when their clocks agree all year; otherwise the number alone cannot say
+    probes = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))
+    try:
+        offsets = {tuple(ZoneInfo(z).utcoffset(p) for p in probes) for z in zones}
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return zones[0] if len(offsets) == 1 else None
 
 
 def next_opening(now: datetime, spec: str, tz_name: str) -> datetime | None:
