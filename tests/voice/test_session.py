@@ -1,0 +1,194 @@
+"""The worker against the Realtime simulator over a real socket: tools with
+their rows, the turn log's order, priming, audio and barge-in."""
+from __future__ import annotations
+
+import time
+
+from tests.voice.conftest import FakeDevice, check_client_event, finished_job, silence, tone, wait_for
+from voice import instructions
+
+
+def test_typed_text_tool_round_trip_rows_and_valid_events(harness, tap):
+    worker = harness.start()
+    harness.wait_state("primed")
+    worker.send_text("Please call Akhil about the quarterly invoice")
+    job = wait_for(lambda: harness.jobs.list_jobs(), what="a job row")[0]
+    assert (job["contact_name"], job["phone_number"]) == ("Akhil", "+12025550101")
+    assert job["initial_call_objective_description"] == "the quarterly invoice"
+    wait_for(lambda: [t for t in harness.turns() if t["role"] == "assistant"], what="the answer")
+    turns = harness.turns()
+    assert [t["role"] for t in turns] == ["user", "tool_call", "tool_result", "assistant"]
+    assert turns[1]["content"].startswith("schedule_outbound_call(")
+    assert f"Scheduled job {job['id']}" in turns[2]["content"]
+    assert {t["session_id"] for t in turns} == {worker.session_id}
+    called = harness.rec.of("tool_called")
+    assert [c.name for c in called] == ["schedule_outbound_call"] and called[0].result == turns[2]["content"]
+    assert [e.role for e in harness.rec.of("transcript_turn")] == ["user", "tool_call", "tool_result", "assistant"]
+    assert harness.rec.of("transcript_delta")
+    sent = [check_client_event(f) for f in tap.frames]
+    kinds = [e["type"] for e in sent]
+    out = kinds.index("conversation.item.create", kinds.index("session.update") + 1)
+    assert any(e["type"] == "conversation.item.create" and e["item"]["type"] == "function_call_output" for e in sent)
+    fco = next(i for i, e in enumerate(sent) if e["type"] == "conversation.item.create"
+               and e["item"]["type"] == "function_call_output")
+    assert "response.create" in kinds[fco + 1:], "no response.create after the function output"
+    assert out >= 0
+    session = sent[0]["session"]
+    assert sent[0]["type"] == "session.update" and session["type"] == "realtime"
+    assert session["audio"]["input"]["format"] == {"type": "audio/pcm", "rate": 24000}
+    assert session["audio"]["input"]["turn_detection"]["type"] == "server_vad"
+    assert session["audio"]["input"]["transcription"]["model"]
+    assert {t["name"] for t in session["tools"]} >= {"schedule_outbound_call", "check_scheduled_call_status"}
+
+
+def test_a_bad_tool_call_is_answered_and_writes_nothing(harness, tap):
+    worker = harness.start()
+    harness.wait_state("primed")
+    worker.send_text("Call Zed Nobody about the roof")
+    wait_for(lambda: [t for t in harness.turns() if t["role"] == "assistant"], what="the answer")
+    roles = [t["role"] for t in harness.turns()]
+    assert roles[0] == "user" and "assistant" in roles
+    assert harness.jobs.list_jobs() == []
+    for frame in tap.frames:
+        check_client_event(frame)
+
+
+def test_priming_instructions_history_and_background_summary(harness, tap):
+    conv, jobs = harness.conversation, harness.jobs
+    conv.add_turn("old", "user", "Hello there", timestamp="2026-01-01T10:00:00.000Z")
+    conv.add_turn("old", "tool_call", 'list_scheduled_calls({})', timestamp="2026-01-01T10:00:01.000Z")
+    conv.add_turn("old", "tool_result", "There are no scheduled calls.", timestamp="2026-01-01T10:00:02.000Z")
+    last = conv.add_turn("old", "assistant", "Hi! Nothing scheduled.", timestamp="2026-01-01T10:00:03.000Z")
+    conv.save_summary("The user said hello.", last - 1)
+    job = finished_job(jobs)
+    harness.start()
+    harness.wait_state("primed")
+    first = tap.events("session.update")[0]["session"]["instructions"]
+    base = (harness.worker.base_instructions)
+    assert first.startswith(base)
+    assert "\n\n## Contact directory\n- Akhil (Operations): +12025550101 [America/New_York] — Handles invoices" in first
+    assert "\n\n## Conversation so far\nThe user said hello.\n" in first
+    assert (f"\n\n## Pending call updates\n- [job {job['id']}] Akhil (Operations), COMPLETED_SUCCESS: "
+            "Akhil confirmed the invoice was paid on Monday.\n") in first
+    wait_for(lambda: jobs.get_job(job["id"])["main_agent_informed_user"], what="the update marked told")
+    replay = [e["item"] for e in tap.events("conversation.item.create")]
+    assert [(i["type"], i.get("role")) for i in replay] == [
+        ("message", "user"), ("function_call", None), ("function_call_output", None), ("message", "assistant")]
+    assert replay[1]["call_id"] == replay[2]["call_id"] and replay[1]["name"] == "list_scheduled_calls"
+    assert len({i["id"] for i in replay}) == 4 and all(len(i["id"]) <= 32 for i in replay)
+    # the background summary arrives as a second session.update, saved first
+    wait_for(lambda: len(tap.events("session.update")) >= 2, what="the second session.update")
+    summary = conv.latest_summary()
+    assert summary["summary"] != "The user said hello." and summary["upto_turn_id"] == last
+    second = tap.events("session.update")[1]["session"]["instructions"]
+    assert "## Conversation so far\n" + summary["summary"].strip() in second
+    assert "[job" not in second  # told already: not carried again
+    assert [t["role"] for t in harness.turns()] == ["user", "tool_call", "tool_result", "assistant"]
+
+
+def test_an_update_arriving_mid_session_is_sent_and_told_once(harness, tap):
+    harness.start()
+    harness.wait_state("primed")
+    job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
+    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="the update told")
+    carrying = [e for e in tap.events("session.update") if f"[job {job['id']}]" in e["session"]["instructions"]]
+    assert len(carrying) == 1
+    assert harness.jobs.mark_informed([job["id"]]) == []
+
+
+def test_user_audio_transcript_after_the_answer_still_orders_first(harness, tap):
+    device = FakeDevice()
+    harness.sims.realtime.next_transcripts.append("Repeat after me: the sky is green")
+    harness.start(device=device, voice={"audio": "on"})
+    harness.wait_state("primed")
+    assert harness.rec.of("audio_state")[0].mode == "voice"
+    device.say(tone(400) + silence(700))
+    wait_for(lambda: len([t for t in harness.turns() if t["role"] in ("user", "assistant")]) >= 2,
+             what="a user and an assistant turn")
+    turns = harness.turns()
+    assert [(t["role"], t["content"]) for t in turns[:2]] == [
+        ("user", "Repeat after me: the sky is green"), ("assistant", "the sky is green")]
+    assert turns[0]["timestamp"] < turns[1]["timestamp"]
+    wait_for(lambda: device.audible_ms() > 200, what="the answer played")
+    for frame in tap.frames:
+        check_client_event(frame)
+
+
+def test_barge_in_stops_playback_and_truncates_at_what_was_played(harness, tap):
+    device = FakeDevice()
+    worker = harness.start(device=device, voice={"audio": "on"})
+    harness.wait_state("primed")
+    worker.send_text("Say " + "this is a long answer that takes a while to speak. " * 6)
+    wait_for(lambda: device.audible_ms() >= 400, what="playback under way")
+    device.say(tone(300) + silence(700))
+    truncate = wait_for(lambda: tap.events("conversation.item.truncate"), what="a truncate")[0]
+    check_client_event(next(f for f in tap.frames if '"conversation.item.truncate"' in f))
+    time.sleep(0.1)  # let the device pull a few more blocks of (what must be) silence
+    heard = device.audible_ms()
+    assert abs(truncate["audio_end_ms"] - heard) <= 25, (truncate["audio_end_ms"], heard)
+    assert truncate["audio_end_ms"] >= 400 and truncate["content_index"] == 0
+    assert not worker.player.playing()
+    errors = [e for e in tap.events() if e["type"] == "error"]
+    assert errors == []
+
+
+def test_mute_stops_microphone_sending(harness, tap):
+    device = FakeDevice()
+    worker = harness.start(device=device, voice={"audio": "on"})
+    harness.wait_state("primed")
+    wait_for(lambda: tap.events("input_audio_buffer.append"), what="microphone audio")
+    worker.set_muted(True)
+    assert harness.rec.of("audio_state")[-1].muted is True
+    time.sleep(0.1)
+    count = len(tap.events("input_audio_buffer.append"))
+    time.sleep(0.3)
+    assert len(tap.events("input_audio_buffer.append")) == count
+    worker.set_muted(False)
+    wait_for(lambda: len(tap.events("input_audio_buffer.append")) > count, what="sending again")
+
+
+def test_no_sound_device_means_text_mode_said_once(harness, tap):
+    worker = harness.start(voice={"audio": "auto"})  # this machine has no sound card
+    harness.wait_state("primed")
+    states = harness.rec.of("audio_state")
+    assert len(states) == 1 and states[0].mode == "text" and states[0].reason
+    assert tap.events("session.update")[0]["session"]["output_modalities"] == ["text"]
+    worker.set_text_mode(False)
+    assert harness.rec.of("audio_state")[-1].mode == "text"
+    worker.send_text("Repeat after me: typed words work")
+    wait_for(lambda: [t for t in harness.turns() if t["content"] == "typed words work"], what="a text answer")
+
+
+def test_turn_log_orders_by_when_items_joined_not_by_arrival(tmp_path):
+    from clock import FixedClock
+    from events import Bus
+    from store import ConversationStore
+    from voice.turns import ItemClock, TurnLog
+
+    store = ConversationStore(f"sqlite:///{tmp_path / 'c.db'}")
+    store.init_db()
+    log = TurnLog(store, Bus(), ItemClock(FixedClock()), "sess_1")
+    log.joined("u1", "user")          # the user's audio is committed
+    log.joined("a1", "assistant")     # the answer starts (same instant on this clock)
+    log.delta("a1", "Sure, ")
+    log.complete("a1", "assistant", "Sure, done.")
+    log.complete("u1", "user", "Please do it")  # the transcript comes last
+    log.add("c1", "tool_call", "list_scheduled_calls({})")
+    turns = store.get_recent_turns(10)
+    assert [(t["role"], t["item_id"]) for t in turns] == [("user", "u1"), ("assistant", "a1"), ("tool_call", "c1")]
+    assert turns[0]["turn_id"] > turns[1]["turn_id"]  # written later, still first
+    store.close()
+
+
+def test_instructions_sections_parse_in_the_simulator():
+    from sim.realtime import model
+
+    import config as config_mod
+    from tests.conftest import ROOT
+
+    settings = config_mod.load(ROOT / "config.toml", env={}, mode="simulate").settings
+    job = {"id": 7, "contact_name": "Akhil", "overall_status": "COMPLETED_SUCCESS",
+           "final_summary_for_main_agent": "Paid.\nAll good."}
+    text = instructions.build_instructions("Base.", settings, "Earlier: hello.", [job])
+    assert [c.name for c in model.parse_directory(text)] == [c.name for c in settings.contacts]
+    assert [(u.job, u.summary) for u in model.parse_pending(text)] == [(7, "Paid. All good.")]
