@@ -42,7 +42,10 @@ def _load_realtime_class() -> Any:
     except ImportError:
         log.warning("sim.realtime is not importable; the Realtime WebSocket is not mounted", exc_info=True)
         return None
-    return getattr(module, "RealtimeSim", None)
+    cls = getattr(module, "RealtimeSim", None)
+    if cls is None:
+        log.warning("sim.realtime has no RealtimeSim yet; the Realtime WebSocket is not mounted")
+    return cls
 
 
 def resolve_personas_path(settings: config.Settings, explicit: str | Path | None) -> Path:

@@ -119,6 +119,15 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def slow_calls(cluster: SimCluster) -> Iterator[None]:
+    """Phone legs at speed 5 for this test, so a long call is still running
+    when the test acts on it even on a loaded machine."""
+    cluster.twilio.speed = 5.0
+    yield
+    cluster.twilio.speed = FAST
+
+
+@pytest.fixture
 def calls(cluster: SimCluster) -> Calls:
     return Calls(cluster)
 

@@ -9,7 +9,7 @@ def post(cluster, path: str, body) -> requests.Response:
     return requests.post(cluster.urls["control_url"] + path, json=body)
 
 
-def test_state_lists_faults_and_live_calls(cluster, calls) -> None:
+def test_state_lists_faults_and_live_calls(cluster, calls, slow_calls) -> None:
     call_id, sid = calls.place("+12025550109")
     state = requests.get(cluster.urls["control_url"] + "/state").json()
     assert set(state["faults"]) >= {"refusing_for_s", "delay_s", "http_failures", "malformed"}

@@ -53,7 +53,7 @@ def test_status_progression_at_demo_speed() -> None:
         assert c.calls(leg.sid).fetch().answered_by == "machine_start"
 
 
-def test_hang_up_an_answered_call(cluster, calls) -> None:
+def test_hang_up_an_answered_call(cluster, calls, slow_calls) -> None:
     call_id, sid = calls.place("+12025550109")  # long call
     wait_for(lambda: calls.twilio.calls(sid).fetch().status == "in-progress")
     leg = calls.twilio.calls(sid).update(status="completed")
@@ -62,7 +62,7 @@ def test_hang_up_an_answered_call(cluster, calls) -> None:
     assert ended["endReason"] == "hangup"
 
 
-def test_cancel_before_answer(cluster, calls) -> None:
+def test_cancel_before_answer(cluster, calls, slow_calls) -> None:
     call_id, sid = calls.place("+12025550103")  # no answer: rings for a while
     leg = calls.twilio.calls(sid).update(status="canceled")
     assert leg.status == "canceled"

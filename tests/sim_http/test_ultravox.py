@@ -85,7 +85,7 @@ def test_call_nobody_joins_ends_unjoined(calls) -> None:
     assert ended["endReason"] == "unjoined" and ended["joined"] is None
 
 
-def test_delete_hangs_up_a_running_call_and_its_leg(calls) -> None:
+def test_delete_hangs_up_a_running_call_and_its_leg(calls, slow_calls) -> None:
     call_id, sid = calls.place("+12025550109")  # long_call: still talking when deleted
     wait_for(lambda: calls.get(call_id)["joined"])
     assert calls.uv.delete(f"{calls.base}/calls/{call_id}").status_code == 204
