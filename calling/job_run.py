@@ -43,11 +43,13 @@ class JobRun:
         except LeaseLost as e:
             log.warning("%s", e)
         except Transient as e:
-            log.warning("job %s: %s; trying again in %.0fs", job["id"], e, TRANSIENT_BACKOFF_S)
-            self._release(job, TRANSIENT_BACKOFF_S, str(e))
+            delay = min(TRANSIENT_BACKOFF_S, self.ctx.calling.lease_s)
+            log.warning("job %s: %s; trying again in %.0fs", job["id"], e, delay)
+            self._release(job, delay, str(e))
         except Exception:
             log.exception("job %s: unexpected failure; releasing it for another try", job["id"])
-            self._release(job, TRANSIENT_BACKOFF_S, "internal error in the calling engine (see calling_agent.log)")
+            self._release(job, min(TRANSIENT_BACKOFF_S, self.ctx.calling.lease_s),
+                          "internal error in the calling engine (see calling_agent.log)")
 
     def _release(self, job: dict[str, Any], delay_s: float, error: str | None) -> None:
         """Keep the job PROCESSING but let any engine reclaim it after ``delay_s``."""

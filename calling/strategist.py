@@ -160,7 +160,7 @@ class Strategist:
         messages = build_messages(objective, contact_name, transcript, earlier, call_facts)
 
         def on_retry(n: int, exc: BaseException, wait: float) -> None:
-            log.warning("strategist try %d failed (%s); again in %.1fs", n, exc, wait)
+            log.warning("strategist: try %d failed (%s); again in %.2fs", n, exc, wait)
 
         try:
             return Decision(self.policy.call(lambda: self._ask(messages), clock=self.clock, stop=stop,

@@ -16,7 +16,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from calling.errors import CallError
+from calling.errors import CallError, retry_after_s
 from retry import Transient
 
 T = TypeVar("T")
@@ -42,6 +42,19 @@ class LegStatus:
     @property
     def final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+
+class _HeaderKeepingClient(TwilioHttpClient):
+    """Remembers the last response's headers: TwilioRestException does not
+    carry them, and a 429's Retry-After must be honoured."""
+
+    last_headers: Any = None
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self.last_headers = None
+        response = super().request(*args, **kwargs)
+        self.last_headers = response.headers
+        return response
 
 
 def stream_twiml(join_url: str) -> str:
@@ -75,8 +88,9 @@ class TwilioLeg:
     def _client(self) -> Client:
         client = getattr(self._local, "client", None)
         if client is None:
-            http = TwilioHttpClient(timeout=self.timeout_s)
+            http = _HeaderKeepingClient(timeout=self.timeout_s)
             client = Client(self.account_sid, self.auth_token, http_client=http)
+            self._local.http = http
             if self.base_url:
                 client.api.base_url = self.base_url
                 # a region/edge (argument or TWILIO_REGION/EDGE) would rewrite the host
@@ -93,7 +107,8 @@ class TwilioLeg:
             code = getattr(e, "code", None)
             detail = getattr(e, "msg", None) or getattr(e, "detail", None) or e.__class__.__name__
             if status == 429 or status >= 500 or status == 0:
-                raise Transient(f"{SERVICE}: {what} failed ({status})") from e
+                headers = getattr(getattr(self._local, "http", None), "last_headers", None) or {}
+                raise Transient(f"{SERVICE}: {what} failed ({status})", retry_after_s(headers.get("Retry-After"))) from e
             if code in NUMBER_CODES:
                 raise CallError(f"{SERVICE} cannot call this number: {NUMBER_CODES[code]} (error {code})") from e
             if status in (401, 403) or code == 20003:

@@ -55,7 +55,9 @@ def engine_config(sims: SimCluster, data_dir: Path, **calling: Any) -> config_mo
 @pytest.fixture
 def sims() -> Iterator[SimCluster]:
     cluster = SimCluster(base_settings().settings, personas_path=ROOT / "sim" / "personas.toml",
-                         ultravox_max_concurrent=50).start()
+                         # join timeout in simulated seconds: ~10 s real, as a live Ultravox call waits 30 s
+                         # for a leg that is being retried, not the 0.75 s that 30 sim-s would be at this speed
+                         ultravox_max_concurrent=50, ultravox_join_timeout_s=10 * SPEED).start()
     try:
         yield cluster
     finally:
@@ -131,3 +133,46 @@ def drive(jobs: JobStore, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
         return finished(jobs, job_id)
 
     return wait_for(step, timeout, what=f"job {job_id} to finish")
+
+
+def _token(url: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(url).query).get("token", [""])[0]
+
+
+class Dials:
+    """Counts what the simulators were asked to create, per attempt id: Ultravox
+    calls (by their metadata) and Twilio legs (by the joinUrl they stream to).
+    Observes the sims' phone network, so it also sees calls later deleted."""
+
+    def __init__(self, sims: SimCluster) -> None:
+        self.sims = sims
+        self.attempt_by_token: dict[str, str] = {}
+        self.ultravox_calls: list[str] = []
+        original = sims.network.register
+
+        def register(token: str, call: Any) -> None:
+            attempt_id = call.metadata.get("attempt_id", "?")
+            self.attempt_by_token[token] = attempt_id
+            self.ultravox_calls.append(attempt_id)
+            original(token, call)
+
+        sims.network.register = register  # type: ignore[method-assign]
+
+    def ultravox(self) -> dict[str, int]:
+        from collections import Counter
+
+        return dict(Counter(self.ultravox_calls))
+
+    def twilio(self) -> dict[str, int]:
+        from collections import Counter
+
+        assert self.sims.twilio is not None
+        legs = list(self.sims.twilio.legs.values())
+        return dict(Counter(self.attempt_by_token.get(_token(leg.stream_url), "?") for leg in legs))
+
+
+@pytest.fixture
+def dials(sims: SimCluster) -> Dials:
+    return Dials(sims)

@@ -1,0 +1,135 @@
+"""Every fault mode of the simulators, against one engine: transient faults
+are retried under the one policy without ever dialing twice; permanent ones
+end the job FAILED_ERROR with a readable reason and no retry storm."""
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+import config as config_mod
+from calling.engine import CallingEngine
+from tests.calling.conftest import drive, engine_config, running, wait_for
+
+SUCCESS = "+12025550101"
+
+
+def _one_call(jobs, dials, job):
+    attempts = jobs.attempts_for_job(job["id"])
+    assert len(attempts) == 1, attempts
+    aid = str(attempts[0]["id"])
+    assert dials.ultravox() == {aid: 1}, dials.ultravox()
+    assert dials.twilio() == {aid: 1}, dials.twilio()
+    return attempts[0]
+
+
+@pytest.mark.parametrize("service,status,count", [
+    ("ultravox", 503, 2), ("ultravox", 500, 1), ("ultravox", 429, 1),
+    ("twilio", 500, 2), ("twilio", 429, 1),
+    ("openai", 502, 2), ("openai", 429, 1),
+])
+def test_transient_http_faults_are_retried(sims, jobs, bus, dials, tmp_path, caplog, service, status, count):
+    cfg = engine_config(sims, tmp_path)
+    sims.faults.fail_next(service, status, count, retry_after_s=0.3 if status == 429 else None)
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
+    with caplog.at_level(logging.WARNING, logger="calling"), running(CallingEngine(cfg, bus, jobs)):
+        done = drive(jobs, job["id"])
+    assert done["overall_status"] == "COMPLETED_SUCCESS", done
+    attempt = _one_call(jobs, dials, job)
+    assert attempt["decision_source"] == "llm"
+    retries = [r.getMessage() for r in caplog.records if "again in" in r.getMessage()]
+    assert len(retries) >= count
+    if status == 429:  # Retry-After: 1 (the sims round up to whole seconds) is honoured
+        assert any("again in 1.00s" in m for m in retries), retries
+
+
+def test_garbled_ultravox_create_is_looked_up_not_resent(sims, jobs, bus, dials, tmp_path):
+    """The create went through but its answer was cut short: the engine finds
+    the call by its metadata instead of creating a second one."""
+    sims.faults.malform_next("ultravox", 1)
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        done = drive(jobs, job["id"])
+    assert done["overall_status"] == "COMPLETED_SUCCESS"
+    _one_call(jobs, dials, job)
+
+
+def test_garbled_twilio_create_is_never_dialed_twice(sims, jobs, bus, dials, tmp_path):
+    """A leg whose SID we never learned is followed through Ultravox, not redialed."""
+    sims.faults.malform_next("twilio", 1)
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        done = drive(jobs, job["id"])
+    attempt = _one_call(jobs, dials, job)
+    assert attempt["twilio_call_sid"] is None
+    assert done["overall_status"] == "COMPLETED_SUCCESS"
+    assert attempt["attempt_outcome"] == "MARK_JOB_COMPLETED_SUCCESS"
+
+
+def test_timed_out_create_is_looked_up_before_any_new_dial(sims, jobs, bus, dials, tmp_path):
+    """Every service answers slower than the client waits, for a while."""
+    cfg = engine_config(sims, tmp_path)
+    cfg = config_mod.with_sections(cfg, openai={"request_timeout_s": 0.5})
+    sims.faults.set_delay(0.8)
+    timer = threading.Timer(2.0, sims.faults.set_delay, args=(0.0,))
+    timer.start()
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
+    try:
+        with running(CallingEngine(cfg, bus, jobs)):
+            done = drive(jobs, job["id"])
+    finally:
+        timer.cancel()
+    assert done["overall_status"] == "COMPLETED_SUCCESS", done
+    _one_call(jobs, dials, job)
+
+
+def test_outage_longer_than_the_retries_defers_then_recovers(sims, jobs, bus, dials, tmp_path):
+    cfg = engine_config(sims, tmp_path, lease_s=1.5)
+    sims.faults.refuse_for(5.0)
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
+    with running(CallingEngine(cfg, bus, jobs)):
+        held = wait_for(lambda: (j := jobs.get_job(job["id"])) and j["last_error"] and j, 20,
+                        what="the outage to be recorded")
+        assert held["overall_status"] == "PROCESSING" and "503" in held["last_error"]
+        done = drive(jobs, job["id"], timeout=60)
+    assert done["overall_status"] == "COMPLETED_SUCCESS", done
+    _one_call(jobs, dials, job)
+
+
+def test_garbled_strategist_answer_is_retried(sims, jobs, bus, dials, tmp_path):
+    sims.faults.malform_next("openai", 1)
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        done = drive(jobs, job["id"])
+    assert done["overall_status"] == "COMPLETED_SUCCESS"
+    assert _one_call(jobs, dials, job)["decision_source"] == "llm"
+
+
+def test_strategist_down_gives_a_recorded_fallback_never_success(sims, jobs, bus, dials, tmp_path):
+    cfg = engine_config(sims, tmp_path, strategist_attempts=2, max_retries=0)
+    sims.faults.fail_next("openai", 500, 100)
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=0)
+    with running(CallingEngine(cfg, bus, jobs)):
+        done = drive(jobs, job["id"])
+    attempt = _one_call(jobs, dials, job)
+    assert attempt["decision_source"] == "fallback"
+    assert "500" in attempt["error_details"]
+    assert attempt["attempt_outcome"] == "SCHEDULE_JOB_RETRY"
+    assert done["overall_status"] == "FAILED_MAX_RETRIES"  # a retry asked for, none left
+
+
+@pytest.mark.parametrize("service", ["twilio", "ultravox"])
+def test_bad_credentials_end_the_job_with_a_reason(sims, jobs, bus, dials, tmp_path, service):
+    cfg = engine_config(sims, tmp_path)
+    wrong = {"twilio": {"twilio_auth_token": "wrong"}, "ultravox": {"ultravox_api_key": "wrong"}}[service]
+    cfg = config_mod.with_sections(cfg, secrets=config_mod.Secrets(**{**sims.secrets.__dict__, **wrong}))
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=3)
+    with running(CallingEngine(cfg, bus, jobs)):
+        done = drive(jobs, job["id"])
+    assert done["overall_status"] == "FAILED_ERROR"
+    assert "credentials" in done["last_error"] and done["retries_attempted"] == 0
+    assert len(jobs.attempts_for_job(job["id"])) == 1
+    assert dials.twilio() == {}
+    live = sims.ultravox.live_calls()
+    assert live == []  # the Ultravox call made before Twilio refused was ended
