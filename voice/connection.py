@@ -133,6 +133,9 @@ class Connection:
     def _errored(self, app: websocket.WebSocketApp, error: BaseException) -> None:
         if self._error is None:
             self._error = error
+        # teardown's close() would wait up to 3 s for the peer's close frame,
+        # which a dead peer never sends: shut the socket so it returns at once
+        self.shutdown()
 
     def _outcome(self) -> Outcome:
         opened = self.opened.is_set()

@@ -103,11 +103,24 @@ def check_client_event(text: str) -> dict[str, Any]:
 
 
 class Tap:
-    """Every text frame the client sends, in order (the library still sends it)."""
+    """Every text frame the client sends (``frames``) and receives
+    (``received``), in order; the library still does the sending."""
 
     def __init__(self) -> None:
         self.frames: list[str] = []
+        self.received: list[str] = []
         self._lock = threading.Lock()
+
+    def server_events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            frames = list(self.received)
+        out = []
+        for f in frames:
+            try:
+                out.append(json.loads(f))
+            except ValueError:
+                continue
+        return [e for e in out if kind is None or e.get("type") == kind]
 
     def events(self, kind: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -130,7 +143,17 @@ def tap(monkeypatch: pytest.MonkeyPatch) -> Tap:
         t.record(payload)
         return original(self, payload, opcode)
 
+    original_recv = websocket.WebSocket.recv_data_frame
+
+    def recv_data_frame(self: websocket.WebSocket, control_frame: bool = False) -> Any:
+        opcode, frame = original_recv(self, control_frame)
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            with t._lock:
+                t.received.append(frame.data.decode("utf-8", errors="replace"))
+        return opcode, frame
+
     monkeypatch.setattr(websocket.WebSocket, "send", send)
+    monkeypatch.setattr(websocket.WebSocket, "recv_data_frame", recv_data_frame)
     return t
 
 

@@ -1,0 +1,165 @@
+"""The connection that never gives up: drops, half-open sockets, refusals,
+session expiry, auth and config errors, stopping, and an update told
+exactly once across many random drops."""
+from __future__ import annotations
+
+import random
+import time
+
+import config as config_mod
+from tests.voice.conftest import finished_job, voice_config, wait_for
+from voice.session import CONNECTED_MESSAGE
+from voice.worker import DISCONNECTED_MESSAGE
+
+
+def statuses(harness):
+    return [(e.status, e.message) for e in harness.rec.of("connection_status")]
+
+
+def test_a_drop_reconnects_at_once_with_the_seed_messages(harness):
+    worker = harness.start()
+    harness.wait_state("primed")
+    first = worker.session_id
+    harness.sims.faults.trigger("drop")
+    harness.wait_state("primed", 2)
+    assert worker.session_id != first
+    assert statuses(harness) == [("connected", CONNECTED_MESSAGE), ("disconnected", DISCONNECTED_MESSAGE),
+                                 ("connected", CONNECTED_MESSAGE)]
+    reconnecting = harness.states("reconnecting")
+    assert len(reconnecting) == 1 and reconnecting[0].retry_in_s == 0 and reconnecting[0].attempt == 1
+
+
+def test_a_half_open_socket_is_found_within_the_ping_window(harness):
+    worker = harness.start()  # ping every 1 s, 0.5 s for the pong
+    harness.wait_state("primed")
+    harness.sims.faults.trigger("half_open")
+    started = time.monotonic()
+    wait_for(lambda: harness.rec.of("connection_status", status="disconnected"), timeout=10, what="detection")
+    found_in = time.monotonic() - started
+    assert found_in <= 1.0 + 0.5 + 1.0, found_in
+    harness.wait_state("primed", 2)
+    assert worker.session_id is not None
+
+
+def test_refused_connections_back_off_then_recover(harness):
+    harness.start()
+    harness.wait_state("primed")
+    harness.sims.faults.refuse_for(2.0)
+    harness.sims.faults.trigger("drop")
+    harness.wait_state("primed", 2, timeout=20)
+    waits = [(e.attempt, e.retry_in_s) for e in harness.states("reconnecting")]
+    assert len(waits) >= 3, waits
+    assert waits[0] == (1, 0.0)
+    assert all(0 < w <= 0.5 for _, w in waits[1:]), waits  # capped at voice.reconnect_cap_s
+    assert [a for a, _ in waits] == list(range(1, len(waits) + 1))
+    assert harness.states("auth_failed") == []
+
+
+def test_session_expiry_is_a_planned_immediate_reconnect(harness):
+    harness.start()
+    harness.wait_state("primed")
+    harness.sims.faults.trigger("expire")
+    harness.wait_state("primed", 2)
+    (planned,) = harness.states("reconnecting")
+    assert planned.retry_in_s == 0 and "time limit" in planned.detail
+
+
+def test_an_auth_failure_stops_retrying_and_says_so(harness):
+    bad = config_mod.Secrets(openai_api_key="sk-wrong-key-0000")
+    harness.start(voice_config(harness.sims, harness.tmp, secrets=bad))
+    harness.wait_state("auth_failed")
+    (failed,) = harness.states("auth_failed")
+    assert "401" in failed.detail and "not retrying" in failed.detail
+    time.sleep(0.5)  # give a wrongly retrying worker the chance to show itself
+    assert len(harness.states("connecting")) == 1
+    assert harness.sims.realtime.sessions_created == 0
+    assert harness.stop() < 2.0
+
+
+def test_config_errors_stop_before_connecting(harness):
+    cfg = voice_config(harness.sims, harness.tmp, voice={"ping_interval_s": 2.0, "ping_timeout_s": 4.0})
+    harness.start(cfg)
+    harness.wait_state("config_error")
+    assert "ping_interval_s" in harness.states("config_error")[0].detail
+    assert harness.states("connecting") == []
+    harness.stop()
+
+
+def test_missing_key_or_instructions_file_is_a_config_error(harness):
+    cfg = voice_config(harness.sims, harness.tmp, secrets=config_mod.Secrets(),
+                       openai={"instructions_file": "nope.md"})
+    harness.start(cfg)
+    harness.wait_state("config_error")
+    assert "OPENAI_API_KEY" in harness.states("config_error")[0].detail
+    harness.stop()
+    cfg = voice_config(harness.sims, harness.tmp, openai={"instructions_file": "voice/missing.md"})
+    harness.start(cfg)
+    harness.wait_state("config_error", 2)
+    assert "instructions_file" in harness.states("config_error")[-1].detail
+
+
+def test_stop_returns_quickly_even_on_a_half_open_socket(harness):
+    harness.start(voice={"ping_interval_s": 30.0, "ping_timeout_s": 20.0})
+    harness.wait_state("primed")
+    harness.sims.faults.trigger("half_open")
+    time.sleep(0.2)
+    assert harness.stop() < 2.0
+    assert harness.states("stopped")
+
+
+def test_stop_during_backoff(harness):
+    harness.start(voice={"reconnect_cap_s": 30.0})
+    harness.wait_state("primed")
+    harness.sims.faults.refuse_for(60)
+    harness.sims.faults.trigger("drop")
+    wait_for(lambda: len(harness.states("reconnecting")) >= 3, what="backing off")
+    assert harness.stop() < 2.0
+
+
+def test_text_typed_while_disconnected_is_sent_on_connect(harness):
+    harness.sims.faults.refuse_for(1.0)
+    worker = harness.start()
+    worker.send_text("Repeat after me: queued words")
+    harness.wait_state("primed", timeout=20)
+    wait_for(lambda: [t for t in harness.turns() if t["content"] == "queued words"], what="the answer")
+    assert [t["content"] for t in harness.turns() if t["role"] == "user"] == ["Repeat after me: queued words"]
+
+
+def sessions_told(tap, job_id: int) -> int:
+    """In how many sessions the server confirmed instructions carrying the job."""
+    told, session, marker = set(), None, f"[job {job_id}]"
+    for event in tap.server_events():
+        if event.get("type") == "session.created":
+            session = event["session"]["id"]
+        elif event.get("type") == "session.updated" and marker in (event["session"].get("instructions") or ""):
+            told.add(session)
+    return len(told)
+
+
+def test_updates_are_told_exactly_once_across_100_random_drops(harness, tap):
+    rng = random.Random(20261127)
+    jobs = [finished_job(harness.jobs)]
+    worker = harness.start(voice={"history_turns": 4})
+    said = []
+    for n in range(100):
+        harness.wait_state("connected", n + 1, timeout=30)
+        if n % 10 == 5:
+            said.append(f"token {n}")
+            worker.send_text(f"Repeat after me: token {n}")
+        if n % 10 == 2:
+            jobs.append(finished_job(harness.jobs, summary=f"Outcome number {n}."))
+        time.sleep(rng.uniform(0, 0.03))
+        harness.sims.faults.trigger("drop")
+    harness.wait_state("connected", 101, timeout=30)
+    for job in jobs:
+        wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what=f"job {job['id']} told")
+    wait_for(lambda: not worker.outbox, what="every typed message in the conversation")
+    for job in jobs:
+        flips = [e for e in harness.rec.of("call_job_updated")
+                 if e.job["id"] == job["id"] and e.job["main_agent_informed_user"]]
+        assert len(flips) == 1, f"job {job['id']} marked told {len(flips)} times"
+        assert sessions_told(tap, job["id"]) == 1, f"job {job['id']} told in several sessions"
+    assert len(harness.states("connected")) >= 101
+    users = [t["content"] for t in harness.turns() if t["role"] == "user"]
+    for token in said:
+        assert users.count(f"Repeat after me: {token}") == 1, (token, users)
