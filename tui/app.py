@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from textual.app import App
@@ -26,13 +27,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+STYLES = Path(__file__).parent / "styles"
 WORKER_GROUP = "domain"
 STOP_TIMEOUT_S = 15.0
 NOTICE_SEVERITY = {"info": "information", "warning": "warning", "error": "error"}
 
 
 class SwitchboardApp(App[int]):
-    CSS_PATH = ["styles/app.tcss", "styles/main.tcss", "styles/screens.tcss"]
+    CSS_PATH = [STYLES / name for name in ("app.tcss", "main.tcss", "screens.tcss")]
     BINDINGS = APP_BINDINGS
     COMMANDS = App.COMMANDS | {SwitchboardCommands}
     TITLE = "Switchboard"

@@ -26,14 +26,14 @@ def parse_iso(ts: str | None) -> datetime | None:
         return None
 
 
-def short_time(ts: str | None, today: datetime | None = None) -> str:
-    """Local HH:MM:SS, with the date when it is not ``today``."""
+def short_time(ts: str | None, today: datetime | None = None, *, date_only: bool = False) -> str:
+    """Local HH:MM:SS; on another day than ``today``, the date (and time)."""
     dt = parse_iso(ts)
     if dt is None:
         return "—"
     local = dt.astimezone()
     if today is not None and local.date() != today.astimezone().date():
-        return local.strftime("%b %d %H:%M")
+        return local.strftime("%b %d" if date_only else "%m-%d %H:%M")
     return local.strftime("%H:%M:%S")
 
 

@@ -106,7 +106,7 @@ class JobDetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"Job {self.job_id}"
+        self.title = f"Switchboard — job {self.job_id}"
         self.reload()
 
     def reload(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Static
 
 from tui.format import clip
@@ -18,6 +19,13 @@ class Badge(Static, can_focus=True):
 
 
 class UpdateBadges(Horizontal):
+    class Changed(Message):
+        """The badges shown changed (job ids, in order)."""
+
+        def __init__(self, job_ids: list[int]) -> None:
+            super().__init__()
+            self.job_ids = job_ids
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: list[tuple[int, str]] = []
@@ -37,6 +45,7 @@ class UpdateBadges(Horizontal):
                 badge.remove()
         self.mount_all([Badge(u) for u in updates if u["job_id"] not in present])
         self.display = bool(updates)
+        self.post_message(self.Changed(self.job_ids))
 
     @property
     def job_ids(self) -> list[int]:

@@ -10,13 +10,13 @@ from textual.widgets import DataTable
 from tui.format import attempts_text, clip, short_time, status_text
 
 COLUMNS = (
-    ("id", "Job", 5),
-    ("contact", "Contact", 14),
-    ("objective", "Objective", 26),
-    ("status", "Status", 17),
-    ("attempt", "Try", 5),
+    ("id", "Job", 4),
+    ("contact", "Contact", 10),
+    ("objective", "Objective", 18),
+    ("status", "Status", 18),
+    ("attempt", "Try", 3),
     ("next_retry", "Next retry", 11),
-    ("updated", "Updated", 11),
+    ("updated", "Updated", 8),
 )
 
 
@@ -34,12 +34,12 @@ class JobTable(DataTable):
     def cells(self, job: dict[str, Any]) -> tuple[Any, ...]:
         return (
             str(job["id"]),
-            clip(job.get("contact_name"), 14),
-            clip(job.get("current_call_objective_description"), 26),
+            clip(job.get("contact_name"), 10),
+            clip(job.get("current_call_objective_description"), 18),
             status_text(job.get("overall_status", "")),
             attempts_text(job),
             short_time(job.get("next_retry_at"), self.today) if job.get("next_retry_at") else "",
-            short_time(job.get("updated_at"), self.today),
+            short_time(job.get("updated_at"), self.today, date_only=True),
         )
 
     def seed(self, jobs: list[dict[str, Any]]) -> None:

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from rich.table import Table
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
 # button id -> (label, what it does to sim.faults.Faults)
@@ -39,10 +39,11 @@ class SimPanel(Vertical):
         self.border_title = "SIMULATION"
 
     def compose(self) -> ComposeResult:
-        yield Static(persona_table(self.sims.personas), id="sim-personas")
-        with Grid(id="sim-faults"):
-            for button_id, (label, _) in FAULTS.items():
-                yield Button(label, id=button_id, compact=True)
+        with Horizontal(id="sim-body"):
+            yield Static(persona_table(self.sims.personas), id="sim-personas")
+            with Grid(id="sim-faults"):
+                for button_id, (label, _) in FAULTS.items():
+                    yield Button(label, id=button_id, compact=True)
         yield Static("", id="sim-status")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

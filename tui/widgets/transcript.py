@@ -46,8 +46,11 @@ class Transcript(Vertical):
         self._live_text = ""
 
     def compose(self) -> ComposeResult:
-        yield RichLog(wrap=True, markup=False, id="transcript-log")
+        yield RichLog(wrap=True, markup=False, min_width=20, id="transcript-log")
         yield Static("", id="transcript-live")
+
+    def on_mount(self) -> None:
+        self.query_one("#transcript-live", Static).display = False
 
     @property
     def log_widget(self) -> RichLog:
