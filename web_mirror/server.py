@@ -41,9 +41,15 @@ class MirrorHandler(WebSocketHandler):
     Origin are checked before the upgrade, so a refusal is a real 401/403."""
 
     def handle(self) -> None:
-        if self.socket.family in (socket.AF_INET, socket.AF_INET6):
-            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().handle()
+        sock = self.socket  # pywsgi drops the attribute when the connection ends
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connections = self.server.mirror._connections
+        connections.add(sock)
+        try:
+            super().handle()
+        finally:
+            connections.discard(sock)
 
     def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
@@ -71,6 +77,13 @@ class MirrorHandler(WebSocketHandler):
         super().run_application()
 
 
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError as e:
+        log.debug("socket already closed: %s", e)
+
+
 class MirrorServer:
     def __init__(self, runtime: "Runtime", *, host: str, port: int, token: str | None = None,
                  queue_size: int = 256) -> None:
@@ -81,6 +94,7 @@ class MirrorServer:
         self.queue_size = queue_size
         self.dropped_clients = 0
         self._clients: set[Client] = set()  # touched only on the hub thread
+        self._connections: set[socket.socket] = set()  # every accepted socket (idle keep-alives too)
         self._external_ids = itertools.count(_EXTERNAL_ID_BASE, -1)
         self._lock = threading.Lock()  # guards _hub between the publishers and stop()
         self._hub: Any = None
@@ -160,8 +174,12 @@ class MirrorServer:
         self._ready.set()
         try:
             self._stop_event.wait()
+            server.close()  # no new connections
             for client in list(self._clients):
                 client.abort()
+            # an idle keep-alive left open would swallow the browser's next request
+            for sock in list(self._connections):
+                _shut(sock)
             server.stop(timeout=2)
         except BaseException:
             log.exception("the web mirror failed while stopping")

@@ -159,7 +159,7 @@ const Render = (() => {
   /* display event → nodes: kind markdown | table | series */
   function display(d) {
     const wrap = el("div", "display-item");
-    if (d.title) wrap.appendChild(el("h3", null, d.title));
+    if (d.title) wrap.appendChild(el("h3", "display-title", d.title));
     const c = d.content;
     if (d.kind === "markdown") wrap.appendChild(markdown(typeof c === "string" ? c : cellText(c)));
     else if (d.kind === "table") wrap.appendChild(table(c));

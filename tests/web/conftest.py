@@ -126,3 +126,11 @@ def ws_client(mirror: MirrorServer) -> Iterator[Callable[..., WsClient]]:
     yield connect
     for c in made:
         c.close()
+
+
+@pytest.fixture(autouse=True)
+def no_mirror_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A handler that fails is logged, not raised: fail the test on it."""
+    yield
+    errors = [r for r in caplog.records if r.name.startswith("web_mirror") and r.levelno >= 40]
+    assert not errors, [r.getMessage() for r in errors]

@@ -109,13 +109,14 @@ def test_standalone_mirror_serves_the_databases(tmp_path):
     job = seed.jobs.create_job("+12025550101", "Akhil", "Ask about the invoice", max_retries=3)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD")}
     env["SWITCHBOARD_MIRROR_TOKEN"] = TOKEN
+    log_file = (tmp_path / "mirror.log").open("w")  # a pipe nobody reads would fill up and block it
     proc = subprocess.Popen(
         [sys.executable, "-m", "web_mirror", "--config", str(path), "--mirror-port", "0"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log_file, text=True,
     )
     try:
         line = proc.stdout.readline()
-        assert line.startswith("Web mirror: http://127.0.0.1:"), line + proc.stderr.read()
+        assert line.startswith("Web mirror: http://127.0.0.1:"), line + (tmp_path / "mirror.log").read_text()
         base = line.split()[-1].split("/?token=")[0]
         auth = {"Authorization": f"Bearer {TOKEN}"}
         state = requests.get(base + "/api/state", headers=auth, timeout=5).json()
@@ -133,4 +134,6 @@ def test_standalone_mirror_serves_the_databases(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        log_file.close()
         seed.close()
+    assert "Traceback" not in (tmp_path / "mirror.log").read_text()
