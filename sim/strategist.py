@@ -18,8 +18,8 @@ so instructions planted in the transcript cannot change the outcome:
 ``revised_objective`` echoes the request's ``...objective: <value>`` line
 (a JSON string value is decoded).
 
-Summary (any other request): ``"Summary: "`` + the last few non-empty lines
-of the last user message, deterministic."""
+Summary (any other request): ``"Summary: "`` + the key lines of the last
+user message (see ``summarise``), deterministic."""
 from __future__ import annotations
 
 import json
@@ -142,10 +142,27 @@ def fit_schema(answer: dict[str, Any], schema: dict | None) -> dict[str, Any]:
     return out
 
 
+_HEADING = re.compile(r"^(?:current time\b.*|\(none\)|[^:]{0,60}:)$", re.IGNORECASE)
+_AGE = re.compile(r"^\((?:just now|[^)]*\bago)\)\s*", re.IGNORECASE)
+MAX_ITEMS = 12
+
+
 def summarise(messages: list[dict]) -> str:
+    """``"Summary: a | b | ..."`` over the last user message's key lines: a
+    previous summary's items are kept (so it rolls), headings and relative
+    ages ("(5 minutes ago)") dropped, duplicates removed, the newest
+    ``MAX_ITEMS`` kept."""
     last = next((_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
-    lines = [ln.strip() for ln in last.splitlines() if ln.strip()]
-    if not lines:
+    items: list[str] = []
+    for raw in last.splitlines():
+        line = raw.strip()
+        if not line or _HEADING.match(line):
+            continue
+        parts = line[len("Summary:"):].split(" | ") if line.startswith("Summary:") else [line]
+        for part in parts:
+            item = _AGE.sub("", part.strip().removeprefix("- ").strip())
+            if item and item not in items:
+                items.append(item if len(item) <= 160 else item[:157] + "...")
+    if not items:
         return "Summary: nothing to summarise."
-    key = [ln if len(ln) <= 160 else ln[:157] + "..." for ln in lines[-6:]]
-    return "Summary: " + " | ".join(key)
+    return "Summary: " + " | ".join(items[-MAX_ITEMS:])

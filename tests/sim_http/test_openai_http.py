@@ -139,3 +139,21 @@ def test_strategist_reads_only_the_delimited_transcript_block(oa) -> None:
 def test_retry_keeps_the_objective(oa) -> None:
     d = strategise(oa, "(nothing was said)")
     assert d["action"] == "SCHEDULE_JOB_RETRY" and d["revised_objective"] == "confirm the delivery"
+
+
+def test_summary_rolls_forward(oa) -> None:
+    def ask(previous: str, turns: list[str]) -> str:
+        user = ("Current time: 2026-01-05 10:00 UTC.\n\nPrevious summary:\n" + previous +
+                "\n\nConversation since then (oldest first):\n" + "\n".join(turns))
+        out = oa.chat.completions.create(model="gpt-4.1-mini", messages=[
+            {"role": "system", "content": "Keep a rolling summary."}, {"role": "user", "content": user}])
+        return out.choices[0].message.content
+
+    first = ask("(none)", ["(5 minutes ago) User: call Akhil about the invoice",
+                           "(4 minutes ago) Assistant: scheduled job 3"])
+    assert first == "Summary: User: call Akhil about the invoice | Assistant: scheduled job 3"
+    second = ask(first, ["(just now) User: any news?"])
+    assert second == ("Summary: User: call Akhil about the invoice | Assistant: scheduled job 3 | "
+                      "User: any news?")
+    many = ask(second, [f"User: message {i}" for i in range(20)])
+    assert many.count(" | ") == 11 and many.endswith("User: message 19")
