@@ -22,6 +22,9 @@ be the authenticated one, else 401 code 20003):
   ``queued``. Errors: 21201 no To, 21211 invalid To, 21212 From not this
   account's number, 21205 neither Twiml nor Url, 12100 TwiML that does not
   parse or lacks ``<Response><Connect><Stream url=…/></Connect></Response>``.
+- ``GET …/Calls.json?To=&From=&Status=&PageSize=&Page=`` → newest first, in
+  Twilio's page shape (``calls``, ``next_page_uri``, …), so
+  ``client.calls.list(to=...)`` finds a leg placed before a timed-out create.
 - ``GET …/Calls/{CallSid}.json`` → queued → ringing → in-progress →
   completed / busy / no-answer / failed / canceled, with ``duration``
   (simulated seconds) and ``answered_by`` when MachineDetection was asked.
@@ -36,6 +39,7 @@ import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from email.utils import format_datetime
+from urllib.parse import urlencode
 
 from aiohttp import BasicAuth, web
 
@@ -105,6 +109,7 @@ class TwilioSim:
         calls = "/2010-04-01/Accounts/{account}/Calls"
         app.add_routes([
             web.post(calls + ".json", self.create_call),
+            web.get(calls + ".json", self.list_calls),
             web.get(calls + "/{sid}.json", self.fetch_call),
             web.post(calls + "/{sid}.json", self.update_call),
         ])
@@ -190,6 +195,33 @@ class TwilioSim:
         self.legs[leg.sid] = leg
         leg.task = asyncio.get_running_loop().create_task(self._run(leg, script), name=f"twilio-{leg.sid}")
         return web.json_response(leg.as_json(), status=201)
+
+    async def list_calls(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        q = request.query
+        try:
+            size = max(1, min(1000, int(q.get("PageSize", "50"))))
+            page = max(0, int(q.get("Page", "0")))
+        except ValueError:
+            return self._error(400, 20001, "Invalid PageSize or Page.")
+        wanted = {"to": q.get("To"), "from_": q.get("From"), "status": q.get("Status")}
+        found = [leg for leg in reversed(list(self.legs.values()))
+                 if all(v is None or getattr(leg, k) == v for k, v in wanted.items())]
+        start = page * size
+        base = request.path
+
+        def uri(n: int) -> str:
+            rest = [(k, v) for k, v in q.items() if k not in ("Page", "PageSize", "PageToken")]
+            return f"{base}?" + urlencode([("PageSize", size), ("Page", n), *rest])
+
+        chunk = found[start:start + size]
+        return web.json_response({
+            "calls": [leg.as_json() for leg in chunk], "page": page, "page_size": size, "start": start,
+            "end": start + max(0, len(chunk) - 1), "uri": uri(page), "first_page_uri": uri(0),
+            "next_page_uri": uri(page + 1) if start + size < len(found) else None,
+            "previous_page_uri": uri(page - 1) if page > 0 else None,
+        })
 
     async def fetch_call(self, request: web.Request) -> web.Response:
         if (denied := self._auth(request)) is not None:

@@ -117,3 +117,15 @@ def test_twiml_without_our_join_url_still_completes(cluster, calls) -> None:
     leg = calls.twilio.calls.create(to="+12025550101", from_=cluster.secrets.twilio_from_number, twiml=str(empty))
     done = wait_for(lambda: (f := calls.twilio.calls(leg.sid).fetch()).status in FINAL and f)
     assert done.status == "completed"
+
+
+def test_list_finds_legs_by_to_across_pages(cluster, calls) -> None:
+    phone = "+12025550177"
+    sids = [calls.place(phone)[1] for _ in range(3)]
+    calls.place("+12025550101")
+    found = calls.twilio.calls.list(to=phone, page_size=2)
+    assert [c.sid for c in found] == list(reversed(sids))
+    assert all(c.to == phone for c in found)
+    wait_for(lambda: all(calls.twilio.calls(s).fetch().status in FINAL for s in sids))
+    assert len(calls.twilio.calls.list(to=phone, status="completed")) == 3
+    assert calls.twilio.calls.list(to=phone, status="busy") == []
