@@ -144,6 +144,7 @@ def answer(text: str, contacts: list[Contact], tools: set[str], pending: list[Pe
         return [Say(m["t"])]
     if re.search(r"\bcancel\b", low) and re.search(r"\bcalls?\b", low):
         who = _who_after(clean, r"calls?\s+(?:to|with|for)") or _contact_in(low, contacts)
+        who = _resolve_name(who, contacts) if who else None
         return [_tool(tools, "cancel_scheduled_call", {"contact_name": who} if who else {},
                       "I can't cancel calls right now.")]
     if re.match(r"^(?:please\s+)?(?:show|chart|display)\b", low) or re.search(r"\bchart\b", low):

@@ -1,0 +1,162 @@
+"""The rule-based model: pure functions, no sockets."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sim.realtime import model
+from sim.realtime.model import Call, Say
+
+INSTRUCTIONS = """Be brief.
+
+## Contact directory
+- Akhil Rao (Operations): +12025550101 [America/New_York] — warehouse lead
+- Priya (Finance): +14155550123 [America/Los_Angeles] — invoices
+- Dr. Chen (Clinic Front Desk): +442071838750
+
+## Conversation so far
+The user asked about stock.
+
+## Pending call updates
+- [job 12] Akhil Rao (Operations), COMPLETED_SUCCESS: Akhil confirmed 40 pallets arrive Tuesday.
+- [job 15] Priya (Finance), GAVE_UP: Nobody answered after three tries
+"""
+TOOLS = {"schedule_outbound_call", "check_scheduled_call_status", "cancel_scheduled_call",
+         "list_scheduled_calls", "show_on_screen"}
+
+
+def user(text: str) -> dict:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def ask(text: str) -> list:
+    return model.answer(text, model.parse_directory(INSTRUCTIONS), TOOLS, model.parse_pending(INSTRUCTIONS))
+
+
+def test_parses_directory_and_pending_updates():
+    contacts = model.parse_directory(INSTRUCTIONS)
+    assert contacts[0] == model.Contact("Akhil Rao", "Operations", "+12025550101", "America/New_York",
+                                        "warehouse lead")
+    assert contacts[2].phone == "+442071838750" and contacts[2].tz == ""
+    pending = model.parse_pending(INSTRUCTIONS)
+    assert [(p.job, p.name, p.status) for p in pending] == [(12, "Akhil Rao", "COMPLETED_SUCCESS"),
+                                                           (15, "Priya", "GAVE_UP")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Call Akhil about the pallet count.",
+     {"phone_number": "+12025550101", "contact_name": "Akhil Rao", "call_objective": "the pallet count"}),
+    ("please call priya in finance about the March invoice",
+     {"phone_number": "+14155550123", "contact_name": "Priya", "call_objective": "the March invoice"}),
+    ("Can you ring someone in operations to confirm Tuesday's delivery?",
+     {"phone_number": "+12025550101", "contact_name": "Akhil Rao", "call_objective": "confirm Tuesday's delivery"}),
+    ("Phone the clinic front desk about moving my appointment",
+     {"phone_number": "+442071838750", "contact_name": "Dr. Chen", "call_objective": "moving my appointment"}),
+    ("Call Bob at +1 (202) 555-0199 about the van rental",
+     {"phone_number": "+12025550199", "contact_name": "Bob", "call_objective": "the van rental"}),
+    ("call 202-555-0142 regarding the refund please",
+     {"phone_number": "+12025550142", "contact_name": "+12025550142", "call_objective": "the refund"}),
+])
+def test_call_requests_become_schedule_outbound_call(text, expected):
+    assert ask(text) == [Call("schedule_outbound_call", expected)]
+
+
+def test_unknown_contact_without_number_gets_a_question():
+    [out] = ask("call Zed about lunch")
+    assert out == Say("I don't have a number for Zed. What number should I call?")
+
+
+def test_call_without_objective_asks_what_about():
+    assert ask("call Priya") == [Say("What should the call to Priya be about?")]
+
+
+@pytest.mark.parametrize("text, args", [
+    ("What's the status of the call to Akhil?", {"contact_name": "Akhil Rao"}),
+    ("what happened with Priya", {"contact_name": "Priya"}),
+    ("Any updates?", {}),
+    ("how did the call with finance go", {"contact_name": "Priya"}),
+])
+def test_status_questions(text, args):
+    assert ask(text) == [Call("check_scheduled_call_status", args)]
+
+
+@pytest.mark.parametrize("text, args", [
+    ("Cancel the call to Akhil", {"contact_name": "Akhil Rao"}),
+    ("please cancel Priya's call", {"contact_name": "Priya"}),
+    ("cancel my calls", {}),
+])
+def test_cancel_requests(text, args):
+    assert ask(text) == [Call("cancel_scheduled_call", args)]
+
+
+@pytest.mark.parametrize("text", ["list calls", "What calls are scheduled?", "which calls do I have"])
+def test_list_requests(text):
+    assert ask(text) == [Call("list_scheduled_calls", {})]
+
+
+def test_show_on_screen_markdown():
+    [call] = ask("Show my contacts")
+    assert call.name == "show_on_screen"
+    assert call.arguments["kind"] == "markdown" and call.arguments["title"] == "My contacts"
+    assert "| Akhil Rao | Operations | +12025550101 |" in call.arguments["content"]
+    [chart] = ask("chart the call updates")
+    assert chart.name == "show_on_screen" and "Akhil confirmed 40 pallets" in chart.arguments["content"]
+
+
+def test_tool_missing_or_tool_choice_none_means_words():
+    reply = model.reply(INSTRUCTIONS, [user("call Akhil about stock")], set(), frozenset({12, 15}))
+    assert reply.outputs == (Say("I can't place calls right now."),)
+    reply = model.reply(INSTRUCTIONS, [user("call Akhil about stock")], TOOLS, frozenset({12, 15}), "none")
+    assert reply.outputs == (Say("I can't place calls right now."),)
+
+
+def test_pending_updates_are_told_once_then_the_request_is_handled():
+    first = model.reply(INSTRUCTIONS, [user("Hi")], TOOLS)
+    [said] = first.outputs
+    assert said.text.startswith(
+        "Update on your call to Akhil Rao: Akhil confirmed 40 pallets arrive Tuesday. "
+        "Update on your call to Priya: Nobody answered after three tries.")
+    assert first.mentioned == {12, 15}
+    second = model.reply(INSTRUCTIONS, [user("Call Priya about the invoice")], TOOLS, first.mentioned)
+    assert second.outputs == (Call("schedule_outbound_call", {
+        "phone_number": "+14155550123", "contact_name": "Priya", "call_objective": "the invoice"}),)
+
+
+def test_update_then_tool_call_in_one_response():
+    reply = model.reply(INSTRUCTIONS, [user("cancel the call to Priya")], TOOLS, frozenset({15}))
+    assert reply.outputs == (
+        Say("Update on your call to Akhil Rao: Akhil confirmed 40 pallets arrive Tuesday."),
+        Call("cancel_scheduled_call", {"contact_name": "Priya"}),
+    )
+
+
+def test_function_output_is_paraphrased():
+    items = [user("call Akhil about x"),
+             {"type": "function_call", "call_id": "c1", "name": "schedule_outbound_call", "arguments": "{}"},
+             {"type": "function_call_output", "call_id": "c1",
+              "output": json.dumps({"ok": True, "message": "Call to Akhil Rao scheduled as job 3. It starts now."})}]
+    assert model.reply(INSTRUCTIONS, items, TOOLS, frozenset({12, 15})).outputs == (
+        Say("Call to Akhil Rao scheduled as job 3."),)
+    assert model.paraphrase_output("Job 4 is ringing. More later.") == "Job 4 is ringing."
+    assert model.paraphrase_output(json.dumps({"calls": [{"contact_name": "Akhil"}, {"contact_name": "Priya"}]})) \
+        == "There are 2 scheduled calls: Akhil, Priya."
+    assert model.paraphrase_output("[]") == "There are no scheduled calls."
+    assert model.paraphrase_output(json.dumps({"ok": True})) == "Done."
+
+
+def test_audio_items_are_heard_through_their_transcript():
+    items = [{"type": "message", "role": "user", "content": [{"type": "input_audio", "transcript": "list calls"}]}]
+    assert model.reply("", items, TOOLS).outputs == (Call("list_scheduled_calls", {}),)
+
+
+def test_fallback_echoes_and_greeting():
+    assert ask("The weather is nice") == [
+        Say('You said: "The weather is nice". I can call your contacts, check on calls, or cancel them.')]
+    assert model.reply("", [], TOOLS).outputs == (Say("Hello! How can I help you today?"),)
+    assert ask("repeat after me: exactly this, please.") == [Say("exactly this, please.")]
+
+
+def test_deterministic():
+    items = [user("Call Akhil about the pallet count.")]
+    assert model.reply(INSTRUCTIONS, items, TOOLS) == model.reply(INSTRUCTIONS, items, TOOLS)
