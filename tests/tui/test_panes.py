@@ -16,7 +16,8 @@ pytestmark = pytest.mark.asyncio
 
 
 def log_text(app) -> str:
-    return "\n".join(line.text for line in app.main_screen.query_one("#transcript-log").lines)
+    """The log's text with wrapping undone."""
+    return " ".join(" ".join(line.text for line in app.main_screen.query_one("#transcript-log").lines).split())
 
 
 async def test_assistant_streams_then_settles(runtime):
