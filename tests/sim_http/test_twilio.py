@@ -129,3 +129,24 @@ def test_list_finds_legs_by_to_across_pages(cluster, calls) -> None:
     wait_for(lambda: all(calls.twilio.calls(s).fetch().status in FINAL for s in sids))
     assert len(calls.twilio.calls.list(to=phone, status="completed")) == 3
     assert calls.twilio.calls.list(to=phone, status="busy") == []
+
+
+@pytest.mark.parametrize("form, code", [
+    ({"From": "+12025550100", "Twiml": "<Response/>"}, 21201),
+    ({"To": "+12025550101", "Twiml": "<Response/>"}, 21213),
+    ({"To": "+12025550101", "From": "+12025550100"}, 21205),
+])
+def test_missing_parameters(cluster, form: dict, code: int) -> None:
+    s = cluster.secrets
+    r = requests.post(f"{cluster.urls['twilio_base_url']}/2010-04-01/Accounts/{s.twilio_account_sid}/Calls.json",
+                      data=form, auth=(s.twilio_account_sid, s.twilio_auth_token))
+    body = r.json()
+    assert r.status_code == 400 and body["code"] == code and body["status"] == 400
+    assert body["more_info"].endswith(str(code)) and body["message"]
+
+
+def test_update_with_a_bad_status_is_400(calls) -> None:
+    _, sid = calls.place("+12025550101")
+    with pytest.raises(TwilioRestException) as e:
+        calls.twilio.calls(sid).update(status="paused")
+    assert e.value.status == 400
