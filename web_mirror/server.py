@@ -77,6 +77,20 @@ class MirrorHandler(WebSocketHandler):
         super().run_application()
 
 
+class _LogStream:
+    """Where the hub reports a greenlet that died: our log, not stderr."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def write(self, text: str) -> None:
+        if text.strip():
+            self.logger.error("%s", text.rstrip())
+
+    def flush(self) -> None:
+        pass  # every write is already a log record
+
+
 def _shut(sock: socket.socket) -> None:
     try:
         sock.shutdown(socket.SHUT_RDWR)
@@ -156,6 +170,7 @@ class MirrorServer:
 
     def _run(self) -> None:
         hub = gevent.get_hub()
+        hub.exception_stream = _LogStream(logging.getLogger("web_mirror.hub"))
         try:
             server = WSGIServer((self.host, self.port), build_app(self), handler_class=MirrorHandler,
                                 log=None, error_log=logging.getLogger("web_mirror.wsgi"))
