@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -126,7 +127,7 @@ class Connection(Handlers):
         limit = self.sim.session_max_s
         span = f"{round(limit / 60)} minutes" if limit >= 60 else f"{limit:g} seconds"
         await self.error("session_expired", f"Your session hit the maximum duration of {span}.")
-        await self._out.put(_Close(1000))
+        await self._out.put((time.monotonic(), _Close(1000)))
 
     # --- sending -------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class Connection(Handlers):
         if self.closed:
             return
         event["event_id"] = self.ids.next()
-        await self._out.put(event)
+        await self._out.put((time.monotonic(), event))
 
     async def error(self, code: str | None, message: str, *, param: str | None = None,
                     client_event_id: str | None = None) -> None:
@@ -144,15 +145,17 @@ class Connection(Handlers):
         faults = self.sim.faults
         try:
             while True:
-                event = await self._out.get()
+                made, event = await self._out.get()
                 if self._frozen:
                     await asyncio.Event().wait()  # half-open: never send again
+                delay = faults.delay_s
+                if delay > 0:  # added latency: each event leaves delay_s after it was made
+                    wait = made + delay - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                 if isinstance(event, _Close):
                     await self.ws.close(code=event.code)
                     return
-                delay = faults.delay_s
-                if delay > 0:
-                    await asyncio.sleep(delay)
                 text = json.dumps(event, separators=(",", ":"))
                 if faults.take_malformed("realtime"):
                     text = text[: len(text) // 2]

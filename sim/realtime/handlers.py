@@ -97,10 +97,12 @@ class Handlers:
                              param="audio_end_ms", client_event_id=ev)
             return
         item = self.items[i]
-        for part in item.get("content") or []:
+        parts = [dict(p) for p in item.get("content") or []]
+        for part in parts:
             if part.get("transcript"):
                 keep = int(len(part["transcript"]) * end_ms / have) if have else 0
                 part["transcript"] = part["transcript"][:keep]
+        item["content"] = parts
         self.audio_ms[item_id] = end_ms
         await self.emit({"type": "conversation.item.truncated", "item_id": item_id,
                          "content_index": 0, "audio_end_ms": end_ms})

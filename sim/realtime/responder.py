@@ -63,7 +63,7 @@ class ResponseRun:
             details = None
         return {
             "object": "realtime.response", "id": self.id, "status": status, "status_details": details,
-            "output": self.output, "conversation_id": self.conn.conversation_id if self.in_conversation else None,
+            "output": [dict(i) for i in self.output], "conversation_id": self.conn.conversation_id if self.in_conversation else None,
             "output_modalities": list(self.modalities), "max_output_tokens": self.params.get(
                 "max_output_tokens", self.conn.session.get("max_output_tokens", "inf")),
             "audio": self.audio, "usage": usage, "metadata": self.params.get("metadata"),

@@ -62,10 +62,12 @@ class RealtimeSim:
             raise web.HTTPServiceUnavailable()
         status = self.faults.take_http_failure("realtime")
         if status:
-            return _http_error(status, "server_error" if status >= 500 else "rate_limit_exceeded",
-                               "The server is temporarily unable to handle the request." if status >= 500
-                               else "Rate limit reached for requests.", None,
-                               {"Retry-After": f"{self.faults.retry_after_s:g}"})
+            retry = {"Retry-After": f"{self.faults.retry_after_s:g}"}
+            if status == 429:
+                return _http_error(429, "requests", "Rate limit reached for requests. Please try again later.",
+                                   "rate_limit_exceeded", retry)
+            return _http_error(status, "server_error", "The server had an error while processing your request.",
+                               None, retry)
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip():
             return _http_error(401, "invalid_request_error",

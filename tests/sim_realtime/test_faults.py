@@ -100,13 +100,26 @@ def test_malformed_frame_then_normal_events(server):
     assert say(client, "say ok")[-2]["response"]["status"] == "completed"
 
 
-def test_delay_holds_back_server_events(server, connect):
+def test_delay_is_added_latency_not_a_per_event_pause(server, connect):
     client = connect()
     server.faults.set_delay(0.3)
     started = time.monotonic()
     client.send({"type": "input_audio_buffer.clear"})
     assert client.recv()["type"] == "input_audio_buffer.cleared"
     assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    events = say(client, "say one two three four five six seven eight nine ten")
+    assert len(events) > 20
+    assert 0.3 <= time.monotonic() - started < 0.3 * len(events) / 2
+
+
+def test_rate_limited_upgrade(server):
+    server.faults.fail_next("realtime", 429, retry_after_s=1.5)
+    with pytest.raises(websocket.WebSocketBadStatusException) as info:
+        websocket.create_connection(server.url, header=[f"Authorization: Bearer {API_KEY}"], timeout=5)
+    assert info.value.status_code == 429
+    assert info.value.resp_headers.get("retry-after") == "1.5"
+    assert json.loads(info.value.resp_body)["error"]["code"] == "rate_limit_exceeded"
 
 
 def test_close_closes_live_sockets(server, connect):

@@ -7,7 +7,7 @@ import struct
 import pytest
 import websocket
 
-from .conftest import API_KEY, Client, configure, say, types
+from .conftest import API_KEY, DIRECTORY, Client, configure, say, types
 
 
 def _close_code(client: Client) -> int:
@@ -212,3 +212,34 @@ def test_tools_missing_from_session_are_never_called(connect):
     configure(client, tools=[])
     events = say(client, "call Akhil about the pallets")
     assert "response.function_call_arguments.done" not in types(events)
+
+
+def test_out_of_band_response_leaves_the_conversation_alone(connect):
+    client = connect()
+    client.send({"type": "response.create", "response": {
+        "conversation": "none", "output_modalities": ["text"], "metadata": {"purpose": "summary"},
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "say Summary."}]}]}})
+    events = client.until("response.done")
+    assert "conversation.item.added" not in types(events)
+    done = events[-1]["response"]
+    assert done["conversation_id"] is None and done["metadata"] == {"purpose": "summary"}
+    assert done["output"][0]["content"] == [{"type": "output_text", "text": "Summary."}]
+
+
+def test_pending_updates_are_told_once_per_session(server, connect):
+    instructions = DIRECTORY + (
+        "\n## Pending call updates\n"
+        "- [job 4] Priya (Finance), COMPLETED_SUCCESS: Priya will pay the invoice on Friday.\n")
+    client = connect()
+    configure(client, instructions=instructions)
+    first = say(client, "Hi there")
+    told = next(e for e in first if e["type"] == "response.output_audio_transcript.done")["transcript"]
+    assert told.startswith("Update on your call to Priya: Priya will pay the invoice on Friday.")
+    configure(client, instructions=instructions)  # re-sent: still only told once in this session
+    again = say(client, "Thanks")
+    told = next(e for e in again if e["type"] == "response.output_audio_transcript.done")["transcript"]
+    assert "Update on your call" not in told
+    fresh = connect()  # a new session tells it again (the product decides what is pending)
+    configure(fresh, instructions=instructions)
+    told = next(e for e in say(fresh, "Hello") if e["type"] == "response.output_audio_transcript.done")
+    assert told["transcript"].startswith("Update on your call to Priya")
