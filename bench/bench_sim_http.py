@@ -1,15 +1,22 @@
 """Requests per second for each HTTP simulator on loopback.
 
-Two clients per route: a lean keep-alive ``http.client`` connection (what the
-server sustains) and the real package the product uses (requests / twilio /
-openai, all keep-alive). Usage: ``python bench/bench_sim_http.py [seconds]``."""
+The simulators run in their own process (``python -m sim``), as in a demo,
+so client and server do not share a GIL. Two clients per route: a lean
+keep-alive ``http.client`` connection (what the server sustains) and the
+real package the product uses (requests / twilio / openai, all keep-alive).
+Usage: ``python bench/bench_sim_http.py [seconds] [--in-process]``."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
+import re
+import signal
+import subprocess
 import sys
 import time
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
@@ -48,9 +55,39 @@ def raw(url: str, method: str, path: str, headers: dict, body: bytes | None = No
     return once
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def sims_in_subprocess():
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "--speed", "1000"], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        out = ""
+        while "TWILIO_FROM_NUMBER=" not in out:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError("python -m sim exited before printing its URLs")
+            out += line
+        env = dict(re.findall(r"export (\w+)=(\S+)", out))
+        yield SimpleNamespace(
+            urls={"openai_api_base": env["SWITCHBOARD__OPENAI__API_BASE"],
+                  "ultravox_base_url": env["SWITCHBOARD__ULTRAVOX__BASE_URL"],
+                  "twilio_base_url": env["SWITCHBOARD__TWILIO__BASE_URL"]},
+            secrets=config.Secrets(env["OPENAI_API_KEY"], env["ULTRAVOX_API_KEY"], env["ULTRAVOX_AGENT_ID"],
+                                   env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"], env["TWILIO_FROM_NUMBER"]))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+
+
 def main() -> int:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
-    with SimCluster(config.Settings(sim={"speed": 1000.0}), ultravox_join_timeout_s=1e6) as c:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    seconds = float(args[0]) if args else 2.0
+    in_process = "--in-process" in sys.argv
+    sims = (SimCluster(config.Settings(sim={"speed": 1000.0}), ultravox_join_timeout_s=1e6) if in_process
+            else sims_in_subprocess())
+    with sims as c:
         s, u = c.secrets, c.urls
         uv_headers = {"X-API-Key": s.ultravox_api_key, "Content-Type": "application/json"}
         call = requests.post(f"{u['ultravox_base_url']}/agents/{s.ultravox_agent_id}/calls",
@@ -80,7 +117,8 @@ def main() -> int:
              raw(u["twilio_base_url"], "GET", leg_path, {"Authorization": basic})),
             ("twilio  GET Calls/{sid}.json", "twilio pkg", lambda: tw.calls(leg.sid).fetch()),
         ]
-        print(f"HTTP simulators, loopback, one keep-alive client, {seconds:g} s each")
+        where = "same process" if in_process else "own process"
+        print(f"HTTP simulators ({where}), loopback, one keep-alive client, {seconds:g} s each")
         for route, client, fn in cases:
             print(f"  {route:<36} {client:<12} {rate(fn, seconds):8.0f} req/s")
     return 0
