@@ -1,5 +1,11 @@
 """One WebSocket connection to the Realtime endpoint (websocket-client).
 
+Liveness is our own ping thread: websocket-client's ping_timeout check runs
+only when its reader wakes, and with a ping interval that is not a multiple
+of the timeout it can miss a dead peer for several intervals (measured:
+24 s with 5 s / 4 s). Ours declares the socket dead ``ping_timeout`` after
+an unanswered ping, so a half-open socket is found within interval + timeout.
+
 ``run()`` blocks on the calling thread until the socket ends and says how
 it ended; ``shutdown()`` may be called from any thread. WebSocketApp.close()
 from another thread can hang run_forever (it needs the send lock a stuck
@@ -50,6 +56,8 @@ class Connection:
         self._on_open = on_open
         self._on_message = on_message
         self.opened = threading.Event()
+        self._done = threading.Event()
+        self._pong = threading.Event()
         self._stopping = False
         self._error: BaseException | None = None
         self._ending: Outcome | None = None  # set by the session (e.g. an auth error event)
@@ -59,6 +67,7 @@ class Connection:
             on_open=self._opened,
             on_message=self._message,
             on_error=self._errored,
+            on_pong=lambda app, data: self._pong.set(),
         )
 
     # --- any thread -------------------------------------------------------------
@@ -102,14 +111,12 @@ class Connection:
         watchdog.daemon = True
         watchdog.start()
         try:
-            self.app.run_forever(
-                ping_interval=self.ping_interval, ping_timeout=self.ping_timeout, reconnect=0,
-                skip_utf8_validation=True,
-            )
+            self.app.run_forever(reconnect=0, skip_utf8_validation=True)
         except Exception as e:
             log.exception("the WebSocket loop failed")
             self._error = e
         finally:
+            self._done.set()
             watchdog.cancel()
         return self._outcome()
 
@@ -123,7 +130,24 @@ class Connection:
         if app.sock is not None:
             app.sock.settimeout(self.ping_interval + self.ping_timeout)
         self.opened.set()
+        threading.Thread(target=self._liveness, name="voice-ping", daemon=True).start()
         self._on_open(self)
+
+    def _liveness(self) -> None:
+        while not self._done.wait(self.ping_interval):
+            self._pong.clear()
+            sock = self.app.sock
+            if sock is None:
+                return
+            try:
+                sock.ping()
+            except (websocket.WebSocketException, OSError):
+                return  # the connection is already going down
+            if not self._pong.wait(self.ping_timeout) and not self._done.is_set():
+                if self._error is None:
+                    self._error = TimeoutError(f"no pong within {self.ping_timeout:g} s: the connection is dead")
+                self.shutdown()
+                return
 
     def _message(self, app: websocket.WebSocketApp, data: str | bytes) -> None:
         if isinstance(data, bytes):
