@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import requests
@@ -53,7 +52,7 @@ def test_urls_and_secrets_have_the_documented_shapes() -> None:
         assert r.status_code != 404
 
 
-def test_stop_with_calls_in_flight(tmp_path) -> None:
+def test_stop_with_calls_in_flight() -> None:
     with SimCluster(config.Settings()) as c:
         s = c.secrets
         r = requests.post(f"{c.urls['ultravox_base_url']}/agents/{s.ultravox_agent_id}/calls",
