@@ -109,3 +109,17 @@ def test_messages_paginate_with_next_cursor_urls(calls) -> None:
                for m in everything)
     ones, pages = calls.messages(call_id, page_size=1)
     assert ones == everything and pages == 6
+
+
+def test_call_past_its_max_duration_ends_timeout(calls) -> None:
+    uv = calls.cluster.ultravox
+    uv.max_duration_s = 5.0  # simulated seconds; the long call talks for about 60
+    try:
+        call_id, sid = calls.place("+12025550109")
+        ended = calls.wait_ended(call_id)
+    finally:
+        uv.max_duration_s = 3600.0
+    assert ended["endReason"] == "timeout" and ended["joined"] is not None
+    leg = wait_for(lambda: (f := calls.twilio.calls(sid).fetch()).status == "completed" and f)
+    assert 0 < len(calls.messages(call_id)[0]) < 20
+    assert int(leg.duration) >= 4
