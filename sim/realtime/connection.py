@@ -49,7 +49,7 @@ class Connection(Handlers):
         self.speech_item_id: str | None = None
         self.tokens_used = 0
         self.closed = False
-        self._frozen = False
+        self.frozen = False  # half-open: reads nothing, sends nothing
         self._out: asyncio.Queue = asyncio.Queue(maxsize=_QUEUE_SIZE)
         self._tasks: set[asyncio.Task] = set()
 
@@ -93,7 +93,7 @@ class Connection(Handlers):
 
     async def shutdown(self) -> None:
         """Server shutdown: close politely unless the socket is frozen."""
-        if self._frozen or self.closed:
+        if self.frozen or self.closed:
             self._abort()
             return
         try:
@@ -114,7 +114,7 @@ class Connection(Handlers):
         if action == "drop":
             self._abort()
         elif action == "half_open":
-            self._frozen = True
+            self.frozen = True
             transport = self.request.transport
             if transport is not None:
                 transport.pause_reading()
@@ -122,7 +122,7 @@ class Connection(Handlers):
             self.spawn(self.expire())
 
     async def expire(self) -> None:
-        if self.closed or self._frozen:
+        if self.closed or self.frozen:
             return
         limit = self.sim.session_max_s
         span = f"{round(limit / 60)} minutes" if limit >= 60 else f"{limit:g} seconds"
@@ -138,15 +138,15 @@ class Connection(Handlers):
         await self._out.put((time.monotonic(), event))
 
     async def error(self, code: str | None, message: str, *, param: str | None = None,
-                    client_event_id: str | None = None) -> None:
-        await self.emit(error_event("", code, message, param=param, client_event_id=client_event_id))
+                    client_event_id: str | None = None, kind: str = "invalid_request_error") -> None:
+        await self.emit(error_event("", code, message, param=param, client_event_id=client_event_id, kind=kind))
 
     async def _write_loop(self) -> None:
         faults = self.sim.faults
         try:
             while True:
                 made, event = await self._out.get()
-                if self._frozen:
+                if self.frozen:
                     await asyncio.Event().wait()  # half-open: never send again
                 delay = faults.delay_s
                 if delay > 0:  # added latency: each event leaves delay_s after it was made
@@ -183,7 +183,12 @@ class Connection(Handlers):
             await self.error(r.code, r.message, param=r.param, client_event_id=client_event_id)
             return
         handler = getattr(self, "on_" + data["type"].replace(".", "_"))
-        await handler(data, client_event_id)
+        try:
+            await handler(data, client_event_id)
+        except Exception:
+            log.exception("realtime sim failed handling %s", data["type"])
+            await self.error(None, "The server had an error while processing your request.",
+                             client_event_id=client_event_id, kind="server_error")
 
     # --- conversation ------------------------------------------------------
 

@@ -51,6 +51,10 @@ _CONTACT = re.compile(
 _PENDING = re.compile(
     r"^-\s+\[job\s+(?P<job>\d+)\]\s+(?P<name>.+?)\s+\((?P<role>[^)]*)\),\s+(?P<status>[A-Za-z_-]+):\s+(?P<summary>.*)$")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+_PRONOUNS = {"me", "us", "you", "it", "them", "that", "this", "him", "her", "everyone", "anyone"}
+_ARRANGE = re.compile(
+    r"\b(?:schedule|set\s+up|arrange|book|make|place|start)\s+(?:a|an|the|another)?\s*(?:phone\s+)?call\s+(?:with|to|for)\s+",
+    re.I)
 _NOUN_BEFORE = {"the", "a", "my", "that", "this", "his", "her", "their", "our", "your", "last", "next", "each", "every"}
 
 
@@ -181,6 +185,8 @@ def _who_after(text: str, lead: str) -> str | None:
     who = re.split(r"\s+(?:about|regarding|please|today|yesterday)\b|[?.!,]", m["who"], maxsplit=1)[0]
     who = re.sub(r"^(?:the\s+call\s+to|my\s+call\s+to|the|my)\s+", "", who.strip(), flags=re.I)
     who = re.sub(r"'s$", "", who.strip())
+    if who.lower() in _PRONOUNS:
+        return None
     return who or None
 
 
@@ -205,13 +211,14 @@ def _role_words(role: str) -> list[str]:
 
 
 def _call_request(text: str, contacts: list[Contact]) -> dict | Say | None:
-    verb = None
-    for m in re.finditer(r"\b(?:call|ring|phone)\b", text, re.I):
-        before = re.findall(r"[a-z]+", text[: m.start()].lower())
-        if before and before[-1] in _NOUN_BEFORE:
-            continue
-        verb = m
-        break
+    verb = _ARRANGE.search(text)
+    if verb is None:
+        for m in re.finditer(r"\b(?:call|ring|phone)\b", text, re.I):
+            before = re.findall(r"[a-z]+", text[: m.start()].lower())
+            if before and before[-1] in _NOUN_BEFORE:
+                continue
+            verb = m
+            break
     if verb is None:
         return None
     rest = text[verb.end():].strip()

@@ -43,6 +43,9 @@ class RealtimeSim:
     def live_connections(self) -> int:
         return len(self._connections)
 
+    def half_open_connections(self) -> int:
+        return sum(1 for c in self._connections if c.frozen)
+
     def take_transcript(self) -> str:
         try:
             return self.next_transcripts.popleft()

@@ -61,7 +61,7 @@ def test_drop_closes_without_close_frame(server, connect):
 def test_half_open_stops_answering_pings_and_events(server, connect):
     client = connect()
     server.faults.trigger("half_open")
-    time.sleep(0.1)  # let the action reach the sim's loop before probing
+    wait_for(lambda: server.sim.half_open_connections() == 1, what="half-open to take effect")
     client.ws.ping(b"are-you-there")
     client.send({"type": "response.create"})
     client.ws.settimeout(1.0)

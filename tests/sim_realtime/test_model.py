@@ -55,6 +55,12 @@ def test_parses_directory_and_pending_updates():
      {"phone_number": "+442071838750", "contact_name": "Dr. Chen", "call_objective": "moving my appointment"}),
     ("Call Bob at +1 (202) 555-0199 about the van rental",
      {"phone_number": "+12025550199", "contact_name": "Bob", "call_objective": "the van rental"}),
+    ("Schedule a call with Priya about the overdue invoice",
+     {"phone_number": "+14155550123", "contact_name": "Priya", "call_objective": "the overdue invoice"}),
+    ("could you set up a phone call to Akhil to check the forklift?",
+     {"phone_number": "+12025550101", "contact_name": "Akhil Rao", "call_objective": "check the forklift"}),
+    ("call Akhil back about the pallets",
+     {"phone_number": "+12025550101", "contact_name": "Akhil Rao", "call_objective": "the pallets"}),
     ("call 202-555-0142 regarding the refund please",
      {"phone_number": "+12025550142", "contact_name": "+12025550142", "call_objective": "the refund"}),
 ])
@@ -75,6 +81,8 @@ def test_call_without_objective_asks_what_about():
     ("What's the status of the call to Akhil?", {"contact_name": "Akhil Rao"}),
     ("what happened with Priya", {"contact_name": "Priya"}),
     ("Any updates?", {}),
+    ("any update for me?", {}),
+    ("Can you check the status of my call with Akhil?", {"contact_name": "Akhil Rao"}),
     ("how did the call with finance go", {"contact_name": "Priya"}),
 ])
 def test_status_questions(text, args):
