@@ -130,6 +130,9 @@ class Connection:
         if app.sock is not None:
             app.sock.settimeout(self.ping_interval + self.ping_timeout)
         self.opened.set()
+        if self._stopping:  # stop() raced run_forever, which re-arms keep_running
+            self.shutdown()
+            return
         threading.Thread(target=self._liveness, name="voice-ping", daemon=True).start()
         self._on_open(self)
 

@@ -1,6 +1,8 @@
 """The session instructions: the default instructions file, then the
 sections of docs/architecture.md ("Instructions format"), exactly so
-headed, since the Realtime simulator parses them."""
+headed, since the Realtime simulator parses them. Every name carries a
+parenthesised label (the role, else "contact" or the job's number), which
+that format needs."""
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -21,8 +23,7 @@ def load_default_instructions(config: Config) -> str:
 def contact_lines(settings: Settings) -> list[str]:
     lines = []
     for c in settings.contacts:
-        label = f"{c.name} ({c.role})" if c.role else c.name
-        line = f"- {label}: {c.phone}"
+        line = f"- {c.name} ({c.role or 'contact'}): {c.phone}"
         if c.timezone:
             line += f" [{c.timezone}]"
         if c.notes:
@@ -33,8 +34,8 @@ def contact_lines(settings: Settings) -> list[str]:
 
 def update_line(job: dict[str, Any], settings: Settings) -> str:
     name = job["contact_name"]
-    role = next((c.role for c in settings.contacts if c.name == name and c.role), "")
-    label = f"{name} ({role})" if role else name
+    role = next((c.role for c in settings.contacts if c.name == name and c.role), "") or job["phone_number"]
+    label = f"{name} ({role})"
     summary = " ".join((job.get("final_summary_for_main_agent") or "no summary").split())
     return f"- [job {job['id']}] {label}, {job['overall_status']}: {summary}"
 

@@ -3,7 +3,6 @@ conversation items, and the rolling summary, refreshed in the background
 with the utility model (never on the connection's critical path)."""
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import datetime
@@ -18,7 +17,6 @@ from voice import protocol
 log = logging.getLogger(__name__)
 
 _TOOL_CALL = re.compile(r"^(?P<name>[A-Za-z_][\w]*)\((?P<args>.*)\)$", re.S)
-SUMMARY_SOURCE_TURNS = 200
 ROLE_LABEL = {"user": "User", "assistant": "Assistant", "tool_call": "Tool call", "tool_result": "Tool result"}
 
 
@@ -119,6 +117,3 @@ class Summariser:
     def close(self) -> None:
         self._client.close()
 
-
-def as_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

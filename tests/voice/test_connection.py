@@ -139,7 +139,7 @@ def sessions_told(tap, job_id: int) -> int:
 def test_updates_are_told_exactly_once_across_100_random_drops(harness, tap):
     rng = random.Random(20261127)
     jobs = [finished_job(harness.jobs)]
-    worker = harness.start(voice={"history_turns": 4})
+    worker = harness.start(voice={"history_turns": 4, "reconnect_cap_s": 0.1})
     said = []
     for n in range(100):
         harness.wait_state("connected", n + 1, timeout=30)
