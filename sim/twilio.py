@@ -29,7 +29,11 @@ be the authenticated one, else 401 code 20003):
   completed / busy / no-answer / failed / canceled, with ``duration``
   (simulated seconds) and ``answered_by`` when MachineDetection was asked.
 - ``POST …/Calls/{CallSid}.json`` with ``Status=completed|canceled`` hangs
-  up (``canceled`` only before answer)."""
+  up (``canceled`` only before answer).
+
+``StatusCallback`` (+ ``StatusCallbackEvent``) gets Twilio's form POSTs
+(``sim.twilio_callbacks``). A ``Url`` instead of ``Twiml`` is accepted but
+not fetched: such a call is answered and ends with nothing streamed."""
 from __future__ import annotations
 
 import asyncio
@@ -48,6 +52,7 @@ from sim.faults import Faults
 from sim.http_faults import fault_middleware, json_error
 from sim.network import PhoneNetwork
 from sim.personas import Personas, Script
+from sim.twilio_callbacks import StatusCallbacks
 
 log = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -72,6 +77,9 @@ class Leg:
     task: asyncio.Task | None = None
     answered_at: float = 0.0
     call_id: str | None = None
+    status_callback: str = ""
+    callback_events: frozenset = frozenset()
+    sequence: int = 0
 
     def as_json(self) -> dict:
         base = f"/2010-04-01/Accounts/{self.account_sid}/Calls/{self.sid}"
@@ -103,6 +111,7 @@ class TwilioSim:
         self.speed = speed
         self.clock = clock or SystemClock()
         self.legs: dict[str, Leg] = {}
+        self.callbacks = StatusCallbacks()
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[fault_middleware(self.faults, "twilio", "/2010-04-01/")])
@@ -124,6 +133,7 @@ class TwilioSim:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.callbacks.close()
 
     # --- helpers ------------------------------------------------------------
 
@@ -191,8 +201,11 @@ class TwilioSim:
             stream_url = found
         md = str(form.get("MachineDetection", "")) in ("Enable", "DetectMessageEnd")
         leg = Leg(sid="CA" + secrets.token_hex(16), account_sid=self.account_sid, to=to, from_=from_,
-                  stream_url=stream_url, machine_detection=md, date_created=self._now())
+                  stream_url=stream_url, machine_detection=md, date_created=self._now(),
+                  status_callback=str(form.get("StatusCallback", "")),
+                  callback_events=self.callbacks.wanted(" ".join(map(str, form.getall("StatusCallbackEvent", [])))))
         self.legs[leg.sid] = leg
+        self._callback(leg)
         leg.task = asyncio.get_running_loop().create_task(self._run(leg, script), name=f"twilio-{leg.sid}")
         return web.json_response(leg.as_json(), status=201)
 
@@ -250,6 +263,21 @@ class TwilioSim:
     def _set(self, leg: Leg, status: str) -> None:
         leg.status = status
         leg.date_updated = self._now()
+        self._callback(leg)
+
+    def _callback(self, leg: Leg) -> None:
+        if not leg.status_callback:
+            return
+        form = {"CallSid": leg.sid, "AccountSid": leg.account_sid, "From": leg.from_, "To": leg.to,
+                "CallStatus": leg.status, "Direction": "outbound-api", "ApiVersion": "2010-04-01",
+                "Timestamp": leg.date_updated or leg.date_created, "SequenceNumber": str(leg.sequence),
+                "CallbackSource": "call-progress-events"}
+        if leg.answered_by:
+            form["AnsweredBy"] = leg.answered_by
+        if leg.status in FINAL:
+            form["CallDuration"] = leg.duration or "0"
+        leg.sequence += 1
+        self.callbacks.notify(leg.status_callback, leg.callback_events, form)
 
     def _hang_up(self, leg: Leg, status: str, uv_reason: str) -> None:
         """End the leg now (from an API request or the Ultravox side)."""

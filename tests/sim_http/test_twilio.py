@@ -150,3 +150,44 @@ def test_update_with_a_bad_status_is_400(calls) -> None:
     with pytest.raises(TwilioRestException) as e:
         calls.twilio.calls(sid).update(status="paused")
     assert e.value.status == 400
+
+
+def test_status_callbacks_post_each_requested_event(cluster, calls) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    got: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            got.append({k: v[0] for k, v in parse_qs(body).items()})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/status"
+        join = calls.create_uv().json()["joinUrl"]
+        leg = calls.twilio.calls.create(to="+12025550105", from_=cluster.secrets.twilio_from_number,
+                                        twiml=twiml_for(join), machine_detection="Enable", status_callback=url,
+                                        status_callback_event=["initiated", "ringing", "answered", "completed"])
+        wait_for(lambda: any(g["CallStatus"] == "completed" for g in got))
+        plain = calls.twilio.calls.create(to="+12025550104", from_=cluster.secrets.twilio_from_number,
+                                          twiml=twiml_for(join), status_callback=url)
+        wait_for(lambda: any(g["CallSid"] == plain.sid for g in got))
+    finally:
+        server.shutdown()
+        server.server_close()
+    # like Twilio's, deliveries may arrive out of order: SequenceNumber orders them
+    mine = sorted((g for g in got if g["CallSid"] == leg.sid), key=lambda g: int(g["SequenceNumber"]))
+    assert [g["CallStatus"] for g in mine] == ["queued", "ringing", "in-progress", "completed"]
+    assert [int(g["SequenceNumber"]) for g in mine] == [0, 1, 2, 3]
+    assert mine[-1]["AnsweredBy"] == "machine_start" and int(mine[-1]["CallDuration"]) >= 1
+    assert [g["CallStatus"] for g in got if g["CallSid"] == plain.sid] == ["busy"]  # default: completed only
