@@ -6,7 +6,7 @@ The 50 clients run in a child process (asyncio + websockets) so their
 reading does not share the app's GIL; latency uses CLOCK_MONOTONIC, which
 is the same clock in both processes.
 
-    .venv/bin/python bench/bench_mirror.py [--clients 50] [--events 6000] [--rate 400]
+    .venv/bin/python bench/bench_mirror.py [--clients 50] [--events 4000] [--rate 200]
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import asyncio
 import base64
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -87,8 +88,8 @@ def _pct(values: list[float], p: float) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--events", type=int, default=6000)
-    ap.add_argument("--rate", type=float, default=400.0, help="events per second")
+    ap.add_argument("--events", type=int, default=4000)
+    ap.add_argument("--rate", type=float, default=200.0, help="events per second")
     ap.add_argument("--payload", type=int, default=1024, help="bytes of text per event")
     ap.add_argument("--no-stall", action="store_true", help="leave out the stalled client (for comparison)")
     ap.add_argument("--child", default="")
@@ -124,6 +125,7 @@ def main() -> int:
         dropped_at: int | None = None
         interval = 1.0 / args.rate
         start = time.monotonic()
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         for i in range(args.events):
             target = start + i * interval
             delay = target - time.monotonic()
@@ -135,10 +137,12 @@ def main() -> int:
             if dropped_at is None and mirror.dropped_clients:
                 dropped_at = i
         elapsed = time.monotonic() - start
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         time.sleep(0.2)
         runtime.bus.publish(Notice(level="info", text="bench:end"))
         result = json.loads(child.stdout.readline())
         child.wait(timeout=30)
+        child_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         if stalled is not None:
             stalled.close()
     finally:
@@ -159,6 +163,10 @@ def main() -> int:
           f"(target p99 < 20 ms: {'MET' if _pct(lat_ms, 99) < 20 else 'MISSED'})")
     print(f"  bus.publish us   p50 {_pct(pub_us, 50):.1f}  p99 {_pct(pub_us, 99):.1f}  max {max(pub_us):.1f}"
           "  (cost on the app's thread)")
+    app_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    print(f"  CPU              app process {app_cpu / elapsed:.0%} of a core, browsers' process "
+          f"{(child_cpu.ru_utime + child_cpu.ru_stime) / elapsed:.0%} (2 cores here: {os.cpu_count()})")
+    print(f"  machine load average {os.getloadavg()[0]:.1f} (other work on these cores inflates the tail)")
     print(f"  stalled clients dropped: {mirror.dropped_clients}"
           + (f" (after event {dropped_at}: its socket buffers and queue of {mirror.queue_size} were full)"
              if dropped_at is not None else " (still present at the end)"))

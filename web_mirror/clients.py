@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import struct
 from typing import Any
 
 import gevent
@@ -20,11 +21,11 @@ class Client:
         self.ws = ws
         self.sock = sock
         self.address = address
-        self.queue: gevent.queue.Queue[str] = gevent.queue.Queue(maxsize=queue_size)
+        self.queue: gevent.queue.Queue[bytes] = gevent.queue.Queue(maxsize=queue_size)
         self.writer: gevent.Greenlet | None = None
         self.closed = False
 
-    def offer(self, message: str) -> bool:
+    def offer(self, message: bytes) -> bool:
         """Queue a message without blocking; False when the queue is full."""
         try:
             self.queue.put_nowait(message)
@@ -38,7 +39,10 @@ class Client:
     def _write(self) -> None:
         try:
             while True:
-                self.ws.send(self.queue.get())
+                batch = [self.queue.get()]
+                while len(batch) < 64 and not self.queue.empty():
+                    batch.append(self.queue.get_nowait())
+                self.sock.sendall(b"".join(batch))
         except (WebSocketError, OSError) as e:
             log.debug("mirror client %s went away while writing: %s", self.address, e)
         finally:
@@ -57,3 +61,17 @@ class Client:
                 self.sock.shutdown(socket.SHUT_RDWR)
             except OSError as e:
                 log.debug("mirror client %s socket already closed: %s", self.address, e)
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, final WebSocket text frame (RFC 6455 §5.2), built once
+    per event and written as is to every browser."""
+    payload = text.encode("utf-8")
+    n = len(payload)
+    if n < 126:
+        header = struct.pack("!BB", 0x81, n)
+    elif n < 65536:
+        header = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, n)
+    return header + payload

@@ -24,7 +24,7 @@ from geventwebsocket.handler import WebSocketHandler
 
 from events import Event
 from web_mirror import security
-from web_mirror.clients import Client
+from web_mirror.clients import Client, text_frame
 from web_mirror.routes import build_app, receive_until_closed
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ class MirrorServer:
     def _broadcast(self, event: Event) -> None:
         """On the hub: queue the event for every client, dropping the stuck."""
         try:
-            message = event.to_json()
+            message = text_frame(event.to_json())
             for client in list(self._clients):
                 if not client.offer(message):
                     self._drop(client)
@@ -232,7 +232,7 @@ class MirrorServer:
         """Runs as the WebSocket request's greenlet until the browser leaves."""
         client = Client(ws, sock, self.queue_size, address)
         snapshot = json.dumps(self.runtime.state.snapshot(), default=str, separators=(",", ":"))
-        client.offer(snapshot)
+        client.offer(text_frame(snapshot))
         self._clients.add(client)  # no yield since the snapshot: no event falls between
         client.start()
         try:

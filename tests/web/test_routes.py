@@ -162,3 +162,14 @@ def test_snapshot_first_then_events_in_order(mirror, runtime, ws_client):
         runtime.bus.publish(Notice(level="info", text=f"n{i}"))
     wait_for(lambda: len(browser.of("notice")) == 50, what="50 notices")
     assert [m["text"] for m in browser.of("notice")] == [f"n{i}" for i in range(50)]
+
+
+def test_frames_of_every_length_and_non_ascii_text_arrive_intact(mirror, runtime, ws_client):
+    browser = ws_client()
+    wait_for(lambda: browser.of("snapshot"), what="snapshot")
+    texts = ["x" * n for n in range(40, 140)] + ["y" * n for n in (65_400, 65_490, 65_536, 70_000)]
+    texts += ["Akhil \u00e9\u00e8 \u2603 \U0001F4DE", "\u65e5\u672c" * 5000]
+    for text in texts:
+        runtime.bus.publish(Notice(level="info", text=text))
+    wait_for(lambda: len(browser.of("notice")) == len(texts), what="every notice")
+    assert [m["text"] for m in browser.of("notice")] == texts
