@@ -138,6 +138,11 @@ class Handlers:
                 await self.emit({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": vad_event.ms,
                                  "item_id": item_id})
                 await self.commit(item_id, auto_response=td.get("create_response", True))
+        if not self.vad.speaking:
+            # Outside speech the server keeps only the padding that may start the next turn.
+            keep = (int(td.get("prefix_padding_ms") or 0) + 100) * BYTES_PER_MS
+            if len(self.buffer) > 2 * keep:
+                del self.buffer[:-keep]
 
     async def on_input_audio_buffer_commit(self: "Connection", data: dict, ev: str | None) -> None:
         ms = self.buffered_ms()

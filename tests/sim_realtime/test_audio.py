@@ -89,3 +89,13 @@ def test_speech_during_a_response_cancels_it(connect):
     events = client.until("response.done")
     assert "input_audio_buffer.speech_started" in types(events)
     assert events[-1]["response"]["status_details"] == {"type": "cancelled", "reason": "turn_detected"}
+
+
+def test_silence_is_not_hoarded_while_nobody_speaks(connect):
+    client = connect()
+    configure(client, audio=TRANSCRIPTION)
+    _append(client, pcm(5000))
+    client.send({"type": "input_audio_buffer.commit"})
+    completed = client.until("conversation.item.input_audio_transcription.completed")[-1]
+    # Only the last prefix padding (+100 ms) was kept, not five seconds.
+    assert completed["usage"]["input_tokens"] <= 8  # tokens = ms // 100; 5 s would be 50
