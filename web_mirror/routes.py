@@ -118,6 +118,8 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
             return _error(e.status, str(e))
         except ValueError:
             return _error(400, "job_id: expected an integer")
+        if number > 0 and mirror.runtime.jobs.get_job(number) is None:
+            return _error(404, f"job_id: no job {number}")
         mirror.runtime.actions.dismiss_update(number)
         return _json({"ok": True, "job_id": number})
 

@@ -129,6 +129,12 @@ def test_dismissing_a_job_badge_is_persisted(mirror, runtime, recorder):
     assert runtime.state.updates() == []
 
 
+def test_dismissing_an_unknown_job_is_404(mirror, recorder):
+    res = requests.post(mirror.url + "/api/updates/999/dismiss", headers=AUTH, timeout=5)
+    assert res.status_code == 404 and res.json()["error"].startswith("job_id")
+    assert not recorder.of("call_update_dismissed")
+
+
 def test_websocket_needs_the_token(mirror):
     url = mirror.url.replace("http://", "ws://") + "/ws"
     with pytest.raises(websocket.WebSocketBadStatusException) as err:
