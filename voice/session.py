@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 CONNECTED_MESSAGE = "Connected to the assistant."
 EXPIRED = "expired"  # an Outcome kind: planned reconnect, no backoff
+STALE_RESPONSE_S = 20.0
 AUTH_CODES = {"invalid_api_key", "invalid_authentication", "authentication_error"}
 
 
@@ -44,6 +45,7 @@ class Session:
         self.response_active = False
         self.response_request: str | None = None  # event_id of our response.create in flight
         self.want_response = False
+        self.last_response_event = 0.0
         self.tool_outputs_sent = False
         self.handled_calls: set[str] = set()
         self.audio_items: set[str] = set()
@@ -112,17 +114,25 @@ class Session:
             self.maybe_respond()
 
     def maybe_respond(self) -> None:
+        if self.response_active and self.w.clock.monotonic() - self.last_response_event > STALE_RESPONSE_S:
+            # its response.done never came (lost or malformed): ask anyway;
+            # if one is still running the server says so and we wait for it
+            self.response_active = False
         if self.want_response and not self.response_active:
             event = protocol.response_create()
             if self.conn.send(event):
                 self.want_response = False
                 self.response_active = True
                 self.response_request = event["event_id"]
+                self.last_response_event = self.w.clock.monotonic()
 
     # --- server events ----------------------------------------------------------
 
     def handle(self, event: dict[str, Any]) -> None:
-        handler = self.handlers.get(event.get("type", ""))
+        kind = event.get("type", "")
+        if kind.startswith("response."):
+            self.last_response_event = self.w.clock.monotonic()
+        handler = self.handlers.get(kind)
         if handler is None:
             return
         if self.turns is None and event["type"] not in ("session.created", "error", "session.updated"):
@@ -184,6 +194,8 @@ class Session:
         text = _item_text(item)
         if item.get("role") == "assistant" or (item.get("role") == "user" and text):
             self.turns.complete(item_id, item["role"], text)
+        if item.get("role") == "user":
+            self.w.acknowledge(item_id)
 
     def on_transcript(self, event: dict[str, Any]) -> None:
         self.turns.complete(event["item_id"], "user", event.get("transcript") or "")

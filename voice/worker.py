@@ -186,7 +186,7 @@ class VoiceWorker:
             else:
                 self.failures += 1
                 now = self.clock.monotonic()
-                if self.failures == 1 and now - last_immediate >= 1.0:
+                if self.failures == 1 and outcome.retry_after is None and now - last_immediate >= 1.0:
                     delay, last_immediate = 0.0, now
                 else:
                     delay = self.policy.delay(max(1, self.failures - 1), outcome.retry_after)

@@ -135,7 +135,7 @@ class Tap:
 
 
 @pytest.fixture
-def tap(monkeypatch: pytest.MonkeyPatch) -> Tap:
+def tap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tap]:
     t = Tap()
     original = websocket.WebSocket.send
 
@@ -154,7 +154,9 @@ def tap(monkeypatch: pytest.MonkeyPatch) -> Tap:
 
     monkeypatch.setattr(websocket.WebSocket, "send", send)
     monkeypatch.setattr(websocket.WebSocket, "recv_data_frame", recv_data_frame)
-    return t
+    yield t
+    for frame in t.frames:  # every client event of every test that taps the wire
+        check_client_event(frame)
 
 
 # --- the sound card ----------------------------------------------------------------

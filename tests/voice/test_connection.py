@@ -163,3 +163,25 @@ def test_updates_are_told_exactly_once_across_100_random_drops(harness, tap):
     users = [t["content"] for t in harness.turns() if t["role"] == "user"]
     for token in said:
         assert users.count(f"Repeat after me: {token}") == 1, (token, users)
+
+
+def test_http_errors_on_the_upgrade_are_retried_honouring_retry_after(harness, tap):
+    harness.sims.faults.fail_next("realtime", 429, count=2, retry_after_s=0.2)
+    harness.start()
+    harness.wait_state("primed")
+    waits = [e.retry_in_s for e in harness.states("reconnecting")]
+    assert waits == [0.2, 0.2]
+    assert all("429" in e.detail for e in harness.states("reconnecting"))
+
+
+def test_a_malformed_server_event_is_skipped(harness, tap):
+    worker = harness.start()
+    harness.wait_state("primed")
+    harness.sims.faults.malform_next("realtime", 1)  # the user item's conversation.item.added
+    worker.send_text("Repeat after me: still here")
+    wait_for(lambda: [t for t in harness.turns() if t["content"] == "still here"], what="the first answer")
+    worker.send_text("Repeat after me: and again")
+    wait_for(lambda: [t for t in harness.turns() if t["content"] == "and again"], what="the second answer")
+    assert [t["content"] for t in harness.turns() if t["role"] == "user"] == [
+        "Repeat after me: still here", "Repeat after me: and again"]
+    assert worker.outbox == [] and len(harness.states("connected")) == 1
