@@ -182,6 +182,12 @@ class Handlers:
         async def transcribe() -> None:
             if not transcription_enabled(self.session):
                 return
+            if self.sim.take_transcription_failure():
+                await self.emit({"type": "conversation.item.input_audio_transcription.failed", "item_id": item_id,
+                                 "content_index": 0, "error": {
+                                     "type": "transcription_error", "code": "audio_unintelligible",
+                                     "message": "Audio could not be transcribed.", "param": None}})
+                return
             item["content"] = [{"type": "input_audio", "transcript": transcript}]
             common = {"item_id": item_id, "content_index": 0}
             await self.emit({"type": "conversation.item.input_audio_transcription.delta", **common,

@@ -22,7 +22,9 @@ class RealtimeSim:
 
     ``next_transcripts``: what the sim "hears" in the next committed user
     audio turns (tests and the simulation panel push text; default
-    ``"Hello."``). ``speed`` divides the sim's artificial pacing (think
+    ``"Hello."``); ``fail_transcriptions``: how many of the next user audio
+    turns get ``...input_audio_transcription.failed`` instead (the model
+    still understands them). ``speed`` divides the sim's artificial pacing (think
     time, audio streamed at 4x real time). ``delta_chars`` > 0 splits text
     into deltas of that many characters instead of words."""
 
@@ -35,6 +37,7 @@ class RealtimeSim:
         self.delta_chars = delta_chars
         self.sessions_created = 0
         self.next_transcripts: collections.deque[str] = collections.deque()
+        self.fail_transcriptions = 0
         self._connections: set[Connection] = set()
 
     def routes(self) -> list[web.RouteDef]:
@@ -51,6 +54,12 @@ class RealtimeSim:
             return self.next_transcripts.popleft()
         except IndexError:
             return DEFAULT_TRANSCRIPT
+
+    def take_transcription_failure(self) -> bool:
+        if self.fail_transcriptions > 0:
+            self.fail_transcriptions -= 1
+            return True
+        return False
 
     async def close(self) -> None:
         conns = list(self._connections)

@@ -99,3 +99,19 @@ def test_silence_is_not_hoarded_while_nobody_speaks(connect):
     completed = client.until("conversation.item.input_audio_transcription.completed")[-1]
     # Only the last prefix padding (+100 ms) was kept, not five seconds.
     assert completed["usage"]["input_tokens"] <= 8  # tokens = ms // 100; 5 s would be 50
+
+
+def test_transcription_failure_switch(server, connect):
+    server.sim.fail_transcriptions = 1
+    server.sim.next_transcripts.append("list calls")
+    client = connect()
+    configure(client, audio=TRANSCRIPTION)
+    _speak(client)
+    events = client.until("response.done")
+    failed = next(e for e in events if e["type"] == "conversation.item.input_audio_transcription.failed")
+    assert failed["error"]["code"] == "audio_unintelligible"
+    assert "conversation.item.input_audio_transcription.completed" not in types(events)
+    # The model still understood the turn.
+    assert next(e for e in events if e["type"] == "response.function_call_arguments.done")["name"] == \
+        "list_scheduled_calls"
+    assert server.sim.fail_transcriptions == 0
