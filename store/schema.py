@@ -97,5 +97,13 @@ def calls_v2(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_calls_phone ON scheduled_calls (phone_number)"))
 
 
-CALLS_MIGRATIONS = [calls_v1, calls_v2]
+def calls_v3(conn: sa.Connection) -> None:
+    # claim_next seeks each kind of due job on its own index (see JobStore.claim_next);
+    # ix_calls_claim has ix_calls_due's columns plus id, so it replaces it
+    conn.execute(sa.text("DROP INDEX ix_calls_due"))
+    conn.execute(sa.text("CREATE INDEX ix_calls_claim ON scheduled_calls (overall_status, next_retry_at, id)"))
+    conn.execute(sa.text("CREATE INDEX ix_calls_lease ON scheduled_calls (overall_status, lease_expires_at)"))
+
+
+CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3]
 CONVERSATION_MIGRATIONS = [conversation_v1]
