@@ -66,6 +66,7 @@ class VoiceWorker:
         self.text_only = True
         self.muted = False
         self.player: Player | None = None
+        self._audio_reason = ""
         self._device = audio_backend
         self._device_given = audio_backend is not None
         self._stop = threading.Event()
@@ -300,8 +301,6 @@ class VoiceWorker:
                 log.exception("sending new call updates to the assistant failed")
 
     # --- audio -------------------------------------------------------------------
-
-    _audio_reason = ""
 
     def _start_audio(self) -> None:
         v = self.settings.voice

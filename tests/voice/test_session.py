@@ -114,6 +114,17 @@ def test_user_audio_transcript_after_the_answer_still_orders_first(harness, tap)
         check_client_event(frame)
 
 
+def test_a_failed_transcription_still_logs_the_user_turn_first(harness, tap):
+    device = FakeDevice()
+    harness.sims.realtime.fail_transcriptions = 1
+    harness.sims.realtime.next_transcripts.append("Repeat after me: unheard")
+    harness.start(device=device, voice={"audio": "on"})
+    harness.wait_state("primed")
+    device.say(tone(400) + silence(700))
+    wait_for(lambda: len([t for t in harness.turns() if t["role"] in ("user", "assistant")]) >= 2, what="two turns")
+    assert [(t["role"], t["content"]) for t in harness.turns()[:2]] == [("user", "(inaudible)"), ("assistant", "unheard")]
+
+
 def test_barge_in_stops_playback_and_truncates_at_what_was_played(harness, tap):
     device = FakeDevice()
     worker = harness.start(device=device, voice={"audio": "on"})
