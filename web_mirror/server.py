@@ -9,6 +9,7 @@ app or the other browsers.
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
 import logging
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# external updates get ids far below anything StateView numbers itself (-1, -2, …)
-_EXTERNAL_ID_BASE = -1_000_000
+# outside updates get ids far below anything StateView numbers itself (-1, -2, …);
+# one counter for the process, so a restarted mirror never reuses a live badge's id
+_EXTERNAL_IDS = itertools.count(-1_000_000, -1)
 
 
 class MirrorHandler(WebSocketHandler):
@@ -109,7 +111,6 @@ class MirrorServer:
         self.dropped_clients = 0
         self._clients: set[Client] = set()  # touched only on the hub thread
         self._connections: set[socket.socket] = set()  # every accepted socket (idle keep-alives too)
-        self._external_ids = itertools.count(_EXTERNAL_ID_BASE, -1)
         self._lock = threading.Lock()  # guards _hub between the publishers and stop()
         self._hub: Any = None
         self._server: WSGIServer | None = None
@@ -137,7 +138,7 @@ class MirrorServer:
         return len(self._clients)
 
     def next_external_id(self) -> int:
-        return next(self._external_ids)
+        return next(_EXTERNAL_IDS)
 
     # --- lifetime --------------------------------------------------------------
 
@@ -152,11 +153,13 @@ class MirrorServer:
             self._thread.join()
             raise self._startup_error
         self._unsubscribe = self.runtime.bus.subscribe(self._on_event)
+        atexit.register(self.stop)  # a live hub thread at interpreter exit can crash it
         log.info("web mirror listening on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Idempotent; returns once the server thread and its hub are gone."""
+        atexit.unregister(self.stop)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

@@ -63,6 +63,19 @@ def test_a_stalled_browser_is_dropped_and_the_others_get_everything(runtime):
         mirror.stop()
 
 
+def test_a_browser_that_vanishes_is_forgotten(mirror, runtime):
+    url = mirror.url.replace("http://", "ws://") + f"/ws?token={TOKEN}"
+    gone, staying = WsClient(url), WsClient(url)
+    wait_for(lambda: mirror.client_count == 2, what="two clients")
+    gone.ws.sock.shutdown(socket.SHUT_RDWR)  # no close frame: the tab crashed
+    gone.ws.sock.close()
+    wait_for(lambda: mirror.client_count == 1, what="the vanished client forgotten")
+    runtime.bus.publish(Notice(level="info", text="still here"))
+    wait_for(lambda: staying.of("notice"), what="delivery to the other browser")
+    assert mirror.dropped_clients == 0
+    staying.close()
+
+
 def test_stop_is_idempotent_and_the_port_can_be_reused(runtime):
     first = MirrorServer(runtime, host="127.0.0.1", port=0, token=TOKEN).start()
     port = first.port
