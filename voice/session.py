@@ -48,6 +48,7 @@ class Session:
         self.last_response_event = 0.0
         self.tool_outputs_sent = False
         self.handled_calls: set[str] = set()
+        self.sent_texts: set[str] = set()
         self.audio_items: set[str] = set()
         self._n = 0
         self._early: list[dict[str, Any]] = []  # events before session.created named the session
@@ -83,10 +84,8 @@ class Session:
         for event in history_items(turns, f"h{self.number}_"):
             self.replayed.add(event["item"]["id"])
             self.conn.send(event)
-        for item_id, text in list(w.outbox):
-            self.conn.send(protocol.user_text(item_id, text))
-            self.want_response = True
-        if not w.outbox and turns and turns[-1]["role"] in ("user", "tool_result") and w.is_recent(turns[-1]["timestamp"]):
+        queued = self.send_outbox(respond=False)
+        if not queued and turns and turns[-1]["role"] in ("user", "tool_result") and w.is_recent(turns[-1]["timestamp"]):
             self.want_response = True  # the drop cut off the answer to this
         self.maybe_respond()
 
@@ -108,10 +107,17 @@ class Session:
 
     # --- the client's own requests ----------------------------------------------
 
-    def send_user_text(self, item_id: str, text: str) -> None:
-        if self.conn.send(protocol.user_text(item_id, text)):
-            self.want_response = True
+    def send_outbox(self, respond: bool = True) -> bool:
+        """Send typed messages this session has not been given yet; True if
+        any message is still waiting to join the conversation."""
+        pending = self.w.pending_texts()
+        for item_id, text in pending:
+            if item_id not in self.sent_texts and self.conn.send(protocol.user_text(item_id, text)):
+                self.sent_texts.add(item_id)
+                self.want_response = True
+        if respond:
             self.maybe_respond()
+        return bool(pending)
 
     def maybe_respond(self) -> None:
         if self.response_active and self.w.clock.monotonic() - self.last_response_event > STALE_RESPONSE_S:

@@ -60,6 +60,7 @@ class VoiceWorker:
         self.item_clock = ItemClock(self.clock)
         self.policy = RetryPolicy(base_s=0.5, cap_s=self.settings.voice.reconnect_cap_s)
         self.outbox: list[tuple[str, str]] = []  # typed messages not yet in the conversation
+        self.outbox_lock = threading.Lock()
         self.summary: str | None = None
         self.base_instructions = ""
         self.failures = 0
@@ -75,7 +76,9 @@ class VoiceWorker:
         self._sessions = 0
         self._status: str | None = None
         self._mic: queue.Queue[bytes] = queue.Queue(maxsize=50)
-        self._updates_due = threading.Event()
+        # work handed off by the app's threads and bus subscribers, so they
+        # never wait on ``lock`` (a send on a dying socket can hold it for seconds)
+        self._tasks: queue.Queue[str] = queue.Queue()
         self._summariser: Summariser | None = None
         self._summary_busy = threading.Lock()
 
@@ -83,7 +86,7 @@ class VoiceWorker:
 
     def stop(self) -> None:
         self._stop.set()
-        self._updates_due.set()
+        self._tasks.put("stop")
         conn = self._conn
         if conn is not None:
             conn.shutdown(stopping=True)
@@ -93,27 +96,24 @@ class VoiceWorker:
         if not text:
             return
         item_id = "msg_" + uuid.uuid4().hex[:20]
-        with self.lock:
+        with self.outbox_lock:
             self.outbox.append((item_id, text))
-            if self._session is not None:  # else prime() sends it on connect
-                self._session.send_user_text(item_id, text)
+        self._tasks.put("outbox")  # sent now if connected, else by prime() on connect
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
         self._publish_audio(self._audio_reason)
 
     def set_text_mode(self, text_only: bool) -> None:
-        with self.lock:
-            if not text_only and self._device is None:
-                self.bus.publish(AudioState(mode="text", reason="no audio device: staying in text mode", muted=self.muted))
-                return
-            if text_only == self.text_only:
-                return
-            self.text_only = text_only
-            if text_only and self.player is not None:
-                self.player.stop()
-            if self._session is not None:
-                self._session.send_instructions()
+        if not text_only and self._device is None:
+            self.bus.publish(AudioState(mode="text", reason="no audio device: staying in text mode", muted=self.muted))
+            return
+        if text_only == self.text_only:
+            return
+        self.text_only = text_only
+        if text_only and self.player is not None:
+            self.player.stop()
+        self._tasks.put("instructions")  # output modalities follow the mode
         self._publish_audio("text mode chosen" if text_only else "")
 
     # --- the worker thread -----------------------------------------------------
@@ -132,7 +132,7 @@ class VoiceWorker:
         latest = self.conversation.latest_summary()
         self.summary = latest["summary"] if latest else None
         unsubscribe = self.bus.subscribe(self._on_event)
-        helpers = [threading.Thread(target=self._updates_loop, name="voice-updates", daemon=True),
+        helpers = [threading.Thread(target=self._task_loop, name="voice-tasks", daemon=True),
                    threading.Thread(target=self._mic_loop, name="voice-mic", daemon=True)]
         for t in helpers:
             t.start()
@@ -141,7 +141,7 @@ class VoiceWorker:
         finally:
             unsubscribe()
             self._stop.set()
-            self._updates_due.set()
+            self._tasks.put("stop")
             for t in helpers:
                 t.join(timeout=5)
             if self._device is not None:
@@ -246,7 +246,12 @@ class VoiceWorker:
         self.bus.publish(VoiceState(state="primed", detail=session.session_id or "", attempt=self.failures))
 
     def acknowledge(self, item_id: str) -> None:
-        self.outbox = [(i, t) for i, t in self.outbox if i != item_id]
+        with self.outbox_lock:
+            self.outbox = [(i, t) for i, t in self.outbox if i != item_id]
+
+    def pending_texts(self) -> list[tuple[str, str]]:
+        with self.outbox_lock:
+            return list(self.outbox)
 
     def set_status(self, status: str, message: str) -> None:
         if status != self._status:
@@ -285,20 +290,26 @@ class VoiceWorker:
         if isinstance(event, CallJobUpdated):
             job = event.job
             if job.get("overall_status") in FINISHED and not job.get("main_agent_informed_user"):
-                self._updates_due.set()
+                self._tasks.put("instructions")
 
-    def _updates_loop(self) -> None:
+    def _task_loop(self) -> None:
         while not self._stop.is_set():
-            self._updates_due.wait()
-            self._updates_due.clear()
-            if self._stop.is_set():
+            due = {self._tasks.get()}
+            while not self._tasks.empty():  # coalesce a burst into one of each
+                due.add(self._tasks.get_nowait())
+            if "stop" in due or self._stop.is_set():
                 return
             try:
                 with self.lock:
-                    if self._session is not None:
-                        self._session.send_instructions()
+                    session = self._session
+                    if session is None:
+                        continue  # prime() does all of it on the next connect
+                    if "instructions" in due:
+                        session.send_instructions()
+                    if "outbox" in due:
+                        session.send_outbox()
             except Exception:
-                log.exception("sending new call updates to the assistant failed")
+                log.exception("voice task %s failed", sorted(due))
 
     # --- audio -------------------------------------------------------------------
 
