@@ -43,11 +43,12 @@ async def _browser(url: str, latencies: list[int], ready: asyncio.Event, counter
             ready.set()
         async for raw in ws:
             now = time.monotonic_ns()
-            event = json.loads(raw)
-            if event.get("type") != "notice":
+            # cheaper than json.loads, so the readers' own speed weighs less in the figure
+            at = raw.find('"text":"')
+            if not raw.startswith('{"type":"notice"') or at < 0:
                 continue
-            text = event["text"]
-            if text == "bench:end":
+            text = raw[at + 8:]
+            if text.startswith("bench:end"):
                 return
             latencies.append(now - int(text.split(":", 2)[1]))
 
