@@ -203,6 +203,9 @@ class VoiceWorker:
             return "OPENAI_API_KEY is not set"
         if v.ping_interval_s <= v.ping_timeout_s:
             return "voice.ping_interval_s must be greater than voice.ping_timeout_s"
+        if v.ping_interval_s + v.ping_timeout_s > 10:
+            log.warning("voice: a dead connection may go unnoticed for %.0f s (ping_interval_s + ping_timeout_s);"
+                        " 10 s or less is recommended", v.ping_interval_s + v.ping_timeout_s)
         try:
             protocol.realtime_url(o.realtime_url, o.realtime_model)
         except ValueError as e:
