@@ -107,7 +107,7 @@ class Runtime:
                 if sims is None:
                     from sim.cluster import SimCluster
 
-                    sims = owned_sims = SimCluster(s).start()
+                    sims = owned_sims = SimCluster(s, personas_path=cfg.resolve_path(s.sim.personas_file)).start()
                 cfg = point_at_sims(cfg, sims)
             state = StateView(jobs, conversation, cfg.mode)
             state.load()
