@@ -8,10 +8,12 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import struct
 import threading
 import time
 import typing
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -259,15 +261,15 @@ def voice_config(sims: SimCluster, tmp: Path, *, secrets: config_mod.Secrets | N
 class Harness:
     """A worker on its own thread with real stores; stopped at teardown."""
 
-    def __init__(self, sims: SimCluster, tmp: Path) -> None:
+    def __init__(self, sims: SimCluster, tmp: Path, db_url: str | None = None) -> None:
         self.sims = sims
         self.tmp = tmp
         self.bus = Bus()
         self.rec = Recorder()
         self.bus.subscribe(self.rec)
-        self.jobs = JobStore(f"sqlite:///{tmp / 'calls.db'}", bus=self.bus)
+        self.jobs = JobStore(db_url or f"sqlite:///{tmp / 'calls.db'}", bus=self.bus)
         self.jobs.init_db()
-        self.conversation = ConversationStore(f"sqlite:///{tmp / 'conversation.db'}")
+        self.conversation = ConversationStore(db_url or f"sqlite:///{tmp / 'conversation.db'}")
         self.conversation.init_db()
         self.worker: VoiceWorker | None = None
         self.thread: threading.Thread | None = None
@@ -322,6 +324,27 @@ def harness(sims: SimCluster, tmp_path: Path) -> Iterator[Harness]:
         yield h
     finally:
         h.close()
+
+
+@pytest.fixture
+def pg_harness(sims: SimCluster, tmp_path: Path) -> Iterator[Harness]:
+    """The harness on a PostgreSQL database of its own, dropped after."""
+    from tests.conftest import PG_ADMIN_URL, _pg_admin, need
+
+    try:
+        admin = _pg_admin()
+    except Exception as e:  # any failure to connect means "no PostgreSQL here"
+        need(f"PostgreSQL at {PG_ADMIN_URL} unreachable: {e.__class__.__name__}")
+    name = f"sb_voice_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    h = Harness(sims, tmp_path, db_url=f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+    try:
+        yield h
+    finally:
+        h.close()
+        with _pg_admin() as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def finished_job(jobs: JobStore, name: str = "Akhil", phone: str = "+12025550101",

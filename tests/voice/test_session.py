@@ -203,3 +203,28 @@ def test_instructions_sections_parse_in_the_simulator():
     text = instructions.build_instructions("Base.", settings, "Earlier: hello.", [job])
     assert [c.name for c in model.parse_directory(text)] == [c.name for c in settings.contacts]
     assert [(u.job, u.summary) for u in model.parse_pending(text)] == [(7, "Paid. All good.")]
+
+
+def test_round_trip_and_priming_on_postgresql(pg_harness, tap):
+    h = pg_harness
+    job = finished_job(h.jobs)
+    worker = h.start()
+    h.wait_state("primed")
+    wait_for(lambda: h.jobs.get_job(job["id"])["main_agent_informed_user"], what="the update told")
+    worker.send_text("Please call Priya about the budget")
+    wait_for(lambda: len(h.turns()) >= 5, what="the answer after the tool")
+    turns = h.turns()
+    # the model tells the pending update first, then schedules the call
+    assert [t["role"] for t in turns] == ["user", "assistant", "tool_call", "tool_result", "assistant"]
+    assert "Update on your call to Akhil" in turns[1]["content"]
+    new = [j for j in h.jobs.list_jobs() if j["id"] != job["id"]]
+    assert [(j["contact_name"], j["phone_number"]) for j in new] == [("Priya", "+12025550102")]
+
+
+def test_the_instructions_file_is_configurable(harness, tap, tmp_path):
+    custom = tmp_path / "mine.md"
+    custom.write_text("You are Jeeves, a butler who places calls.\n", encoding="utf-8")
+    harness.start(openai={"instructions_file": str(custom)})
+    harness.wait_state("primed")
+    text = tap.events("session.update")[0]["session"]["instructions"]
+    assert text.startswith("You are Jeeves, a butler who places calls.\n\n## Contact directory\n")
