@@ -14,6 +14,7 @@
     mode: null,
     connection: { status: "disconnected", message: "" },
     voice: null,
+    audio: null,
     jobs: new Map(),
     external: new Map(), // badges from outside producers, by id
     transcript: [],
@@ -41,6 +42,7 @@
     state.mode = s.mode;
     state.connection = s.connection || state.connection;
     state.voice = s.voice_state || null;
+    state.audio = s.audio || null;
     state.jobs = new Map((s.jobs || []).map((j) => [j.id, j]));
     state.external = new Map();
     (s.updates || []).forEach((u) => {
@@ -77,6 +79,7 @@
       renderBadges();
     },
     voice_state(e) { state.voice = e; renderHeader(); },
+    audio_state(e) { state.audio = e; renderHeader(); },
     call_job_updated(e) {
       if (!e.job || e.job.id === undefined) return;
       state.jobs.set(e.job.id, e.job);
@@ -117,7 +120,10 @@
   function renderHeader() {
     $("sim-label").hidden = state.mode !== "simulate";
     const v = state.voice;
-    $("voice-state").textContent = v && v.state ? `assistant: ${v.state}${v.detail ? " (" + v.detail + ")" : ""}` : "";
+    const a = state.audio;
+    const audio = a && a.mode ? ` \u00b7 ${a.mode === "voice" ? (a.muted ? "voice, muted" : "voice") : "typed text"}` : "";
+    $("voice-state").textContent = v && v.state ? `assistant: ${v.state}${audio}` : "";
+    $("voice-state").title = v && v.detail ? v.detail : "";
   }
 
   function renderBanner() {
