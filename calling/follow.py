@@ -22,6 +22,7 @@ BUSY, NO_ANSWER, VOICEMAIL, FAILED, CANCELLED = "BUSY", "NO_ANSWER", "VOICEMAIL"
 CONVERSATION = "CONVERSATION"
 _LEG_OUTCOME = {"busy": BUSY, "no-answer": NO_ANSWER, "failed": FAILED, "canceled": FAILED}
 GRACE_POLLS = 20  # polls we wait for Ultravox to notice a finished Twilio leg
+SIDE_READS_EVERY_S = 0.25
 
 
 @dataclass
@@ -74,16 +75,22 @@ class Follower:
         job_id, sid, call_id = job["id"], attempt.get("twilio_call_sid"), attempt["ultravox_call_id"]
         interval = ctx.calling.poll_interval_s
         shown = -1
+        # the job row (for a cancel) and the transcript so far are read at most this often
+        every = max(interval, SIDE_READS_EVERY_S)
+        last_side_read = -every
         grace = 0
         while True:
             if ctx.stop.is_set():
                 raise Stopped()
             ctx.leases.check(job_id)  # the engine's keeper renews it
-            current = ctx.jobs.get_job(job_id)
-            if current is not None and current["cancel_requested"]:
-                log.info("job %s: cancel requested during the call; hanging up", job_id)
-                self.hang_up(attempt)
-                return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled")
+            side_reads = ctx.clock.monotonic() - last_side_read >= every
+            if side_reads:
+                last_side_read = ctx.clock.monotonic()
+                current = ctx.jobs.get_job(job_id)
+                if current is not None and current["cancel_requested"]:
+                    log.info("job %s: cancel requested during the call; hanging up", job_id)
+                    self.hang_up(attempt)
+                    return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled")
 
             leg = ctx.retrying("reading the Twilio call", lambda: ctx.twilio.fetch(sid)) if sid else None
             if leg is not None:
@@ -99,7 +106,7 @@ class Follower:
                                       duration_s=leg.duration_s)
 
             call = self._get_call(call_id)
-            if call.get("joined") and not call.get("ended"):
+            if side_reads and call.get("joined") and not call.get("ended"):
                 messages = self._messages(call_id)
                 if len(messages) != shown:
                     shown = len(messages)

@@ -100,7 +100,6 @@ class JobRun:
                 attempt["id"], phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
                 transcript=result.transcript, twilio_status=result.twilio_status, answered_by=result.answered_by,
                 duration_s=result.duration_s, summary=result.summary, attempt_outcome=result.kind)
-            ctx.publish_job(job["id"])
 
         job = ctx.jobs.get_job(job["id"]) or job
         extra = cost_usd(result.duration_s, ctx.config.settings.ultravox.cost_per_minute_usd

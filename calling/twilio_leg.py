@@ -88,7 +88,10 @@ class TwilioLeg:
     def _client(self) -> Client:
         client = getattr(self._local, "client", None)
         if client is None:
-            http = _HeaderKeepingClient(timeout=self.timeout_s)
+            api = self.base_url or "https://api.twilio.com"
+            http = _HeaderKeepingClient(timeout=self.timeout_s, proxy=requests.utils.get_environ_proxies(api) or None)
+            if http.session is not None:  # proxies read once above, not the environment per request
+                http.session.trust_env = False
             client = Client(self.account_sid, self.auth_token, http_client=http)
             self._local.http = http
             if self.base_url:

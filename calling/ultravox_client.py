@@ -31,6 +31,9 @@ class UltravoxClient:
         if session is None:
             session = requests.Session()
             session.headers["X-API-Key"] = self.api_key
+            # read proxy settings once, not the whole environment on every request
+            session.proxies = requests.utils.get_environ_proxies(self.base)
+            session.trust_env = False
             self._local.session = session
         return session
 
