@@ -29,6 +29,8 @@ from tests.conftest import ROOT
 from voice.worker import VoiceWorker
 
 SPEED = 20.0
+# server errors that are part of the protocol, not a client mistake
+EXPECTED_ERRORS = {"session_expired", "conversation_already_has_active_response"}
 
 
 def wait_for(cond: Callable[[], Any], timeout: float = 20.0, interval: float = 0.01, what: str = "") -> Any:
@@ -159,6 +161,8 @@ def tap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tap]:
     yield t
     for frame in t.frames:  # every client event of every test that taps the wire
         check_client_event(frame)
+    complaints = [e["error"] for e in t.server_events("error") if e["error"].get("code") not in EXPECTED_ERRORS]
+    assert not complaints, f"the server rejected client events: {complaints}"
 
 
 # --- the sound card ----------------------------------------------------------------
@@ -318,7 +322,7 @@ class Harness:
 
 
 @pytest.fixture
-def harness(sims: SimCluster, tmp_path: Path) -> Iterator[Harness]:
+def harness(sims: SimCluster, tmp_path: Path, tap: Tap) -> Iterator[Harness]:
     h = Harness(sims, tmp_path)
     try:
         yield h
@@ -327,7 +331,7 @@ def harness(sims: SimCluster, tmp_path: Path) -> Iterator[Harness]:
 
 
 @pytest.fixture
-def pg_harness(sims: SimCluster, tmp_path: Path) -> Iterator[Harness]:
+def pg_harness(sims: SimCluster, tmp_path: Path, tap: Tap) -> Iterator[Harness]:
     """The harness on a PostgreSQL database of its own, dropped after."""
     from tests.conftest import PG_ADMIN_URL, _pg_admin, need
 
