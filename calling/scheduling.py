@@ -4,6 +4,7 @@ console's schedule form both use ``schedule_job``; a ValueError carries a
 message fit to show the user (or the model) as-is."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import phonenumbers
@@ -16,8 +17,8 @@ MAX_OBJECTIVE_CHARS = 2000
 
 
 def find_contact(settings: Settings, name: str) -> Contact | None:
-    """A directory contact by name, case-insensitive; "Akhil (Operations)"
-    and a unique first word both match."""
+    """A directory contact by name, case-insensitive; "Akhil (Operations)",
+    a unique first word and "Akhil from Operations" all match."""
     wanted = " ".join(name.strip().lower().split())
     if not wanted:
         return None
@@ -29,7 +30,9 @@ def find_contact(settings: Settings, name: str) -> Contact | None:
     first_words = [c for c in settings.contacts if c.name.lower().split()[0] == wanted.split()[0]]
     if len(first_words) == 1 and len(wanted.split()) == 1:
         return first_words[0]
-    return None
+    # "Akhil from Operations": exactly one directory name among the words
+    named = [c for c in settings.contacts if re.search(rf"\b{re.escape(c.name.lower())}\b", wanted)]
+    return named[0] if len(named) == 1 else None
 
 
 def contact_by_phone(settings: Settings, phone: str) -> Contact | None:

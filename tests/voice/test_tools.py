@@ -50,6 +50,13 @@ def test_schedule_by_name_uses_the_directory(env):
     assert job["overall_status"] == "PENDING" and job["max_retries"] == 3
 
 
+@pytest.mark.parametrize("name", ["Akhil (Operations)", "Akhil from Operations", "AKHIL"])
+def test_directory_names_are_matched_loosely_but_uniquely(env, name):
+    box, jobs, _, _ = env
+    assert "Scheduled job" in call(box, "schedule_outbound_call", contact_name=name, call_objective="Say hi")
+    assert jobs.list_jobs()[0]["phone_number"] == "+12025550101"
+
+
 def test_schedule_by_number_normalises_and_finds_the_timezone(env):
     box, jobs, _, _ = env
     text = call(box, "schedule_outbound_call", contact_name="The plumber", phone_number="(415) 555-0123",
