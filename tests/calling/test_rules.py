@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
-
 from calling.engine import CallingEngine
 from calling.hours import callee_timezone, next_opening
 from clock import FixedClock
-from tests.calling.conftest import drive, engine_config, finished, running, wait_for
+from tests.calling.conftest import engine_config, finished, running, wait_for
 
 
 def _utc(*a: int) -> datetime:
