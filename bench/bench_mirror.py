@@ -108,7 +108,8 @@ def main() -> int:
     from web_mirror.standalone import build_runtime
 
     logging.basicConfig(level=logging.ERROR)
-    tmp = Path(tempfile.mkdtemp(prefix="bench_mirror_"))
+    tmpdir = tempfile.TemporaryDirectory(prefix="bench_mirror_")
+    tmp = Path(tmpdir.name)
     (tmp / "config.toml").write_text('[app]\nmode = "simulate"\n[calling]\ncalls_db_url = "sqlite:///calls.db"\n'
                                      '[conversation]\ndb_url = "sqlite:///conversation.db"\n')
     runtime = build_runtime(config.load(tmp / "config.toml", env={}, mode="simulate"))
@@ -152,6 +153,7 @@ def main() -> int:
             child.kill()
         mirror.stop()
         runtime.close()
+        tmpdir.cleanup()
 
     lat_ms = [x / 1e6 for _, x in result["latencies_ns"]]
     before_drop = [x / 1e6 for seq, x in result["latencies_ns"] if dropped_at is None or seq < dropped_at]
