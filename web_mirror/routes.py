@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import bottle
+import gevent
 from geventwebsocket.exceptions import WebSocketError
 
 from events import ConnectionStatus, NewCallUpdateAvailable
@@ -118,9 +119,10 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
             return _error(e.status, str(e))
         except ValueError:
             return _error(400, "job_id: expected an integer")
-        if number > 0 and mirror.runtime.jobs.get_job(number) is None:
+        # the database may be slow (PostgreSQL): a real thread, so the hub keeps delivering
+        found = gevent.get_hub().threadpool.apply(_dismiss, (mirror.runtime, number))
+        if not found:
             return _error(404, f"job_id: no job {number}")
-        mirror.runtime.actions.dismiss_update(number)
         return _json({"ok": True, "job_id": number})
 
     @app.get("/ws")
@@ -144,6 +146,13 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         return json.dumps({"error": "method not allowed"})
 
     return app
+
+
+def _dismiss(runtime: Any, job_id: int) -> bool:
+    if job_id > 0 and runtime.jobs.get_job(job_id) is None:
+        return False
+    runtime.actions.dismiss_update(job_id)
+    return True
 
 
 def receive_until_closed(ws: Any) -> None:
