@@ -139,6 +139,7 @@ def test_xss_payload_is_inert_everywhere(page, runtime):
     page.locator("#display svg rect").wait_for()
     assert page.locator("img").count() == 0
     assert page.dialogs == []
+    assert page.console_errors == []
     shot(page, "xss-inert")
 
 
@@ -161,6 +162,10 @@ def test_display_pane_renders_markdown_tables_and_charts(page, runtime):
     page.locator("#display svg rect.bar").nth(2).wait_for()
     assert page.locator("#display svg rect.bar").count() == 3
     shot(page, "display-chart")
+    runtime.bus.publish(Display(kind="markdown", title="ids", content="job_id and next_retry_at stay whole, _this_ is em"))
+    page.wait_for_function("document.querySelector('#display .display-title').textContent === 'ids'")
+    assert page.locator("#display em").all_inner_texts() == ["this"]
+    assert page.console_errors == [], "no CSP violations or failed loads"
 
 
 def test_simulation_label_transcript_and_jobs(page, runtime):
