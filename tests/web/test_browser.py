@@ -163,7 +163,7 @@ def test_display_pane_renders_markdown_tables_and_charts(page, runtime):
     assert page.locator("#display svg rect.bar").count() == 3
     shot(page, "display-chart")
     runtime.bus.publish(Display(kind="markdown", title="ids", content="job_id and next_retry_at stay whole, _this_ is em"))
-    page.wait_for_function("document.querySelector('#display .display-title').textContent === 'ids'")
+    page.locator("#display .display-title", has_text="ids").wait_for()
     assert page.locator("#display em").all_inner_texts() == ["this"]
     assert page.console_errors == [], "no CSP violations or failed loads"
 
@@ -182,7 +182,7 @@ def test_simulation_label_transcript_and_jobs(page, runtime):
     row.wait_for()
     assert "PENDING" in row.inner_text()
     runtime.jobs.update_job(job["id"], overall_status="PROCESSING")
-    page.wait_for_function(f"document.querySelector(\"#jobs tr[data-job-id='{job['id']}']\").innerText.includes('PROCESSING')")
+    row.filter(has_text="PROCESSING").wait_for()  # (wait_for_function would need 'unsafe-eval' under our CSP)
     runtime.bus.publish(Mode(mode="live"))
     page.locator("#sim-label").wait_for(state="hidden")
     shot(page, "live-mode")
