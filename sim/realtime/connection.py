@@ -97,7 +97,8 @@ class Connection(Handlers):
             self._abort()
             return
         try:
-            await asyncio.wait_for(self.ws.close(code=1001, message=b"server shutdown"), 2.0)
+            # Shutdown must be quick: wait briefly for the peer's close reply.
+            await asyncio.wait_for(self.ws.close(code=1001, message=b"server shutdown"), 0.5)
         except (asyncio.TimeoutError, ConnectionError):
             self._abort()
 
