@@ -63,6 +63,10 @@ def seed_jobs(jobs, n: int, rng: random.Random) -> list[int]:
     return ids
 
 
+def all_done(jobs) -> bool:
+    return all(j["overall_status"] in FINISHED for j in jobs.list_jobs(limit=10**6))
+
+
 def check_outcome(jobs, dials: Dials, ids: list[int]) -> None:
     all_jobs = {j["id"]: j for j in jobs.list_jobs(limit=10**6)}
     unfinished = [i for i in ids if all_jobs[i]["overall_status"] not in FINISHED]
@@ -93,17 +97,20 @@ def test_kill_9_at_random_points_loses_nothing_and_dials_once(sims, jobs, dials,
     env = engine_env(sims, jobs.url, tmp_path)
     log = tmp_path / "engine.out"
     for n in range(KILLS):
+        before = len(jobs.all_attempts())
         proc = start_engine(env, log, f"victim-{n}")
-        # let it get going (imports take a moment), then kill at a random point
-        wait_for(lambda: proc.poll() is not None or (tmp_path / "calling_agent.log").exists(), 30)
-        time.sleep(rng.uniform(0.3, 2.5))
+        # once it is at work (start-up takes a while on a loaded machine), kill at a random point
+        wait_for(lambda: proc.poll() is not None or len(jobs.all_attempts()) > before or all_done(jobs), 60,
+                 interval=0.01, what=f"victim {n} to start an attempt")
+        time.sleep(rng.uniform(0.0, 1.5))
         assert proc.poll() is None, log.read_text()[-3000:]
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        if all_done(jobs):  # a fast machine: every job done before the last kill
+            break
     survivor = start_engine(env, log, "survivor")
     try:
-        wait_for(lambda: all(j["overall_status"] in FINISHED for j in jobs.list_jobs(limit=10**6)), 180,
-                 interval=0.5, what="every job to finish")
+        wait_for(lambda: all_done(jobs), 180, interval=0.5, what="every job to finish")
     finally:
         survivor.send_signal(signal.SIGTERM)
         survivor.wait(30)
