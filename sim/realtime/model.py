@@ -239,7 +239,9 @@ def _call_request(text: str, contacts: list[Contact]) -> dict | Say | None:
     if not name and number:
         name = number
     if contact is None and number is None:
-        return Say(f"I don't have a number for {name or 'that contact'}. What number should I call?")
+        if not re.search(r"[A-Za-z]{2}", name) or name.lower() in ("about", "to", "regarding"):
+            return Say("Who should I call, and what about?")
+        return Say(f"I don't have a number for {name}. What number should I call?")
     if not objective:
         return Say(f"What should the call to {name} be about?")
     return {"phone_number": number or contact.phone, "contact_name": name, "call_objective": objective}

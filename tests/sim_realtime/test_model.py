@@ -73,6 +73,11 @@ def test_unknown_contact_without_number_gets_a_question():
     assert out == Say("I don't have a number for Zed. What number should I call?")
 
 
+@pytest.mark.parametrize("text", ["call", "please call", "call about", "ring +"])
+def test_call_without_anyone_asks_who(text):
+    assert ask(text) == [Say("Who should I call, and what about?")]
+
+
 def test_call_without_objective_asks_what_about():
     assert ask("call Priya") == [Say("What should the call to Priya be about?")]
 
