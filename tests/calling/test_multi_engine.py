@@ -27,7 +27,8 @@ def test_four_engines_on_postgresql_one_killed(sims, dials, pg_calls_url, tmp_pa
         engines = [start_engine(env, log, f"pg-{n}") for n in range(4)]
         try:
             wait_for(lambda: sum(1 for j in jobs.list_jobs(limit=10**6) if j["overall_status"] in FINISHED)
-                     >= JOBS // 4, 120, interval=0.2, what="a quarter of the jobs")
+                     >= JOBS // 4 and any(a["engine_id"] == "pg-0" for a in jobs.all_attempts()),
+                     120, interval=0.2, what="a quarter of the jobs, some by the engine to be killed")
             engines[0].send_signal(signal.SIGKILL)
             engines[0].wait(10)
             wait_for(lambda: all(j["overall_status"] in FINISHED for j in jobs.list_jobs(limit=10**6)), 180,
