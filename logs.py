@@ -38,5 +38,7 @@ def setup(data_dir: Path, level: str = "INFO", *, stderr_level: str | None = Non
         h.close()
     calling.addHandler(_rotating(data_dir / "calling_agent.log"))
     # chatty libraries: their debug lines drown ours
-    for name in ("websocket", "urllib3", "twilio.http_client", "httpx", "httpx2", "openai", "aiohttp.access"):
+    # websocket-client logs every dropped socket as an ERROR; voice/ logs drops itself
+    logging.getLogger("websocket").setLevel(logging.CRITICAL)
+    for name in ("urllib3", "twilio.http_client", "httpx", "httpx2", "openai", "aiohttp.access"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
