@@ -139,10 +139,8 @@ class SwitchboardApp(App[int]):
 
 
 def run_console(runtime: "Runtime") -> int:
-    """Run the console until the operator quits; closes the runtime."""
+    """Run the console until the operator quits (workers stopped and waited
+    for); the caller still owns the runtime and closes it."""
     app = SwitchboardApp(runtime)
-    try:
-        app.run()
-    finally:
-        runtime.close()
+    app.run()
     return app.return_code or 0

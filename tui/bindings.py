@@ -21,7 +21,7 @@ MAIN_BINDINGS = [
     Binding("t", "toggle_text_mode", "Text/voice", id="toggle_text_mode"),
     Binding("e", "load_earlier", "Earlier", id="load_earlier"),
     Binding("i", "focus_input", "Type", id="focus_input"),
-    Binding("escape", "focus_jobs", "Jobs", show=False, id="focus_jobs"),
+    Binding("escape", "focus_jobs", "Jobs", id="focus_jobs"),
 ]
 
 DETAIL_BINDINGS = [

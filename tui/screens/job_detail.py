@@ -62,7 +62,7 @@ def render_job(job: dict[str, Any]) -> RenderableType:
         head,
         field_line("Objective", job.get("current_call_objective_description")),
         field_line("First objective", job.get("initial_call_objective_description")),
-        field_line("Attempts", attempts_text(job)),
+        field_line("Retries", attempts_text(job)),
         field_line("Next retry", short_time(job.get("next_retry_at")) if job.get("next_retry_at") else ""),
         field_line("Summary for the assistant", job.get("final_summary_for_main_agent")),
         field_line("User told", "yes" if job.get("main_agent_informed_user") else "no"),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input
+from textual.widgets import Footer, Header, Input
 
 import events as ev
 from store.jobs import FINISHED
@@ -102,7 +102,7 @@ class MainScreen(Screen):
         self.runtime.actions.send_text(event.value)
         event.input.value = ""
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_job_table_row_selected(self, event: JobTable.RowSelected) -> None:
         event.stop()
         self.action_job_detail()
 

@@ -12,6 +12,7 @@ from textual.widgets import RichLog, Static
 from tui.format import clip
 
 TRIM_SLACK = 50
+LIVE_TAIL_CHARS = 160
 
 ROLE_STYLE = {
     "user": ("You", "bold cyan"),
@@ -93,8 +94,12 @@ class Transcript(Vertical):
     def _set_live(self, item_id: str | None, text: str) -> None:
         self._live_item, self._live_text = item_id, text
         live = self.query_one("#transcript-live", Static)
-        live.display = bool(text)
-        live.update(render_turn({"role": "assistant", "text": text}) if text else "")
+        if live.display != bool(text):
+            live.display = bool(text)  # a layout only when streaming starts or ends
+        # fixed height: show the tail, and repaint without a layout pass per delta
+        tail = text[-LIVE_TAIL_CHARS:]
+        live.update(render_turn({"role": "assistant", "text": ("…" if tail != text else "") + tail}) if text else "",
+                    layout=False)
 
     def _redraw(self, scroll_end: bool = True) -> None:
         log = self.log_widget
