@@ -10,6 +10,7 @@ import struct
 from typing import Any
 
 import gevent
+import gevent.lock
 import gevent.queue
 from geventwebsocket.exceptions import WebSocketError
 
@@ -17,13 +18,21 @@ log = logging.getLogger(__name__)
 
 
 class Client:
-    def __init__(self, ws: Any, sock: socket.socket | None, queue_size: int, address: Any = None) -> None:
+    def __init__(self, ws: Any, sock: socket.socket, queue_size: int, address: Any = None) -> None:
         self.ws = ws
         self.sock = sock
         self.address = address
         self.queue: gevent.queue.Queue[bytes] = gevent.queue.Queue(maxsize=queue_size)
         self.writer: gevent.Greenlet | None = None
         self.closed = False
+        self._write_lock = gevent.lock.Semaphore()
+        # the library's own frames (pong, close) take the same lock as ours,
+        # so a frame is never cut into by another one
+        ws.raw_write = self.write
+
+    def write(self, data: bytes) -> None:
+        with self._write_lock:
+            self.sock.sendall(data)
 
     def offer(self, message: bytes) -> bool:
         """Queue a message without blocking; False when the queue is full."""
@@ -42,7 +51,7 @@ class Client:
                 batch = [self.queue.get()]
                 while len(batch) < 64 and not self.queue.empty():
                     batch.append(self.queue.get_nowait())
-                self.sock.sendall(b"".join(batch))
+                self.write(b"".join(batch))
         except (WebSocketError, OSError) as e:
             log.debug("mirror client %s went away while writing: %s", self.address, e)
         finally:
@@ -56,11 +65,10 @@ class Client:
         self.closed = True
         if self.writer is not None and gevent.getcurrent() is not self.writer:
             self.writer.kill(block=False)
-        if self.sock is not None:
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError as e:
-                log.debug("mirror client %s socket already closed: %s", self.address, e)
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError as e:
+            log.debug("mirror client %s socket already closed: %s", self.address, e)
 
 
 def text_frame(text: str) -> bytes:

@@ -132,7 +132,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         if ws is None:
             return _error(400, "this is a WebSocket endpoint")
         # authorised by the handler before the upgrade (server.MirrorHandler)
-        mirror.serve_client(ws, environ.get("switchboard.socket"), environ.get("REMOTE_ADDR"))
+        mirror.serve_client(ws, environ["switchboard.socket"], environ.get("REMOTE_ADDR"))
         return None
 
     @app.error(404)

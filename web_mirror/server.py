@@ -231,7 +231,7 @@ class MirrorServer:
         log.warning("web mirror dropped a browser that stopped reading (%s)", client.address)
         client.abort()
 
-    def serve_client(self, ws: Any, sock: socket.socket | None, address: Any) -> None:
+    def serve_client(self, ws: Any, sock: socket.socket, address: Any) -> None:
         """Runs as the WebSocket request's greenlet until the browser leaves."""
         client = Client(ws, sock, self.queue_size, address)
         snapshot = json.dumps(self.runtime.state.snapshot(), default=str, separators=(",", ":"))

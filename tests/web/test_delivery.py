@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,23 @@ def test_standalone_mirror_serves_the_databases(tmp_path):
         log_file.close()
         seed.close()
     assert "Traceback" not in (tmp_path / "mirror.log").read_text()
+
+
+def test_pings_from_a_browser_never_cut_into_event_frames(mirror, runtime, ws_client):
+    # a small receive buffer: the mirror's writes block part-way, when a pong could cut in
+    browser = ws_client(sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)])
+    wait_for(lambda: browser.of("snapshot"), what="snapshot")
+    texts = [f"{i}:" + "p" * 20_000 for i in range(300)]
+
+    def ping() -> None:
+        for i in range(300):
+            browser.ws.ping(f"ping {i}")
+
+    pinger = threading.Thread(target=ping)
+    pinger.start()
+    for text in texts:
+        runtime.bus.publish(Notice(level="info", text=text))
+    pinger.join(timeout=30)
+    wait_for(lambda: len(browser.of("notice")) == len(texts), what="every notice intact")
+    assert [m["text"] for m in browser.of("notice")] == texts
+    assert not browser.closed.is_set()
