@@ -98,6 +98,8 @@ class SwitchboardApp(App[int]):
 
     def on_bus_event(self, message: BusEvent) -> None:
         event = message.event
+        if not self.screen_stack or not isinstance(self.screen_stack[0], MainScreen):
+            return  # shutting down: nothing left to draw on
         self.main_screen.apply(event)
         for screen in self.screen_stack[1:]:
             if isinstance(screen, JobDetailScreen):

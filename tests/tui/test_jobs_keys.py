@@ -109,3 +109,23 @@ async def test_palette_lists_every_action(runtime):
 
     palette = {action for _, action, _ in MAIN_ACTIONS}
     assert {b.action for b in MAIN_BINDINGS} - {"focus_jobs"} <= palette
+
+
+async def test_job_table_cursor_keys_and_click(make_runtime):
+    from tests.tui.conftest import bulk_jobs
+
+    rt = make_runtime(setup=lambda rt: bulk_jobs(rt, 300))
+    app = app_for(rt)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.main_screen.query_one(JobTable)
+        assert table.row_count == 300 and table.selected_job_id() == 1
+        await pilot.press("down", "down")
+        assert table.selected_job_id() == 3
+        await pilot.press("end")
+        await wait_for(pilot, lambda: table.selected_job_id() == 300 and table.scroll_offset.y > 0)
+        await pilot.press("pageup", "home")
+        await wait_for(pilot, lambda: table.selected_job_id() == 1 and table.scroll_offset.y == 0)
+        await pilot.click(JobTable, offset=(5, 4))  # border, header, then rows 1, 2, 3
+        await wait_for(pilot, lambda: table.selected_job_id() == 3)
+        rt.jobs.update_job(3, overall_status="CANCELLED")
+        await wait_for(pilot, lambda: table.get_cell(3, "status") == "CANCELLED")

@@ -198,8 +198,11 @@ class JobTable(ScrollView, can_focus=True):
             self.post_message(self.RowSelected(self, job_id))
 
     def on_click(self, event: events.Click) -> None:
-        index = self.scroll_offset.y + event.y - HEADER
-        if event.y >= HEADER and 0 <= index < len(self.order):
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self.scroll_offset.y + offset.y - HEADER
+        if offset.y >= HEADER and 0 <= index < len(self.order):
             if index == self.cursor_row and event.chain > 1:
                 self.action_select()
             self.cursor_row = index
