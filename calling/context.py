@@ -12,7 +12,7 @@ from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
 from calling.ultravox_client import UltravoxClient
 from clock import Clock
-from events import Bus, CallJobUpdated
+from events import Bus
 from retry import RetryPolicy
 from store import JobStore
 
@@ -95,12 +95,6 @@ class Context:
 
         return self.policy.call(fn, clock=self.clock, stop=self.stop, on_retry=on_retry)
 
-    def publish_job(self, job_id: int) -> dict[str, Any] | None:
-        """call_job_updated for a milestone that changed no job column (dialed, ended)."""
-        job = self.jobs.get_job(job_id)
-        if job is not None:
-            self.bus.publish(CallJobUpdated(job=job))
-        return job
 
 
 class LeaseLost(Exception):

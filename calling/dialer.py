@@ -11,6 +11,7 @@ from typing import Any
 
 from calling.context import Context
 from calling.twilio_leg import MaybePlaced
+from events import CallJobUpdated
 from retry import Transient
 
 log = logging.getLogger("calling")
@@ -84,5 +85,5 @@ class Dialer:
             return attempt
         attempt = ctx.jobs.update_attempt(attempt["id"], twilio_call_sid=status.sid, twilio_status=status.status,
                                           phase=DIALED)
-        ctx.publish_job(job["id"])
+        ctx.bus.publish(CallJobUpdated(job=job))  # the row is as claimed; views learn the call is out
         return attempt

@@ -66,7 +66,9 @@ class JobRun:
 
     def _run(self, job: dict[str, Any]) -> None:
         ctx = self.ctx
-        attempt = ctx.jobs.open_attempt(job["id"])
+        history = ctx.jobs.attempts_for_job(job["id"])
+        undecided = [a for a in history if a["phase"] != "DECIDED"]
+        attempt = undecided[-1] if undecided else None
         if job["cancel_requested"]:
             if attempt is not None and attempt.get("ultravox_call_id"):
                 self.follower.hang_up(attempt)
@@ -74,7 +76,7 @@ class JobRun:
             return
         reconciling = attempt is not None
         if attempt is None:
-            attempt = self._new_attempt(job)
+            attempt = self._new_attempt(job, len(history) + 1)
             if attempt is None:
                 return
         else:
@@ -107,7 +109,7 @@ class JobRun:
         if result.kind == CANCELLED or job["cancel_requested"]:
             outcome = cancelled(job, extra)
         elif result.kind == CONVERSATION:
-            earlier = [a for a in ctx.jobs.attempts_for_job(job["id"]) if a["id"] != attempt["id"]]
+            earlier = [a for a in history if a["id"] != attempt["id"]]
             decision = ctx.strategist.decide(
                 objective=attempt.get("objective") or job["current_call_objective_description"],
                 contact_name=job["contact_name"], transcript=result.transcript, earlier=earlier,
@@ -121,7 +123,7 @@ class JobRun:
             outcome = from_leg(job, result, ctx.clock.now(), extra)
         self._decide(job, attempt, outcome, result)
 
-    def _new_attempt(self, job: dict[str, Any]) -> dict[str, Any] | None:
+    def _new_attempt(self, job: dict[str, Any], number: int) -> dict[str, Any] | None:
         ctx = self.ctx
         now = ctx.clock.now()
         verdict = self.gate.check(job, now)
@@ -136,7 +138,6 @@ class JobRun:
                             job_fields={"overall_status": status.value, "next_retry_at": iso(verdict.until),
                                         "last_error": f"deferred: {verdict.reason}"})
             return None
-        number = len(ctx.jobs.attempts_for_job(job["id"])) + 1
         try:
             return ctx.jobs.start_attempt(job["id"], number, job["current_call_objective_description"],
                                           ctx.engine_id)
