@@ -72,6 +72,9 @@ class SwitchboardApp(App[int]):
             self.notify(f"[keys] in the config names unknown bindings: {', '.join(unknown)}",
                         severity="warning", timeout=15)
         self.runtime.announce()
+        mirror_link = getattr(self.runtime, "mirror_link", None)
+        if mirror_link:  # the link carries the token: shown to the operator only
+            self.runtime.bus.publish(ev.Notice(level="info", text=f"Web mirror: {mirror_link}"))
         if self.start_workers:
             for worker in self.runtime.workers:
                 self.run_worker(worker.run, name=worker.name, group=WORKER_GROUP, thread=True,

@@ -162,3 +162,12 @@ async def test_no_simulation_panel_in_live_mode(runtime):
     async with app.run_test(size=SIZE):
         assert not app.main_screen.query(SimPanel)
         assert app.sub_title == "LIVE"
+
+
+async def test_mirror_url_in_header_and_link_in_a_notice(runtime):
+    runtime.mirror_url = "http://127.0.0.1:8765"
+    runtime.mirror_link = "http://127.0.0.1:8765/?token=abc"
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.sub_title == "LIVE · mirror http://127.0.0.1:8765"
+        await wait_for(pilot, lambda: any("token=abc" in str(n.message) for n in app._notifications))
