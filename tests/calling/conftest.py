@@ -150,12 +150,14 @@ class Dials:
         self.sims = sims
         self.attempt_by_token: dict[str, str] = {}
         self.ultravox_calls: list[str] = []
+        self.calls: list[Any] = []  # the simulators' call objects, as created
         original = sims.network.register
 
         def register(token: str, call: Any) -> None:
             attempt_id = call.metadata.get("attempt_id", "?")
             self.attempt_by_token[token] = attempt_id
             self.ultravox_calls.append(attempt_id)
+            self.calls.append(call)
             original(token, call)
 
         sims.network.register = register  # type: ignore[method-assign]

@@ -110,3 +110,35 @@ def test_a_live_lease_is_not_taken(sims, jobs, bus, dials, tmp_path):
     job = jobs.create_job(PHONE, "Akhil", "confirm the invoice", max_retries=0)
     assert jobs.claim_next("other-engine", 60.0)["id"] == job["id"]
     assert jobs.claim_next("me", 60.0) is None
+
+
+def test_stop_mid_call_then_restart_continues_the_same_attempt(sims, jobs, bus, recorder, dials, tmp_path):
+    job = jobs.create_job("+12025550109", "Ravi", "walk through the contract", max_retries=0)  # long_call
+    engine = CallingEngine(engine_config(sims, tmp_path), bus, jobs)
+    with running(engine):
+        wait_for(lambda: any(len(e.messages) >= 2 for e in recorder.of("call_transcript_progress")), 30,
+                 what="the call to be under way")
+    held = jobs.get_job(job["id"])
+    assert held["overall_status"] == "PROCESSING"
+    assert held["lease_expires_at"] <= jobs.clock.now_iso()  # released at stop: no waiting for expiry
+    assert jobs.open_attempt(job["id"])["phase"] == "DIALED"
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        done = drive(jobs, job["id"])
+    attempts = jobs.attempts_for_job(job["id"])
+    assert done["overall_status"] == "COMPLETED_SUCCESS" and len(attempts) == 1
+    aid = str(attempts[0]["id"])
+    assert dials.ultravox() == {aid: 1} and dials.twilio() == {aid: 1}
+    assert len(json.loads(attempts[0]["transcript"])) == 60
+
+
+def test_what_goes_on_the_wire(sims, jobs, bus, dials, tmp_path):
+    job = jobs.create_job(PHONE, "Akhil", "confirm the invoice & the PO", max_retries=0)
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        drive(jobs, job["id"])
+    attempt = jobs.attempts_for_job(job["id"])[0]
+    [call] = dials.calls
+    assert call.template_context == {"contact_name": "Akhil", "call_objective": "confirm the invoice & the PO"}
+    assert call.metadata["job_id"] == str(job["id"]) and call.metadata["attempt_id"] == str(attempt["id"])
+    [leg] = sims.twilio.legs.values()
+    assert leg.stream_url == call.join_url and "&" in leg.stream_url  # TwiML escaped the joinUrl's "&"
+    assert leg.machine_detection and leg.to == PHONE
