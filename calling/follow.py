@@ -92,7 +92,9 @@ class Follower:
                     self.hang_up(attempt)
                     return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled")
 
-            leg = ctx.retrying("reading the Twilio call", lambda: ctx.twilio.fetch(sid)) if sid else None
+            leg = self._fetch_leg(job_id, sid) if sid else None
+            if sid and leg is None:
+                sid = None  # Twilio no longer knows it: follow through Ultravox alone
             if leg is not None:
                 answered_by = (leg.answered_by or "").lower()
                 if answered_by.startswith("machine") or answered_by == "fax":
@@ -119,6 +121,13 @@ class Follower:
                 grace += 1
             if ctx.clock.sleep(interval, ctx.stop):
                 raise Stopped()
+
+    def _fetch_leg(self, job_id: int, sid: str) -> Any:
+        try:
+            return self.ctx.retrying("reading the Twilio call", lambda: self.ctx.twilio.fetch(sid))
+        except CallError as e:
+            log.warning("job %s: Twilio call %s unreadable (%s); following through Ultravox alone", job_id, sid, e)
+            return None
 
     def _get_call(self, call_id: str) -> dict[str, Any]:
         try:
@@ -148,7 +157,7 @@ class Follower:
         if not call.get("ended"):
             self._end_ultravox(job_id, call_id)
         if leg is not None and not leg.final:
-            leg = ctx.retrying("reading the Twilio call", lambda: ctx.twilio.fetch(leg.sid))
+            leg = self._fetch_leg(job_id, leg.sid)
         transcript = _turns(messages)
         if leg is not None and not call.get("joined") and not transcript:
             # Ultravox ended unjoined because the leg failed: the leg says how

@@ -142,3 +142,13 @@ def test_what_goes_on_the_wire(sims, jobs, bus, dials, tmp_path):
     [leg] = sims.twilio.legs.values()
     assert leg.stream_url == call.join_url and "&" in leg.stream_url  # TwiML escaped the joinUrl's "&"
     assert leg.machine_detection and leg.to == PHONE
+
+
+def test_a_sid_twilio_does_not_know_is_followed_through_ultravox(sims, jobs, bus, dials, tmp_path):
+    job, attempt = _dead_engine_job(jobs)
+    call = _create_uv(sims, job, attempt)
+    _clients(sims)[1].place(PHONE, call["joinUrl"])
+    jobs.update_attempt(attempt["id"], ultravox_call_id=call["callId"], join_url=call["joinUrl"],
+                        twilio_call_sid="CA" + "0" * 32, phase="DIALED")  # a SID that is not Twilio's
+    done, a = _finish(sims, jobs, bus, tmp_path, job, attempt, dials)
+    assert done["overall_status"] == "COMPLETED_SUCCESS"
