@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logs.setup(cfg.data_dir, cfg.settings.app.log_level, stderr_level="WARNING")
 
+    import sqlalchemy.exc
+
     from calling.engine import CallingEngine
     from events import Bus
     from store import JobStore
@@ -46,7 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     bus = Bus()
     jobs = JobStore(config_mod.sqlite_path(cfg.settings.calling.calls_db_url, cfg.base_dir), bus=bus)
     try:
-        jobs.init_db()
+        try:
+            jobs.init_db()
+        except sqlalchemy.exc.SQLAlchemyError as e:
+            first = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+            print(f"calling: calling.calls_db_url: cannot open the database: {first}", file=sys.stderr)
+            return 2
         engine = CallingEngine(cfg, bus, jobs, engine_id=args.engine_id)
 
         def on_signal(signum: int, _frame: Any) -> None:
