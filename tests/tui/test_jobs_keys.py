@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from textual.widgets import Static
@@ -118,14 +119,24 @@ async def test_job_table_cursor_keys_and_click(make_runtime):
     app = app_for(rt)
     async with app.run_test(size=SIZE) as pilot:
         table = app.main_screen.query_one(JobTable)
-        assert table.row_count == 300 and table.selected_job_id() == 1
+        assert table.row_count == 300 and table.selected_job_id() == 300  # newest first
         await pilot.press("down", "down")
-        assert table.selected_job_id() == 3
+        assert table.selected_job_id() == 298
         await pilot.press("end")
-        await wait_for(pilot, lambda: table.selected_job_id() == 300 and table.scroll_offset.y > 0)
+        await wait_for(pilot, lambda: table.selected_job_id() == 1 and table.scroll_offset.y > 0)
         await pilot.press("pageup", "home")
-        await wait_for(pilot, lambda: table.selected_job_id() == 1 and table.scroll_offset.y == 0)
-        await pilot.click(JobTable, offset=(5, 4))  # border, header, then rows 1, 2, 3
-        await wait_for(pilot, lambda: table.selected_job_id() == 3)
+        await wait_for(pilot, lambda: table.selected_job_id() == 300 and table.scroll_offset.y == 0)
+        await pilot.click(JobTable, offset=(5, 4))  # border, header, then rows 300, 299, 298
+        await wait_for(pilot, lambda: table.selected_job_id() == 298)
+        new = rt.jobs.create_job("+12025550101", "Akhil", "new one", max_retries=3)
+        await wait_for(pilot, lambda: table.order[0] == new["id"])
+        assert table.selected_job_id() == 298  # the cursor stays on its job
         rt.jobs.update_job(3, overall_status="CANCELLED")
         await wait_for(pilot, lambda: table.get_cell(3, "status") == "CANCELLED")
+
+
+async def test_every_binding_id_is_documented():
+    from tui.bindings import all_binding_ids
+
+    docs = (Path(__file__).parents[2] / "docs" / "interfaces.md").read_text()
+    assert [i for i in sorted(all_binding_ids()) if f"`{i}`" not in docs] == []

@@ -7,6 +7,7 @@ one row's strip and repaints one line, so it costs the same with 5 jobs or
 5,000. Line 0 is the header, pinned; rows follow."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime
 from typing import Any
 
@@ -76,7 +77,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.order: list[int] = []  # job ids, top to bottom
+        self.order: list[int] = []  # job ids, top to bottom: newest first
         self.position: dict[int, int] = {}
         self.cells: dict[int, tuple[str, ...]] = {}
         self._strips: dict[int, Strip] = {}
@@ -106,7 +107,7 @@ class JobTable(ScrollView, can_focus=True):
         return self.cells[int(job_key)][KEYS.index(column)]
 
     def seed(self, jobs: list[dict[str, Any]]) -> None:
-        ordered = sorted(jobs, key=lambda j: j["id"])
+        ordered = sorted(jobs, key=lambda j: j["id"], reverse=True)
         self.order = [j["id"] for j in ordered]
         self.position = {job_id: i for i, job_id in enumerate(self.order)}
         self.cells = {j["id"]: self.row_cells(j) for j in ordered}
@@ -123,10 +124,21 @@ class JobTable(ScrollView, can_focus=True):
         self.cells[job_id] = cells
         self._strips.pop(job_id, None)
         if job_id not in self.position:
-            self.position[job_id] = len(self.order)
-            self.order.append(job_id)
-            self.virtual_size = Size(WIDTH, len(self.order) + HEADER)
+            self._insert(job_id)
+            return
         self.refresh_line(self.position[job_id] + HEADER)
+
+    def _insert(self, job_id: int) -> None:
+        """A new job: in id order (newest first), the cursor staying on its job.
+        O(rows) to renumber, but new jobs are rare next to changes."""
+        index = bisect_left(self.order, -job_id, key=lambda j: -j)
+        self.order.insert(index, job_id)
+        for i in range(index, len(self.order)):
+            self.position[self.order[i]] = i
+        if index <= self.cursor_row and len(self.order) > 1:
+            self.cursor_row += 1
+        self.virtual_size = Size(WIDTH, len(self.order) + HEADER)
+        self.refresh()
 
     def selected_job_id(self) -> int | None:
         return self.order[self.cursor_row] if 0 <= self.cursor_row < len(self.order) else None
