@@ -75,8 +75,11 @@ def _transcript_block(transcript: list[dict[str, Any]]) -> str:
     """One line a turn. A turn's own line breaks are flattened and "<" escaped, so
     nothing said on the call can forge another speaker's line or end the block."""
     lines = []
+    speakers = {"MESSAGE_ROLE_USER": "Callee", "MESSAGE_ROLE_AGENT": "Agent"}
     for m in transcript:
-        who = "Callee" if m.get("role") == "MESSAGE_ROLE_USER" else "Agent"
+        who = speakers.get(str(m.get("role")))
+        if who is None:  # tool calls and results are not what was said
+            continue
         text = " ".join(str(m.get("text") or "").split()).replace("<", "\\u003c")
         if text:
             lines.append(f"{who}: {text}")
