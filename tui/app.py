@@ -84,6 +84,10 @@ class SwitchboardApp(App[int]):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self.start_workers:
+            # however the app ended (quit, an error, exit()), a thread worker's
+            # run() must return or the process would wait on it forever
+            self.runtime.stop_workers()
 
     async def action_quit(self) -> None:
         """Stop the domain workers, wait for their threads, then exit."""

@@ -4,6 +4,8 @@ appear, dismiss it."""
 from __future__ import annotations
 
 import pytest
+
+import events as ev
 from textual.widgets import Input
 
 from store.jobs import Status
@@ -69,3 +71,23 @@ async def test_call_akhil_about_the_invoice(sim_runtime):
         await pilot.press("escape", "q")
         await wait_for(pilot, lambda: app.return_code is not None, timeout=20)
     assert app.return_code == 0
+
+
+async def test_dropped_socket_shows_the_banner_then_recovers(sim_runtime):
+    from tui.widgets.banner import ConnectionBanner
+
+    rt = sim_runtime
+    app = SwitchboardApp(rt)
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        banner = app.main_screen.query_one(ConnectionBanner)
+        await wait_for(pilot, lambda: rt.state.connection["status"] == "connected" and not banner.display,
+                       timeout=30)
+        seen = []
+        rt.bus.subscribe(lambda e: seen.append(e) if isinstance(e, (ev.ConnectionStatus, ev.VoiceState)) else None)
+        await pilot.click("#fault-drop")
+        await wait_for(pilot, lambda: any(getattr(e, "status", "") == "disconnected" for e in seen), timeout=20)
+        await wait_for(pilot, lambda: not banner.display and rt.state.connection["status"] == "connected",
+                       timeout=30)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=20)
