@@ -8,8 +8,6 @@ from textual.widgets import Input, Label, Select
 
 import events as ev
 from tests.tui.conftest import SIZE, app_for, finish_job, wait_for
-from tui.screens.help import HelpScreen
-from tui.screens.job_detail import JobDetailScreen
 from tui.screens.schedule import ScheduleCallScreen
 from tui.widgets.badges import Badge, UpdateBadges
 from tui.widgets.jobs_table import JobTable

@@ -1,7 +1,6 @@
 """Job-table bindings, the detail screen, help, the palette and remapping."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
