@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.binding import Binding
 
 APP_BINDINGS = [
-    Binding("q", "quit", "Quit", id="quit"),
-    Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
+    # q works away from the prompt; ctrl+c everywhere, so the footer shows that one
+    Binding("q", "quit", "Quit", show=False, id="quit"),
+    Binding("ctrl+c", "quit", "Quit", priority=True, id="quit_ctrl_c"),
     Binding("question_mark", "help", "Help", key_display="?", id="help"),
 ]
 

@@ -26,6 +26,7 @@ def cell(app, job_id: int, column: str) -> str:
 async def test_q_quits_cleanly(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
@@ -34,6 +35,7 @@ async def test_q_quits_cleanly(runtime):
 async def test_ctrl_c_quits_even_from_the_input(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("i", "h", "ctrl+c")
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
@@ -67,6 +69,7 @@ async def test_quit_stops_and_waits_for_workers(runtime):
     runtime.bus.subscribe(lambda e: seen.append(e) if isinstance(e, ev.WorkerState) else None)
     app = app_for(runtime, start_workers=True)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await wait_for(pilot, worker.started.is_set)
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_code is not None)
@@ -80,6 +83,7 @@ async def test_a_dead_worker_is_shown_not_swallowed(runtime):
     runtime.bus.subscribe(lambda e: seen.append(e) if isinstance(e, ev.WorkerState) else None)
     app = app_for(runtime, start_workers=True)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await wait_for(pilot, lambda: any(e.state == "error" for e in seen))
         await wait_for(pilot, lambda: any("socket exploded" in str(n.message) for n in app._notifications))
     error = next(e for e in seen if e.state == "error")
@@ -96,6 +100,7 @@ async def open_form(pilot, app) -> ScheduleCallScreen:
 async def test_schedule_a_contact(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         form = await open_form(pilot, app)
         form.query_one("#schedule-contact", Select).value = "Akhil"
         form.query_one("#schedule-objective", Input).value = "Ask about the invoice"
@@ -109,6 +114,7 @@ async def test_schedule_a_contact(runtime):
 async def test_schedule_a_number_by_typing_enter(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         form = await open_form(pilot, app)
         form.query_one("#schedule-name", Input).value = "Zoe"
         form.query_one("#schedule-phone", Input).value = "+14155550199"
@@ -128,6 +134,7 @@ async def test_schedule_a_number_by_typing_enter(runtime):
 async def test_schedule_invalid_shows_the_reason(runtime, name, phone, objective, message):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         form = await open_form(pilot, app)
         form.query_one("#schedule-name", Input).value = name
         form.query_one("#schedule-phone", Input).value = phone
@@ -143,6 +150,7 @@ async def test_schedule_invalid_shows_the_reason(runtime, name, phone, objective
 async def test_schedule_cancel(runtime, how):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await open_form(pilot, app)
         if how == "escape":
             await pilot.press("escape")
@@ -159,6 +167,7 @@ async def test_badge_shows_when_connected_and_dismiss_focused(runtime):
     b = runtime.jobs.create_job("+12025550102", "Priya", "budget", max_retries=3)
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         badges = app.main_screen.query_one(UpdateBadges)
         finish_job(runtime, a["id"])
         finish_job(runtime, b["id"])
@@ -176,6 +185,7 @@ async def test_dismiss_first_then_all_and_disconnect_clears(runtime):
     ids = [runtime.jobs.create_job("+12025550101", "Akhil", f"x{i}", max_retries=3)["id"] for i in range(3)]
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         badges = app.main_screen.query_one(UpdateBadges)
         connect(runtime)
         for job_id in ids:
@@ -195,6 +205,7 @@ async def test_badge_goes_when_the_assistant_has_told_the_user(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         badges = app.main_screen.query_one(UpdateBadges)
         connect(runtime)
         finish_job(runtime, job["id"])
@@ -206,6 +217,7 @@ async def test_badge_goes_when_the_assistant_has_told_the_user(runtime):
 async def test_outside_update_badge(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         badges = app.main_screen.query_one(UpdateBadges)
         runtime.bus.publish(ev.NewCallUpdateAvailable(contact_name="Ops desk", status_summary="ok"))
         await wait_for(pilot, lambda: len(badges.job_ids) == 1)

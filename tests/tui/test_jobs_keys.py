@@ -24,6 +24,7 @@ async def test_cancel_the_selected_job(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("c")
         await wait_for(pilot, lambda: cell(app, job["id"], "status") == "CANCELLED")
         await pilot.press("c")  # already finished: told, not crashed
@@ -36,6 +37,7 @@ async def test_retry_now(runtime):
     runtime.state.load()
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         assert cell(app, job["id"], "next_retry") == "11:00:00"
         runtime.clock.advance(5)
         await pilot.press("r")
@@ -51,6 +53,7 @@ async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
                                 transcript=[{"role": "agent", "text": "Hi Akhil"}, {"role": "user", "text": "Hello"}])
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         for key in ("o", "enter"):
             app.main_screen.query_one(JobTable).focus()
             await pilot.press(key)
@@ -68,6 +71,7 @@ async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
 async def test_help_opens_and_closes(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape")
@@ -78,6 +82,7 @@ async def test_keys_are_remappable_from_config(make_runtime):
     rt = make_runtime(keys={"schedule_call": "s"})
     app = app_for(rt)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("n")
         await pilot.pause()
         assert not isinstance(app.screen, ScheduleCallScreen)
@@ -88,6 +93,7 @@ async def test_keys_are_remappable_from_config(make_runtime):
 async def test_unknown_binding_id_in_config_is_reported(make_runtime):
     app = app_for(make_runtime(keys={"no_such_binding": "z"}))
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await wait_for(pilot, lambda: any("no_such_binding" in str(n.message) for n in app._notifications))
 
 
@@ -95,6 +101,7 @@ async def test_unknown_binding_id_in_config_is_reported(make_runtime):
 async def test_command_palette(runtime, query, screen):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*query)
@@ -117,6 +124,7 @@ async def test_job_table_cursor_keys_and_click(make_runtime):
     rt = make_runtime(setup=lambda rt: bulk_jobs(rt, 300))
     app = app_for(rt)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         table = app.main_screen.query_one(JobTable)
         assert table.row_count == 300 and table.selected_job_id() == 300  # newest first
         await pilot.press("down", "down")

@@ -23,6 +23,7 @@ def log_text(app) -> str:
 async def test_assistant_streams_then_settles(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         transcript = app.main_screen.query_one(Transcript)
         live = transcript.query_one("#transcript-live")
         runtime.bus.publish(ev.TranscriptTurn(role="user", text="call Akhil", session_id="s1", turn_id=1))
@@ -48,6 +49,7 @@ async def test_transcript_window_is_bounded_and_scrolls_back(make_runtime):
     rt = make_runtime(setup=setup)
     app = app_for(rt)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         transcript = app.main_screen.query_one(Transcript)
         transcript.window = 300
         first = len(transcript.turns)
@@ -70,6 +72,7 @@ async def test_transcript_window_is_bounded_and_scrolls_back(make_runtime):
 async def test_display_pane(runtime, kind, content, expected):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         pane = app.main_screen.query_one(DisplayPane)
         assert not pane.display
         runtime.bus.publish(ev.Display(kind=kind, title="Shown", content=content))
@@ -84,6 +87,7 @@ async def test_display_pane(runtime, kind, content, expected):
 async def test_banner_states(runtime, voice, connection, expected, css):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         banner = app.main_screen.query_one(ConnectionBanner)
         runtime.bus.publish(ev.ConnectionStatus(status=connection, message=""))
         runtime.bus.publish(ev.VoiceState(**voice))
@@ -97,6 +101,7 @@ async def test_banner_states(runtime, voice, connection, expected, css):
 async def test_audio_indicator(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         audio = app.main_screen.query_one(AudioIndicator)
         runtime.bus.publish(ev.AudioState(mode="text", reason="no audio device"))
         await wait_for(pilot, lambda: "text only: no audio device" in plain(audio))
@@ -126,6 +131,7 @@ async def test_input_mute_and_text_mode_reach_the_assistant(runtime):
     runtime.bus.publish(ev.AudioState(mode="voice", muted=False))
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("i", *"hello", "enter")
         await wait_for(pilot, lambda: ("text", "hello") in assistant.calls)
         assert app.main_screen.query_one("#prompt", Input).value == ""
@@ -136,6 +142,7 @@ async def test_input_mute_and_text_mode_reach_the_assistant(runtime):
 async def test_mute_without_an_assistant_says_so(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("m")
         await wait_for(pilot, lambda: any("not running" in str(n.message) for n in app._notifications))
 
@@ -145,6 +152,7 @@ async def test_simulation_panel_flips_faults(make_runtime):
     rt = make_runtime("simulate", sims=sims)
     app = app_for(rt)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         assert "SIMULATION" in app.sub_title
         panel = app.main_screen.query_one(SimPanel)
         assert "Akhil" in plain(panel.query_one("#sim-personas"))
@@ -169,5 +177,6 @@ async def test_mirror_url_in_header_and_link_in_a_notice(runtime):
     runtime.mirror_link = "http://127.0.0.1:8765/?token=abc"
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         assert app.sub_title == "LIVE · mirror http://127.0.0.1:8765"
         await wait_for(pilot, lambda: any("token=abc" in str(n.message) for n in app._notifications))

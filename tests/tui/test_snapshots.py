@@ -94,7 +94,7 @@ def test_job_detail(snap_compare, runtime):
 
 def test_schedule_form_invalid(snap_compare, runtime):
     async def fill(pilot):
-        await pilot.press("n")
+        await pilot.press("escape", "n")
         await pilot.pause()
         await pilot.click("#schedule-ok")
         await pilot.pause()

@@ -55,7 +55,8 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.seed(self.runtime.state.snapshot(jobs_limit=JOB_ROWS))
-        self.query_one(JobTable).focus()
+        # a new operator types to the assistant first; Escape moves to the jobs
+        self.query_one("#prompt", Input).focus()
 
     def seed(self, snap: dict[str, Any]) -> None:
         table = self.query_one(JobTable)
