@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 class Assistant(Protocol):
     def send_text(self, text: str) -> None: ...
+    def share_updates(self) -> None: ...
     def set_muted(self, muted: bool) -> None: ...
     def set_text_mode(self, text_only: bool) -> None: ...
 
@@ -50,6 +51,13 @@ class Actions:
             return False
         self.assistant.send_text(text)
         return True
+
+    def share_updates(self) -> None:
+        """Have the assistant told of finished calls now, not at its next connect."""
+        if self.assistant is None:
+            self.bus.publish(Notice(level="warning", text="The assistant is not running."))
+            return
+        self.assistant.share_updates()
 
     def set_muted(self, muted: bool) -> None:
         if self.assistant is not None:

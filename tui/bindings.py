@@ -15,6 +15,7 @@ MAIN_BINDINGS = [
     Binding("n", "schedule_call", "Schedule", id="schedule_call"),
     Binding("d", "dismiss_badge", "Dismiss", id="dismiss_badge"),
     Binding("D", "dismiss_all", "Dismiss all", key_display="D", id="dismiss_all"),
+    Binding("u", "share_updates", "Tell me", id="share_updates"),
     Binding("c", "cancel_job", "Cancel job", id="cancel_job"),
     Binding("r", "retry_now", "Retry now", id="retry_now"),
     Binding("o", "job_detail", "Detail", id="job_detail"),

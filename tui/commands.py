@@ -16,6 +16,7 @@ MAIN_ACTIONS = (
     ("Schedule a call", "schedule_call", "Open the schedule-a-call form"),
     ("Dismiss the update badge", "dismiss_badge", "Dismiss the focused (or first) update badge"),
     ("Dismiss all update badges", "dismiss_all", "Dismiss every update badge"),
+    ("Have the assistant tell me the updates", "share_updates", "Give the assistant the finished calls' outcomes now"),
     ("Cancel the selected job", "cancel_job", "Cancel the job under the cursor"),
     ("Retry the selected job now", "retry_now", "Bring the selected job's retry forward"),
     ("Open job detail", "job_detail", "Attempts, transcripts and reasoning of the selected job"),

@@ -15,9 +15,8 @@ import clock as clock_mod
 import config as config_mod
 import events
 import store
-from events import AudioState, CallJobUpdated, ConnectionStatus, VoiceState
+from events import AudioState, ConnectionStatus, VoiceState
 from retry import RetryPolicy
-from store.jobs import FINISHED
 from voice import protocol
 from voice.audio import AudioDevice, Player, open_default_device
 from voice.connection import AUTH, CONFIG, STOPPED, Connection
@@ -100,6 +99,11 @@ class VoiceWorker:
             self.outbox.append((item_id, text))
         self._tasks.put("outbox")  # sent now if connected, else by prime() on connect
 
+    def share_updates(self) -> None:
+        """Give the live session the untold call updates now (the operator
+        asked); otherwise the assistant learns of them on its next connect."""
+        self._tasks.put("instructions")
+
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
         self._publish_audio(self._audio_reason)
@@ -131,7 +135,6 @@ class VoiceWorker:
                                       o.request_timeout_s, self.clock)
         latest = self.conversation.latest_summary()
         self.summary = latest["summary"] if latest else None
-        unsubscribe = self.bus.subscribe(self._on_event)
         helpers = [threading.Thread(target=self._task_loop, name="voice-tasks", daemon=True),
                    threading.Thread(target=self._mic_loop, name="voice-mic", daemon=True)]
         for t in helpers:
@@ -139,7 +142,6 @@ class VoiceWorker:
         try:
             self._connect_loop()
         finally:
-            unsubscribe()
             self._stop.set()
             self._tasks.put("stop")
             for t in helpers:
@@ -287,13 +289,6 @@ class VoiceWorker:
             log.exception("refreshing the conversation summary failed; keeping the previous one")
         finally:
             self._summary_busy.release()
-
-    def _on_event(self, event: events.Event) -> None:
-        # a bus subscriber only hands off: the updates thread does the work
-        if isinstance(event, CallJobUpdated):
-            job = event.job
-            if job.get("overall_status") in FINISHED and not job.get("main_agent_informed_user"):
-                self._tasks.put("instructions")
 
     def _task_loop(self) -> None:
         while not self._stop.is_set():

@@ -124,6 +124,9 @@ class RecordingAssistant:
     def set_text_mode(self, text_only: bool) -> None:
         self.calls.append(("text_only", text_only))
 
+    def share_updates(self) -> None:
+        self.calls.append(("share_updates", None))
+
 
 async def test_input_mute_and_text_mode_reach_the_assistant(runtime):
     assistant = RecordingAssistant()
@@ -135,8 +138,9 @@ async def test_input_mute_and_text_mode_reach_the_assistant(runtime):
         await pilot.press("i", *"hello", "enter")
         await wait_for(pilot, lambda: ("text", "hello") in assistant.calls)
         assert app.main_screen.query_one("#prompt", Input).value == ""
-        await pilot.press("escape", "m", "t")
-        await wait_for(pilot, lambda: assistant.calls[1:] == [("muted", True), ("text_only", True)])
+        await pilot.press("escape", "m", "t", "u")
+        await wait_for(pilot, lambda: assistant.calls[1:] == [("muted", True), ("text_only", True),
+                                                              ("share_updates", None)])
 
 
 async def test_mute_without_an_assistant_says_so(runtime):

@@ -86,10 +86,15 @@ def test_priming_instructions_history_and_background_summary(harness, tap):
     assert [t["role"] for t in harness.turns()] == ["user", "tool_call", "tool_result", "assistant"]
 
 
-def test_an_update_arriving_mid_session_is_sent_and_told_once(harness, tap):
+def test_an_update_arriving_mid_session_waits_until_shared_then_is_told_once(harness, tap):
     harness.start()
     harness.wait_state("primed")
     job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
+    harness.worker.send_text("hello")  # the session goes on; the update is not pushed into it
+    wait_for(lambda: any(t["role"] == "assistant" for t in harness.turns()), what="an answer")
+    assert not harness.jobs.get_job(job["id"])["main_agent_informed_user"]
+    assert not [e for e in tap.events("session.update") if f"[job {job['id']}]" in e["session"]["instructions"]]
+    harness.worker.share_updates()  # the operator asks for it
     wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="the update told")
     carrying = [e for e in tap.events("session.update") if f"[job {job['id']}]" in e["session"]["instructions"]]
     assert len(carrying) == 1

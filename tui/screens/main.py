@@ -130,6 +130,10 @@ class MainScreen(Screen):
     def action_dismiss_all(self) -> None:
         self.runtime.actions.dismiss_all_updates()
 
+    def action_share_updates(self) -> None:
+        if self._need_assistant():
+            self.runtime.actions.share_updates()
+
     def action_cancel_job(self) -> None:
         job_id = self.selected_job()
         if job_id is not None:
