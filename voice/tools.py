@@ -255,7 +255,7 @@ class ToolBox:
             return (f"{head}, did not succeed yet: the last attempt (#{last.get('attempt_number', job['retries_attempted'])}) "
                     f"was at {self._when(when)}, reason: {reason}. The next try is scheduled for "
                     f"{self._when(job['next_retry_at'])}.")
-        summary = job.get("final_summary_for_main_agent") or "no summary was recorded"
+        summary = (job.get("final_summary_for_main_agent") or "no summary was recorded").rstrip(". ")
         if job["main_agent_informed_user"]:
             return f"{head}, has finished ({status}): {summary}. The user has already been told this outcome."
         self.jobs.mark_informed([job["id"]])

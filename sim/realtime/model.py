@@ -125,7 +125,18 @@ def reply(instructions: str, items: list[dict], tools: set[str], mentioned: froz
     if news:
         outputs.append(Say(" ".join(f"Update on your call to {u.name}: {u.summary.rstrip('.')}." for u in news)))
         mentioned = mentioned | {u.job for u in news}
-    outputs.extend(answer(item_text(last), parse_directory(instructions), usable, parse_pending(instructions)))
+    # every user message since the assistant last spoke is answered, in order,
+    # as the real model does when two requests arrive before one response
+    unanswered: list[dict] = []
+    for item in reversed(items):
+        if item.get("role") == "system":
+            continue
+        if item.get("type") != "message" or item.get("role") != "user":
+            break
+        unanswered.append(item)
+    directory, pending = parse_directory(instructions), parse_pending(instructions)
+    for item in reversed(unanswered):
+        outputs.extend(answer(item_text(item), directory, usable, pending))
     return Reply(tuple(_join_says(outputs)), mentioned)
 
 

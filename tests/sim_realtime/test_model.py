@@ -173,3 +173,10 @@ def test_fallback_echoes_and_greeting():
 def test_deterministic():
     items = [user("Call Akhil about the pallet count.")]
     assert model.reply(INSTRUCTIONS, items, TOOLS) == model.reply(INSTRUCTIONS, items, TOOLS)
+
+
+def test_two_requests_before_one_response_are_both_answered():
+    items = [user("call Akhil about the invoice"), user("call Priya in Finance about the Q3 budget")]
+    out = model.reply(INSTRUCTIONS, items, TOOLS).outputs
+    calls = [o for o in out if isinstance(o, Call)]
+    assert [c.arguments["contact_name"] for c in calls] == ["Akhil Rao", "Priya"]  # names as in the directory
