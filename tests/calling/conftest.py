@@ -3,32 +3,21 @@ store, an engine on a thread, and wait-for-condition helpers."""
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 
 import config as config_mod
 from calling.engine import CallingEngine
-from events import Bus, Event
+from events import Bus
 from sim.cluster import SimCluster
 from store import FINISHED, JobStore
 from tests.conftest import ROOT
+from tests.helpers import wait_for, Recorder
 
 SPEED = 40.0
-
-
-def wait_for(cond: Callable[[], Any], timeout: float = 30.0, interval: float = 0.02, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or cond}")
-        time.sleep(interval)
 
 
 def base_settings(speed: float = SPEED) -> config_mod.Config:
@@ -62,20 +51,6 @@ def sims() -> Iterator[SimCluster]:
         yield cluster
     finally:
         cluster.stop()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self.events.append(event)
-
-    def of(self, kind: str) -> list[Event]:
-        with self._lock:
-            return [e for e in self.events if e.type == kind]
 
 
 @pytest.fixture

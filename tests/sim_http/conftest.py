@@ -2,8 +2,7 @@
 clients (openai, requests, twilio) pointed at it, and call helpers."""
 from __future__ import annotations
 
-import time
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 import requests
@@ -13,20 +12,9 @@ from twilio.twiml.voice_response import Connect, VoiceResponse
 
 import config
 from sim.cluster import SimCluster
+from tests.helpers import wait_for  # noqa: F401  (re-exported to the tests)
 
 FAST = 50.0
-
-
-def wait_for(cond: Callable[[], object], timeout: float = 15.0, interval: float = 0.02) -> object:
-    """Poll ``cond`` until truthy; fail with a clear message at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 def twiml_for(join_url: str) -> str:

@@ -21,6 +21,7 @@ from pydantic import Field, TypeAdapter
 from sim.faults import Faults
 from sim.realtime import RealtimeSim
 from sim.realtime.session import SERVER_ONLY_SESSION_KEYS
+from tests.helpers import wait_for  # noqa: F401  (re-exported to the tests)
 
 API_KEY = "sk-sim-realtime-test"
 DIRECTORY = """You are the Switchboard assistant.
@@ -217,8 +218,3 @@ def pcm(ms: int, amplitude: int = 0, freq: float = 300.0) -> bytes:
     return struct.pack(f"<{n}h", *(int(amplitude * math.sin(2 * math.pi * freq * i / 24000)) for i in range(n)))
 
 
-def wait_for(cond, timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)

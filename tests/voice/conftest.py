@@ -22,40 +22,16 @@ import websocket
 from pydantic import BaseModel, Field, TypeAdapter
 
 import config as config_mod
-from events import Bus, Event
+from events import Bus
 from sim.cluster import SimCluster
 from store import ConversationStore, JobStore
 from tests.conftest import ROOT
 from voice.worker import VoiceWorker
+from tests.helpers import wait_for, Recorder
 
 SPEED = 20.0
 # server errors that are part of the protocol, not a client mistake
 EXPECTED_ERRORS = {"session_expired", "conversation_already_has_active_response"}
-
-
-def wait_for(cond: Callable[[], Any], timeout: float = 20.0, interval: float = 0.01, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or cond}")
-        time.sleep(interval)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self.events.append(event)
-
-    def of(self, kind: str, **match: Any) -> list[Any]:
-        with self._lock:
-            return [e for e in self.events if e.type == kind and all(getattr(e, k) == v for k, v in match.items())]
 
 
 # --- client events on the wire ---------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -12,23 +11,12 @@ import pytest
 import websocket
 
 import config
-from events import Event
 from runtime import Runtime
 from web_mirror import MirrorServer
 from web_mirror.standalone import build_runtime
+from tests.helpers import Recorder as BusRecorder, wait_for  # noqa: F401  (re-exported to the tests)
 
 TOKEN = "test-token-0123456789"
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
 
 
 def write_config(folder: Path) -> Path:
@@ -56,20 +44,6 @@ def mirror(runtime: Runtime) -> Iterator[MirrorServer]:
     server = MirrorServer(runtime, host="127.0.0.1", port=0, token=TOKEN).start()
     yield server
     server.stop()
-
-
-class BusRecorder:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self.events.append(event)
-
-    def of(self, kind: str) -> list[Event]:
-        with self._lock:
-            return [e for e in self.events if e.type == kind]
 
 
 @pytest.fixture
