@@ -58,6 +58,16 @@ def _set_clause(fields: dict[str, Any], allowed: frozenset[str]) -> str:
     return ", ".join(f"{k} = :{k}" for k in fields)
 
 
+def _job_update(job_id: int, fields: dict[str, Any], owner: str | None) -> tuple[sa.TextClause, dict[str, Any]]:
+    """UPDATE … RETURNING of one job; with ``owner``, only while it holds the lease."""
+    sql = f"UPDATE scheduled_calls SET {_set_clause(fields, JOB_FIELDS | {'updated_at'})} WHERE id = :_id"
+    params = dict(fields, _id=job_id)
+    if owner is not None:
+        sql += " AND lease_owner = :_owner"
+        params["_owner"] = owner
+    return sa.text(sql + " RETURNING *"), params
+
+
 class JobStore:
     def __init__(self, url: str, clock: Clock | None = None, bus: Bus | None = None) -> None:
         self.url = url
@@ -151,14 +161,9 @@ class JobStore:
     def update_job(self, job_id: int, *, expect_owner: str | None = None, **fields: Any) -> dict[str, Any] | None:
         """Set fields; with ``expect_owner`` only while that engine holds the lease.
         Returns the new row, or None if nothing matched."""
-        fields["updated_at"] = self.clock.now_iso()
-        sql = f"UPDATE scheduled_calls SET {_set_clause(fields, JOB_FIELDS | {'updated_at'})} WHERE id = :_id"
-        params = dict(fields, _id=job_id)
-        if expect_owner is not None:
-            sql += " AND lease_owner = :_owner"
-            params["_owner"] = expect_owner
+        sql, params = _job_update(job_id, dict(fields, updated_at=self.clock.now_iso()), expect_owner)
         with transaction(self.db) as conn:
-            row = conn.execute(sa.text(sql + " RETURNING *"), params).mappings().first()
+            row = conn.execute(sql, params).mappings().first()
         if row is None:
             return None
         job = _job(row)
@@ -287,18 +292,10 @@ class JobStore:
     ) -> dict[str, Any] | None:
         """Record an attempt's outcome and the job's next state in one
         transaction, releasing the lease. None if ``owner`` lost the lease."""
-        now = self.clock.now_iso()
-        job_fields = dict(job_fields, lease_owner=None, lease_expires_at=None, updated_at=now)
-        job_sql = (
-            f"UPDATE scheduled_calls SET {_set_clause(job_fields, JOB_FIELDS | {'updated_at'})}"
-            " WHERE id = :_id"
-        )
-        params = dict(job_fields, _id=job_id)
-        if owner is not None:
-            job_sql += " AND lease_owner = :_owner"
-            params["_owner"] = owner
+        job_fields = dict(job_fields, lease_owner=None, lease_expires_at=None, updated_at=self.clock.now_iso())
+        job_sql, params = _job_update(job_id, job_fields, owner)
         with transaction(self.db) as conn:
-            row = conn.execute(sa.text(job_sql + " RETURNING *"), params).mappings().first()
+            row = conn.execute(job_sql, params).mappings().first()
             if row is None:
                 conn.rollback()
                 return None
