@@ -4,14 +4,14 @@ whoever changed it."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from clock import Clock, SystemClock, iso
+from clock import Clock, SystemClock
 from events import Bus, CallJobUpdated
+from store.claims import Claims
 from store.db import migrate, open_db, transaction
 from store.schema import CALLS_MIGRATIONS
 
@@ -68,7 +68,7 @@ def _job_update(job_id: int, fields: dict[str, Any], owner: str | None) -> tuple
     return sa.text(sql + " RETURNING *"), params
 
 
-class JobStore:
+class JobStore(Claims):
     def __init__(self, url: str, clock: Clock | None = None, bus: Bus | None = None) -> None:
         self.url = url
         self.clock = clock or SystemClock()
@@ -82,6 +82,11 @@ class JobStore:
 
     def close(self) -> None:
         self.db.close()
+
+    def _publish_row(self, row: Any) -> dict[str, Any]:
+        job = _job(row)
+        self._publish([job])
+        return job
 
     def _publish(self, jobs: Iterable[dict[str, Any]]) -> None:
         if self.bus is not None:
@@ -111,9 +116,7 @@ class JobStore:
                 ),
                 {"p": phone_number, "n": contact_name, "o": objective, "m": max_retries, "t": now, "z": timezone},
             ).mappings().one()
-        job = _job(row)
-        self._publish([job])
-        return job
+        return self._publish_row(row)
 
     def get_job(self, job_id: int) -> dict[str, Any] | None:
         with transaction(self.db) as conn:
@@ -166,76 +169,7 @@ class JobStore:
             row = conn.execute(sql, params).mappings().first()
         if row is None:
             return None
-        job = _job(row)
-        self._publish([job])
-        return job
-
-    # --- claiming ---------------------------------------------------------
-
-    def claim_next(self, owner: str, lease_s: float, *, exclude: Iterable[int] = ()) -> dict[str, Any] | None:
-        """Take one due job atomically: PENDING, a RETRY_SCHEDULED whose time
-        has come, or a PROCESSING one whose lease ran out (its engine died).
-        Two engines never get the same job."""
-        now = self.clock.now()
-        now_s, until = iso(now), iso(now + timedelta(seconds=lease_s))
-        skip = [int(j) for j in exclude]
-        skip_sql = (" AND id NOT IN (" + ",".join(str(j) for j in skip) + ")") if skip else ""
-        due = (
-            "(overall_status = 'PENDING' AND (next_retry_at IS NULL OR next_retry_at <= :now))"
-            " OR (overall_status = 'RETRY_SCHEDULED' AND next_retry_at <= :now)"
-            " OR (overall_status = 'PROCESSING' AND lease_expires_at < :now)"
-        )
-        # One index seek per kind of due job (fresh, deferred, retry, expired
-        # lease), then the earliest of those few candidates: a claim costs the
-        # same with 100 or 100,000 rows. One OR'ed WHERE would scan the table.
-        lock = " FOR UPDATE SKIP LOCKED" if self.is_postgres else ""
-        kinds = [
-            # ordering by (next_retry_at, id), all NULL here, lets the index give id order
-            ("id", "created_at", "overall_status = 'PENDING' AND next_retry_at IS NULL", "next_retry_at, id"),
-            ("id", "next_retry_at", "overall_status = 'PENDING' AND next_retry_at <= :now", "next_retry_at"),
-            ("id", "next_retry_at", "overall_status = 'RETRY_SCHEDULED' AND next_retry_at <= :now", "next_retry_at"),
-            ("id", "lease_expires_at", "overall_status = 'PROCESSING' AND lease_expires_at < :now",
-             "lease_expires_at"),
-        ]
-        branches = " UNION ALL ".join(
-            f"SELECT * FROM (SELECT {col}, {key} AS k FROM scheduled_calls WHERE {cond}{skip_sql}"
-            f" ORDER BY {order} LIMIT 1{lock}) c{i}"
-            for i, (col, key, cond, order) in enumerate(kinds)
-        )
-        pick = f"SELECT id FROM ({branches}) candidates ORDER BY k, id LIMIT 1"
-        params = {"now": now_s, "until": until, "owner": owner}
-        # SQLite serialises writers; re-checking due-ness in the UPDATE means a
-        # job another engine just took is not taken again. PostgreSQL locks the
-        # candidates (SKIP LOCKED), so two engines never wait on each other.
-        with transaction(self.db) as conn:
-            if self.is_postgres:
-                # a claim lost to a server crash leaves the job due again, harmless: nothing
-                # is dialed before start_attempt, whose synchronous commit flushes this one too
-                conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-            row = conn.execute(
-                sa.text(
-                    "UPDATE scheduled_calls SET overall_status = 'PROCESSING', lease_owner = :owner,"
-                    f" lease_expires_at = :until, updated_at = :now WHERE id = ({pick}) AND ({due}) RETURNING *"
-                ),
-                params,
-            ).mappings().first()
-        if row is None:
-            return None
-        job = _job(row)
-        self._publish([job])
-        return job
-
-    def renew_lease(self, job_id: int, owner: str, lease_s: float) -> bool:
-        until = iso(self.clock.now() + timedelta(seconds=lease_s))
-        with transaction(self.db) as conn:
-            result = conn.execute(
-                sa.text(
-                    "UPDATE scheduled_calls SET lease_expires_at = :u"
-                    " WHERE id = :i AND lease_owner = :o AND overall_status = 'PROCESSING'"
-                ),
-                {"u": until, "i": job_id, "o": owner},
-            )
-            return result.rowcount == 1
+        return self._publish_row(row)
 
     # --- attempts ---------------------------------------------------------
 
@@ -307,9 +241,7 @@ class JobStore:
                     sa.text(f"UPDATE call_attempts SET {_set_clause(fields, ATTEMPT_FIELDS)} WHERE id = :_id"),
                     dict(fields, _id=attempt_id),
                 )
-        job = _job(row)
-        self._publish([job])
-        return job
+        return self._publish_row(row)
 
     # --- the operator and the assistant -------------------------------------
 
@@ -333,9 +265,7 @@ class JobStore:
             ).mappings().first()
         if row is None:
             return None
-        job = _job(row)
-        self._publish([job])
-        return job
+        return self._publish_row(row)
 
     def retry_now(self, job_id: int) -> dict[str, Any] | None:
         """Bring a scheduled retry forward to now."""
@@ -350,9 +280,7 @@ class JobStore:
             ).mappings().first()
         if row is None:
             return None
-        job = _job(row)
-        self._publish([job])
-        return job
+        return self._publish_row(row)
 
     def pending_updates(self, limit: int = 50) -> list[dict[str, Any]]:
         """Finished jobs the assistant has not told the user about yet."""
