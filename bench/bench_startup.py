@@ -64,12 +64,25 @@ def console_first_frame(tmp: Path) -> float:
             buf += os.read(fd, 65536)
         return time.perf_counter() - t0
     finally:
-        os.kill(pid, signal.SIGINT)
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+        os.kill(pid, signal.SIGTERM)
+        _drain_until_exit(pid, fd)
         os.close(fd)
+
+
+def _drain_until_exit(pid: int, fd: int) -> None:
+    """Keep reading the terminal while the app exits: a child writing to a
+    full pty nobody reads would block forever."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if r:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                break
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return
+    os.waitpid(pid, 0)
 
 
 def measure(fn) -> list[float]:  # type: ignore[no-untyped-def]

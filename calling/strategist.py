@@ -12,14 +12,16 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calling.errors import retry_after_s
 from clock import Clock
 from retry import RetryPolicy, Stopped, Transient
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger("calling")
 
@@ -131,9 +133,20 @@ class Strategist:
         self.policy = policy or RetryPolicy(attempts=attempts, base_s=0.5, cap_s=8.0)
         self.policy.attempts = attempts
         # retries are ours (one policy for every service), not the package's
-        self.client = openai.OpenAI(base_url=api_base, api_key=api_key or "none", max_retries=0, timeout=timeout_s)
+        self._client_args = {"base_url": api_base, "api_key": api_key or "none", "max_retries": 0, "timeout": timeout_s}
+        self._client: "openai.OpenAI | None" = None
+
+    @property
+    def client(self) -> "openai.OpenAI":
+        if self._client is None:
+            import openai  # about 0.3 s to import: paid on the engine's thread at first use, not at start-up
+
+            self._client = openai.OpenAI(**self._client_args)
+        return self._client
 
     def _ask(self, messages: list[dict[str, str]]) -> ActionPlan:
+        import openai
+
         try:
             completion = self.client.chat.completions.create(
                 model=self.model,
@@ -160,6 +173,8 @@ class Strategist:
     def decide(self, *, objective: str, contact_name: str, transcript: list[dict[str, Any]],
                earlier: list[dict[str, Any]], call_facts: dict[str, Any],
                stop: threading.Event | None = None) -> Decision:
+        import openai
+
         messages = build_messages(objective, contact_name, transcript, earlier, call_facts)
 
         def on_retry(n: int, exc: BaseException, wait: float) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -39,10 +40,11 @@ class SwitchboardApp(App[int]):
     COMMANDS = App.COMMANDS | {SwitchboardCommands}
     TITLE = "Switchboard"
 
-    def __init__(self, runtime: "Runtime", *, start_workers: bool = True) -> None:
+    def __init__(self, runtime: "Runtime", *, start_workers: bool = True, handle_signals: bool = False) -> None:
         super().__init__()
         self.runtime = runtime
         self.start_workers = start_workers
+        self.handle_signals = handle_signals
         self._unsubscribe: Callable[[], None] | None = None
         self.keys = dict(runtime.config.settings.keys)
         self.set_keymap(self.keys)
@@ -65,6 +67,12 @@ class SwitchboardApp(App[int]):
     # --- lifetime ---------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.handle_signals:
+            # SIGTERM (and a SIGINT sent by kill) quit as the q key does, so the
+            # terminal is restored and the workers stop cleanly
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, lambda: self.call_later(self.action_quit))
         self.set_class(self.runtime.config.mode == "simulate", "simulate")
         self._unsubscribe = self.runtime.bus.subscribe(lambda event: self.post_message(BusEvent(event)))
         unknown = sorted(set(self.keys) - all_binding_ids())
@@ -81,6 +89,10 @@ class SwitchboardApp(App[int]):
                                 exit_on_error=False)
 
     def on_unmount(self) -> None:
+        if self.handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -150,6 +162,6 @@ class SwitchboardApp(App[int]):
 def run_console(runtime: "Runtime") -> int:
     """Run the console until the operator quits (workers stopped and waited
     for); the caller still owns the runtime and closes it."""
-    app = SwitchboardApp(runtime)
+    app = SwitchboardApp(runtime, handle_signals=True)
     app.run()
     return app.return_code or 0

@@ -8,7 +8,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-import openai
 
 from clock import Clock
 from retry import RetryPolicy, Transient
@@ -96,11 +95,15 @@ class Summariser:
     def __init__(self, api_base: str, api_key: str, model: str, timeout_s: float, clock: Clock) -> None:
         self.model = model
         self.clock = clock
+        import openai  # slow to import; the worker thread pays it, not start-up
+
         self._client = openai.OpenAI(api_key=api_key or "missing", base_url=api_base, timeout=timeout_s, max_retries=0)
         self._policy = RetryPolicy(attempts=3, base_s=0.5, cap_s=4.0)
 
     def summarise(self, previous: str | None, turns: list[dict[str, Any]], stop: Any = None) -> str:
         messages = summary_prompt(previous, turns, self.clock.now())
+
+        import openai
 
         def once() -> str:
             try:
