@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -23,26 +24,32 @@ def need(reason: str) -> None:
 def _pg_admin():  # type: ignore[no-untyped-def]
     import psycopg
 
-    url = PG_ADMIN_URL.replace("postgresql://", "postgresql://", 1)
-    return psycopg.connect(url, autocommit=True, connect_timeout=3)
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped after."""
+@contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database (its URL), dropped afterwards. Skips on a
+    laptop without PostgreSQL; fails under CI=true, where it must exist."""
     try:
         admin = _pg_admin()
     except Exception as e:  # any connection failure means "no PostgreSQL here"
         need(f"PostgreSQL at {PG_ADMIN_URL} unreachable: {e.__class__.__name__}")
-    name = f"sb_{uuid.uuid4().hex[:12]}"
+    name = f"sb_{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin:
         admin.execute(f"CREATE DATABASE {name}")
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{name}"
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
         with _pg_admin() as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session."""
+    with fresh_pg_database("session") as url:
+        yield url
 
 
 @pytest.fixture

@@ -158,20 +158,7 @@ def dials(sims: SimCluster) -> Dials:
 @pytest.fixture
 def pg_calls_url() -> Iterator[str]:
     """A PostgreSQL database of this test's own, dropped after."""
-    import os
-    import uuid
+    from tests.conftest import fresh_pg_database
 
-    from tests.conftest import PG_ADMIN_URL, _pg_admin, need
-
-    try:
-        admin = _pg_admin()
-    except Exception as e:  # any connection failure means "no PostgreSQL here"
-        need(f"PostgreSQL at {PG_ADMIN_URL} unreachable: {e.__class__.__name__}")
-    name = f"sb_calling_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_pg_database("calling") as url:
+        yield url

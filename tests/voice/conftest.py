@@ -8,12 +8,10 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import struct
 import threading
 import time
 import typing
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -309,22 +307,14 @@ def harness(sims: SimCluster, tmp_path: Path, tap: Tap) -> Iterator[Harness]:
 @pytest.fixture
 def pg_harness(sims: SimCluster, tmp_path: Path, tap: Tap) -> Iterator[Harness]:
     """The harness on a PostgreSQL database of its own, dropped after."""
-    from tests.conftest import PG_ADMIN_URL, _pg_admin, need
+    from tests.conftest import fresh_pg_database
 
-    try:
-        admin = _pg_admin()
-    except Exception as e:  # any failure to connect means "no PostgreSQL here"
-        need(f"PostgreSQL at {PG_ADMIN_URL} unreachable: {e.__class__.__name__}")
-    name = f"sb_voice_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    h = Harness(sims, tmp_path, db_url=f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield h
-    finally:
-        h.close()
-        with _pg_admin() as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_pg_database("voice") as url:
+        h = Harness(sims, tmp_path, db_url=url)
+        try:
+            yield h
+        finally:
+            h.close()
 
 
 def finished_job(jobs: JobStore, name: str = "Akhil", phone: str = "+12025550101",
