@@ -124,8 +124,10 @@ class SwitchboardApp(App[int]):
             if isinstance(screen, JobDetailScreen):
                 screen.apply(event)
         if isinstance(event, ev.Notice):
+            # the mirror's link is needed after a glance: it stays longer (and is on the ? page)
+            lasting = event.level == "error" or event.text.startswith("Web mirror:")
             self.notify(event.text, severity=NOTICE_SEVERITY.get(event.level, "information"),
-                        timeout=10 if event.level == "error" else 5)
+                        timeout=30 if lasting else 5, markup=False)
         elif isinstance(event, ev.Mode):
             self.sub_title = self.mode_label(event.mode)
         elif isinstance(event, ev.WorkerState) and event.state == "error":
@@ -152,7 +154,7 @@ class SwitchboardApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.keys))
+            self.push_screen(HelpScreen(self.keys, self.runtime.mirror_link))
 
     def apply_fault(self, label: str, apply: Callable[[Any], Any]) -> None:
         apply(self.runtime.sims.faults)

@@ -69,11 +69,14 @@ async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
 
 
 async def test_help_opens_and_closes(runtime):
+    runtime.mirror_link = "http://127.0.0.1:8765/?token=[abc]"
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("escape")  # from the prompt (focused at start) to the jobs
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        link = app.screen.query_one("#help-mirror")
+        assert "http://127.0.0.1:8765/?token=[abc]" in str(link.render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 

@@ -26,13 +26,16 @@ def bindings_table(keymap: dict[str, str]) -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = MODAL_BINDINGS
 
-    def __init__(self, keymap: dict[str, str]) -> None:
+    def __init__(self, keymap: dict[str, str], mirror_link: str | None = None) -> None:
         super().__init__(id="help")
         self.keymap = keymap
+        self.mirror_link = mirror_link
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static(bindings_table(self.keymap))
+            if self.mirror_link:  # the link carries the mirror's token: for the operator's eyes
+                yield Static(f"Browser mirror: {self.mirror_link}", id="help-mirror", markup=False)
             yield Static("Escape closes this page.", id="help-hint")
 
     def action_cancel(self) -> None:
