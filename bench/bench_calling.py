@@ -105,20 +105,17 @@ def throughput(sims: "SimCluster | RemoteSims", url: str, concurrency: int, n: i
 
 
 def seed_100k(jobs: JobStore, due: int) -> None:
-    now = jobs.clock.now_iso()
     rows = []
     for i in range(100_000):
         pending = i % (100_000 // due) == 0
         rows.append({
-            "phone_number": f"+1202555{i % 10000:04d}", "contact_name": f"P{i}",
-            "initial_call_objective_description": "x", "current_call_objective_description": "x",
+            "phone_number": f"+1202555{i % 10000:04d}", "contact_name": f"P{i}", "objective": "x",
             "overall_status": "PENDING" if pending else random.choice(
                 ["COMPLETED_SUCCESS", "FAILED_MAX_RETRIES", "RETRY_SCHEDULED"]),
-            "retries_attempted": 0, "max_retries": 3,
             "next_retry_at": None if pending else "2099-01-01T00:00:00.000Z",
-            "main_agent_informed_user": True, "created_at": now, "updated_at": now,
+            "main_agent_informed_user": True,
         })
-    jobs.db["scheduled_calls"].insert_many(rows, chunk_size=5000)
+    jobs.create_jobs(rows)
 
 
 def claim_latency(url: str, label: str, claims: int = 2000) -> tuple[float, float]:

@@ -56,19 +56,8 @@ def build_runtime(folder: Path):
 
 
 def seed_jobs(rt, n: int) -> None:
-    import sqlalchemy as sa
-
-    from store.db import transaction
-
-    now = rt.clock.now_iso()
-    rows = [{"p": f"+1202555{i % 10000:04d}", "n": f"Contact {i}", "o": f"Objective {i}", "t": now}
-            for i in range(n)]
-    with transaction(rt.jobs.db) as conn:
-        conn.execute(sa.text(
-            "INSERT INTO scheduled_calls (phone_number, contact_name, initial_call_objective_description,"
-            " current_call_objective_description, overall_status, retries_attempted, max_retries,"
-            " main_agent_informed_user, created_at, updated_at) VALUES (:p, :n, :o, :o, 'PENDING', 0, 3,"
-            " TRUE, :t, :t)"), rows)
+    rt.jobs.create_jobs({"phone_number": f"+1202555{i % 10000:04d}", "contact_name": f"Contact {i}",
+                         "objective": f"Objective {i}", "main_agent_informed_user": True} for i in range(n))
 
 
 def pct(values: list[float], p: float) -> float:

@@ -179,3 +179,12 @@ def test_summaries(turns: ConversationStore) -> None:
     turns.save_summary("first", 1)
     turns.save_summary("second", 2)
     assert turns.latest_summary()["summary"] == "second"
+
+
+def test_create_jobs_in_bulk(jobs: JobStore) -> None:
+    jobs.create_jobs({"phone_number": f"+1202555{1000 + i:04d}", "contact_name": f"C{i}", "objective": "x"}
+                     for i in range(250))
+    assert jobs.counts() == {"PENDING": 250}
+    assert jobs.claim_next("e", 60)["current_call_objective_description"] == "x"
+    with pytest.raises(ValueError, match="unknown fields"):
+        jobs.create_jobs([{"phone_number": "+12025550101", "contact_name": "A", "objective": "x", "colour": "red"}])

@@ -8,21 +8,16 @@ import pytest
 import requests
 from openai import OpenAI
 from twilio.rest import Client
-from twilio.twiml.voice_response import Connect, VoiceResponse
 
 import config
 from sim.cluster import SimCluster
 from tests.helpers import wait_for  # noqa: F401  (re-exported to the tests)
+from calling.twilio_leg import stream_twiml
 
 FAST = 50.0
 
 
-def twiml_for(join_url: str) -> str:
-    response = VoiceResponse()
-    connect = Connect()
-    connect.stream(url=join_url)
-    response.append(connect)
-    return str(response)
+twiml_for = stream_twiml  # the product's own TwiML: <Connect><Stream url=…>
 
 
 def twilio_client(cluster: SimCluster, sid: str | None = None, token: str | None = None) -> Client:

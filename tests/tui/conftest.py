@@ -11,12 +11,10 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-import sqlalchemy as sa
 
 import config
 from clock import FixedClock
 from runtime import Runtime
-from store.db import transaction
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -97,17 +95,11 @@ def finish_job(rt: Runtime, job_id: int, status: str = "COMPLETED_SUCCESS", summ
 
 
 def bulk_jobs(rt: Runtime, n: int) -> None:
-    """Many job rows in one transaction (the store's create_job is one per row)."""
-    now = rt.clock.now_iso()
-    rows = [{"p": f"+1202555{i % 10000:04d}", "n": f"Contact {i}", "o": f"Objective number {i}",
-             "s": ("PENDING", "RETRY_SCHEDULED", "COMPLETED_SUCCESS", "FAILED_ERROR")[i % 4], "t": now}
-            for i in range(n)]
-    with transaction(rt.jobs.db) as conn:
-        conn.execute(sa.text(
-            "INSERT INTO scheduled_calls (phone_number, contact_name, initial_call_objective_description,"
-            " current_call_objective_description, overall_status, retries_attempted, max_retries,"
-            " main_agent_informed_user, created_at, updated_at)"
-            " VALUES (:p, :n, :o, :o, :s, 0, 3, TRUE, :t, :t)"), rows)
+    rt.jobs.create_jobs(
+        {"phone_number": f"+1202555{i % 10000:04d}", "contact_name": f"Contact {i}",
+         "objective": f"Objective number {i}", "main_agent_informed_user": True,
+         "overall_status": ("PENDING", "RETRY_SCHEDULED", "COMPLETED_SUCCESS", "FAILED_ERROR")[i % 4]}
+        for i in range(n))
 
 
 def plain(widget: Any) -> str:
