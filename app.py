@@ -6,8 +6,8 @@ from typing import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import cli
-    import config
+    from core import cli
+    from core import config
 
     args = cli.parse(argv)
     try:
@@ -16,14 +16,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"switchboard: config error: {e}", file=sys.stderr)
         return 2
 
-    import logs
+    from core import logs
 
     logs.setup(cfg.data_dir, cfg.settings.app.log_level, stderr_level="WARNING" if args.headless or args.command else None)
 
     if args.command == "export":
         return _export(cfg, args)
 
-    from runtime import Runtime, StartupError
+    from core.runtime import Runtime, StartupError
 
     try:
         rt = Runtime.build(cfg)
@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         mirror = _start_mirror(rt)
         if args.headless:
-            import headless
+            from core import headless
 
             return headless.run(rt, exit_on_eof=args.exit_on_eof)
         from tui.app import run_console
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _start_mirror(rt):  # type: ignore[no-untyped-def]
-    from events import Notice
+    from core.events import Notice
 
     m = rt.config.settings.mirror
     if not m.enabled:
@@ -68,7 +68,7 @@ def _start_mirror(rt):  # type: ignore[no-untyped-def]
 def _export(cfg, args) -> int:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    import config
+    from core import config
     from calling.export import export
     from store import JobStore
 

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import config as config_mod  # noqa: E402
+from core import config as config_mod  # noqa: E402
 from calling.engine import CallingEngine  # noqa: E402
-from events import Bus  # noqa: E402
+from core.events import Bus  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
 from store import FINISHED, JobStore  # noqa: E402
 

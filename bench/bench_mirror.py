@@ -102,8 +102,8 @@ def main() -> int:
 
     import logging
 
-    import config
-    from events import Notice
+    from core import config
+    from core.events import Notice
     from web_mirror import MirrorServer
     from web_mirror.standalone import build_runtime
 

@@ -27,7 +27,7 @@ import requests  # noqa: E402
 from openai import OpenAI  # noqa: E402
 from twilio.rest import Client  # noqa: E402
 
-import config  # noqa: E402
+from core import config  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
 
 

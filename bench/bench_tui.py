@@ -41,9 +41,9 @@ def rss_mb() -> float:
 
 
 def build_runtime(folder: Path):
-    import config
-    from clock import FixedClock
-    from runtime import Runtime
+    from core import config
+    from core.clock import FixedClock
+    from core.runtime import Runtime
 
     shutil.copy(ROOT / "tests" / "tui" / "config.toml", folder / "config.toml")
     (folder / "data").mkdir()
@@ -66,7 +66,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def main() -> None:
-    import events as ev
+    from core import events as ev
     from tui.app import SwitchboardApp
     from tui.messages import BusEvent
     from tui.widgets.jobs_table import JobTable

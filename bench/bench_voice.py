@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 import websocket  # noqa: E402
 
-import config as config_mod  # noqa: E402
-from events import Bus, Event  # noqa: E402
+from core import config as config_mod  # noqa: E402
+from core.events import Bus, Event  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
 from store import ConversationStore, JobStore  # noqa: E402
 from voice import protocol  # noqa: E402

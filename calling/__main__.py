@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import config as config_mod
+    from core import config as config_mod
 
     p = argparse.ArgumentParser(prog="python -m calling", description="Run the calling engine on its own.")
     p.add_argument("--config", default="config.toml", metavar="PATH")
@@ -27,19 +27,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"calling: config error: {e}", file=sys.stderr)
         return 2
 
-    import logs
+    from core import logs
 
     logs.setup(cfg.data_dir, cfg.settings.app.log_level, stderr_level="WARNING")
 
     import sqlalchemy.exc
 
     from calling.engine import CallingEngine
-    from events import Bus
+    from core.events import Bus
     from store import JobStore
 
     sims: Any = None
     if cfg.mode == "simulate":
-        from runtime import point_at_sims
+        from core.runtime import point_at_sims
         from sim.cluster import SimCluster
 
         sims = SimCluster(cfg.settings).start()

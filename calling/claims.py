@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import config as config_mod
+from core import config as config_mod
 from calling.hours import callee_timezone, next_opening
 from store import JobStore
 

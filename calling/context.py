@@ -7,13 +7,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-import config as config_mod
+from core import config as config_mod
 from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
 from calling.ultravox_client import UltravoxClient
-from clock import Clock
-from events import Bus
-from retry import RetryPolicy
+from core.clock import Clock
+from core.events import Bus
+from core.retry import RetryPolicy
 from store import JobStore
 
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from typing import Any
 
 from calling.follow import BUSY, CANCELLED, FAILED, NO_ANSWER, VOICEMAIL, CallResult
 from calling.strategist import GIVE_UP, RETRY, SUCCESS, ActionPlan
-from clock import iso
+from core.clock import iso
 from store import Status
 
 # minutes before calling again after a leg that never became a conversation

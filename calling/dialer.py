@@ -11,8 +11,8 @@ from typing import Any
 
 from calling.context import Context
 from calling.twilio_leg import MaybePlaced
-from events import CallJobUpdated
-from retry import Transient
+from core.events import CallJobUpdated
+from core.retry import Transient
 
 log = logging.getLogger("calling")
 

@@ -14,16 +14,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import sqlalchemy.exc
 
-import config as config_mod
+from core import config as config_mod
 from calling.claims import Gate
 from calling.context import Context, Leases
 from calling.job_run import JobRun
 from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
 from calling.ultravox_client import UltravoxClient
-from clock import Clock, SystemClock
-from events import Bus
-from retry import RetryPolicy
+from core.clock import Clock, SystemClock
+from core.events import Bus
+from core.retry import RetryPolicy
 from store import JobStore
 
 log = logging.getLogger("calling")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
-from retry import Transient
+from core.retry import Transient
 
 
 class CallError(Exception):

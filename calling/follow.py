@@ -12,8 +12,8 @@ from typing import Any
 
 from calling.context import Context
 from calling.errors import CallError
-from events import CallTranscriptProgress
-from retry import Stopped, Transient
+from core.events import CallTranscriptProgress
+from core.retry import Stopped, Transient
 
 log = logging.getLogger("calling")
 

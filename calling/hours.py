@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as number_timezone
 
-from config import parse_hours
+from core.config import parse_hours
 
 
 def callee_timezone(job_timezone: str | None, phone_number: str, default: str) -> str:

@@ -16,9 +16,9 @@ from calling.decisions import Outcome, cancelled, cost_usd, failed_error, from_l
 from calling.dialer import DIALING, ENDED, Dialer
 from calling.errors import CallError
 from calling.follow import CANCELLED, CONVERSATION, CallResult, Follower
-from clock import iso
-from events import NewCallUpdateAvailable
-from retry import Stopped, Transient
+from core.clock import iso
+from core.events import NewCallUpdateAvailable
+from core.retry import Stopped, Transient
 from store import Status
 
 log = logging.getLogger("calling")

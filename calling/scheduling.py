@@ -10,7 +10,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
-from config import Contact, Settings, normalise_phone
+from core.config import Contact, Settings, normalise_phone
 from store.jobs import ACTIVE, JobStore
 
 MAX_OBJECTIVE_CHARS = 2000

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calling.errors import retry_after_s
-from clock import Clock
-from retry import RetryPolicy, Stopped, Transient
+from core.clock import Clock
+from core.retry import RetryPolicy, Stopped, Transient
 
 if TYPE_CHECKING:
     import openai

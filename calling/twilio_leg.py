@@ -17,7 +17,7 @@ from twilio.rest import Client
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from calling.errors import CallError, retry_after_s
-from retry import Transient
+from core.retry import Transient
 
 T = TypeVar("T")
 SERVICE = "Twilio"

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 import requests
 
 from calling.errors import CallError, raise_for_status
-from retry import Transient
+from core.retry import Transient
 
 SERVICE = "Ultravox"
 

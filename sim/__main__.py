@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-import config
+from core import config
 from sim.cluster import SimCluster
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-import config
+from core import config
 from sim.control import ControlApi
 from sim.faults import Faults
 from sim.http_faults import fault_middleware

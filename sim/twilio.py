@@ -47,7 +47,7 @@ from urllib.parse import urlencode
 
 from aiohttp import BasicAuth, web
 
-from clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 from sim.faults import Faults
 from sim.http_faults import fault_middleware, json_error
 from sim.network import PhoneNetwork

@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 from sim.faults import Faults
 from sim.http_faults import fault_middleware, json_error, retry_after_headers
 from sim.network import PhoneNetwork

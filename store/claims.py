@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from clock import iso
+from core.clock import iso
 from store.db import transaction
 
 

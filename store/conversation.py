@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 from store.db import migrate, open_db, transaction
 from store.schema import CONVERSATION_MIGRATIONS
 

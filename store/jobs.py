@@ -9,8 +9,8 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from clock import Clock, SystemClock
-from events import Bus, CallJobUpdated
+from core.clock import Clock, SystemClock
+from core.events import Bus, CallJobUpdated
 from store.claims import Claims
 from store.db import migrate, open_db, transaction
 from store.schema import CALLS_MIGRATIONS

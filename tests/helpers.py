@@ -5,7 +5,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from events import Event
+from core.events import Event
 
 
 def wait_for(cond: Callable[[], Any], timeout: float = 30.0, interval: float = 0.02, what: str = "") -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import config
+from core import config
 from tests.conftest import ROOT
 
 LIVE_ENV = {

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-import events
-from clock import FixedClock
-from events import Bus, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
+from core import events
+from core.clock import FixedClock
+from core.events import Bus, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
 
 
 def test_seed_events_keep_their_exact_shape() -> None:

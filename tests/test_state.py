@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-import config
-from actions import Actions
-from clock import FixedClock
-from events import Bus, CallUpdateDismissed, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
-from state import StateView
+from core import config
+from core.actions import Actions
+from core.clock import FixedClock
+from core.events import Bus, CallUpdateDismissed, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
+from core.state import StateView
 from store import ConversationStore, JobStore
 from tests.conftest import ROOT
 

@@ -7,8 +7,8 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from clock import FixedClock
-from events import Bus, CallJobUpdated
+from core.clock import FixedClock
+from core.events import Bus, CallJobUpdated
 from store import ConversationStore, JobStore, Status
 from store.db import migrate
 

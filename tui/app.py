@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
-import events as ev
+from core import events as ev
 from tui.bindings import APP_BINDINGS, all_binding_ids
 from tui.commands import SwitchboardCommands
 from tui.messages import BusEvent
@@ -24,7 +24,7 @@ from tui.screens.job_detail import JobDetailScreen
 from tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
-    from runtime import Runtime
+    from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from events import Event
+from core.events import Event
 
 
 class BusEvent(Message):

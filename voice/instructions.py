@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from config import Config, Settings
+from core.config import Config, Settings
 
 CONTACTS_HEADING = "## Contact directory"
 SUMMARY_HEADING = "## Conversation so far"

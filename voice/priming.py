@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 
-from clock import Clock
-from retry import RetryPolicy, Transient
+from core.clock import Clock
+from core.retry import RetryPolicy, Transient
 from voice import protocol
 
 log = logging.getLogger(__name__)

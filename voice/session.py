@@ -8,7 +8,7 @@ import collections
 import logging
 from typing import TYPE_CHECKING, Any, Callable
 
-from events import ToolCalled, VoiceState
+from core.events import ToolCalled, VoiceState
 from voice import protocol
 from voice.connection import AUTH, CONFIG, Connection, Outcome
 from voice.instructions import build_instructions

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any, Callable
 
 from calling.scheduling import schedule_job
-from clock import Clock
-from config import Settings
-from events import Bus, CallUpdateDismissed, Display
+from core.clock import Clock
+from core.config import Settings
+from core.events import Bus, CallUpdateDismissed, Display
 from store.jobs import ACTIVE, FINISHED, JobStore, Status
 
 log = logging.getLogger(__name__)

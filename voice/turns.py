@@ -9,8 +9,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from clock import Clock, iso
-from events import Bus, TranscriptDelta, TranscriptTurn
+from core.clock import Clock, iso
+from core.events import Bus, TranscriptDelta, TranscriptTurn
 from store.conversation import ConversationStore
 
 log = logging.getLogger(__name__)

@@ -11,12 +11,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import clock as clock_mod
-import config as config_mod
-import events
+from core import clock as clock_mod
+from core import config as config_mod
+from core import events
 import store
-from events import AudioState, ConnectionStatus, VoiceState
-from retry import RetryPolicy
+from core.events import AudioState, ConnectionStatus, VoiceState
+from core.retry import RetryPolicy
 from voice import protocol
 from voice.audio import AudioDevice, Player, open_default_device
 from voice.connection import AUTH, CONFIG, STOPPED, Connection

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 
-import config as config_mod
+from core import config as config_mod
 from web_mirror.server import MirrorServer
 from web_mirror.standalone import JobWatcher, build_runtime
 

@@ -16,7 +16,7 @@ import bottle
 import gevent
 from geventwebsocket.exceptions import WebSocketError
 
-from events import ConnectionStatus, NewCallUpdateAvailable
+from core.events import ConnectionStatus, NewCallUpdateAvailable
 from web_mirror import security
 from web_mirror.security import BadRequest
 

@@ -23,13 +23,13 @@ import gevent.event
 from gevent.pywsgi import WSGIServer
 from geventwebsocket.handler import WebSocketHandler
 
-from events import Event
+from core.events import Event
 from web_mirror import security
 from web_mirror.clients import Client, text_frame
 from web_mirror.routes import build_app, receive_until_closed
 
 if TYPE_CHECKING:
-    from runtime import Runtime
+    from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-import config as config_mod
-from actions import Actions
-from clock import Clock, SystemClock, iso
-from events import Bus, CallJobUpdated, Mode
-from runtime import Runtime
-from state import StateView
+from core import config as config_mod
+from core.actions import Actions
+from core.clock import Clock, SystemClock, iso
+from core.events import Bus, CallJobUpdated, Mode
+from core.runtime import Runtime
+from core.state import StateView
 from store import ConversationStore, JobStore
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from typing import Any, Iterator
 
 import pytest
 
-import config as config_mod
+from core import config as config_mod
 from calling.engine import CallingEngine
-from events import Bus
+from core.events import Bus
 from sim.cluster import SimCluster
 from store import FINISHED, JobStore
 from tests.conftest import ROOT

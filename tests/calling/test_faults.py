@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-import config as config_mod
+from core import config as config_mod
 from calling.engine import CallingEngine
 from tests.calling.conftest import drive, engine_config, running, wait_for
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from calling.engine import CallingEngine
 from calling.hours import callee_timezone, next_opening
-from clock import FixedClock
+from core.clock import FixedClock
 from tests.calling.conftest import engine_config, finished, running, wait_for
 
 

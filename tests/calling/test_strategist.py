@@ -11,8 +11,8 @@ from typing import Iterator
 import pytest
 
 from calling.strategist import GIVE_UP, RETRY, SUCCESS, Strategist, build_messages, parse_plan
-from clock import SystemClock
-from retry import RetryPolicy
+from core.clock import SystemClock
+from core.retry import RetryPolicy
 
 AGENT, USER = "MESSAGE_ROLE_AGENT", "MESSAGE_ROLE_USER"
 VALID = {"action": SUCCESS, "summary_for_user": "Done.", "revised_objective": "", "retry_delay_minutes": 0,

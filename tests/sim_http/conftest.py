@@ -9,7 +9,7 @@ import requests
 from openai import OpenAI
 from twilio.rest import Client
 
-import config
+from core import config
 from sim.cluster import SimCluster
 from tests.helpers import wait_for  # noqa: F401  (re-exported to the tests)
 from calling.twilio_leg import stream_twiml

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-import config
+from core import config
 from sim.cluster import SimCluster
 from tests.sim_http.conftest import wait_for
 

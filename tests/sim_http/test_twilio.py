@@ -6,7 +6,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.twiml.voice_response import VoiceResponse
 
-import config
+from core import config
 from sim.cluster import SimCluster
 from tests.sim_http.conftest import twilio_client, twiml_for, wait_for
 

@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 import pytest
 
-import config
-from clock import FixedClock
-from runtime import Runtime
+from core import config
+from core.clock import FixedClock
+from core.runtime import Runtime
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent

@@ -6,7 +6,7 @@ import threading
 import pytest
 from textual.widgets import Input, Label, Select
 
-import events as ev
+from core import events as ev
 from tests.tui.conftest import SIZE, app_for, finish_job, wait_for
 from tui.screens.schedule import ScheduleCallScreen
 from tui.widgets.badges import Badge, UpdateBadges

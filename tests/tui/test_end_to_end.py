@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import events as ev
+from core import events as ev
 from textual.widgets import Input
 
 from store.jobs import Status
@@ -32,8 +32,8 @@ class RecordingApp(SwitchboardApp):
 
 @pytest.fixture
 def sim_runtime(tmp_path):
-    from clock import SystemClock
-    from runtime import Runtime
+    from core.clock import SystemClock
+    from core.runtime import Runtime
     from tests.tui.conftest import load_config
 
     cfg = load_config(tmp_path, "simulate", sim={"speed": 50.0}, calling={"poll_interval_s": 0.05},

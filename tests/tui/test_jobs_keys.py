@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-import events as ev
+from core import events as ev
 from tests.tui.conftest import SIZE, app_for, plain, wait_for
 from tui.screens.help import HelpScreen
 from tui.screens.job_detail import JobDetailScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-import events as ev
+from core import events as ev
 from tests.tui.conftest import SIZE, app_for, fake_sims, plain, wait_for
 from tui.widgets.banner import AudioIndicator, ConnectionBanner, RECONNECTING
 from tui.widgets.display import DisplayPane

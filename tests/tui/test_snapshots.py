@@ -2,7 +2,7 @@
 terminal. Update with: pytest tests/tui/test_snapshots.py --snapshot-update"""
 from __future__ import annotations
 
-import events as ev
+from core import events as ev
 from tests.tui.conftest import SIZE, app_for, bulk_jobs, fake_sims, finish_job
 
 

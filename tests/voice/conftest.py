@@ -19,8 +19,8 @@ import pytest
 import websocket
 from pydantic import BaseModel, Field, TypeAdapter
 
-import config as config_mod
-from events import Bus
+from core import config as config_mod
+from core.events import Bus
 from sim.cluster import SimCluster
 from store import ConversationStore, JobStore
 from tests.conftest import ROOT

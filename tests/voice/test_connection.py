@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 
-import config as config_mod
+from core import config as config_mod
 from tests.voice.conftest import finished_job, voice_config, wait_for
 from voice.session import CONNECTED_MESSAGE
 from voice.worker import DISCONNECTED_MESSAGE

@@ -176,8 +176,8 @@ def test_no_sound_device_means_text_mode_said_once(harness, tap):
 
 
 def test_turn_log_orders_by_when_items_joined_not_by_arrival(tmp_path):
-    from clock import FixedClock
-    from events import Bus
+    from core.clock import FixedClock
+    from core.events import Bus
     from store import ConversationStore
     from voice.turns import ItemClock, TurnLog
 
@@ -199,7 +199,7 @@ def test_turn_log_orders_by_when_items_joined_not_by_arrival(tmp_path):
 def test_instructions_sections_parse_in_the_simulator():
     from sim.realtime import model
 
-    import config as config_mod
+    from core import config as config_mod
     from tests.conftest import ROOT
 
     settings = config_mod.load(ROOT / "config.toml", env={}, mode="simulate").settings

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import config as config_mod
+from core import config as config_mod
 from calling.scheduling import schedule_job
-from clock import FixedClock, iso
-from events import Bus
+from core.clock import FixedClock, iso
+from core.events import Bus
 from store import JobStore
 from tests.conftest import ROOT
 from tests.voice.conftest import Recorder

@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterator
 import pytest
 import websocket
 
-import config
-from runtime import Runtime
+from core import config
+from core.runtime import Runtime
 from web_mirror import MirrorServer
 from web_mirror.standalone import build_runtime
 from tests.helpers import Recorder as BusRecorder, wait_for  # noqa: F401  (re-exported to the tests)

@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from events import (
+from core.events import (
     CallUpdateDismissed, ConnectionStatus, Display, Mode, Notice, TranscriptDelta, TranscriptTurn,
 )
 from tests.conftest import need

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-import config
-from events import Notice
+from core import config
+from core.events import Notice
 from tests.web.conftest import TOKEN, WsClient, wait_for, write_config
 from web_mirror import MirrorServer
 from web_mirror.standalone import build_runtime

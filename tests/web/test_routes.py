@@ -7,7 +7,7 @@ import pytest
 import requests
 import websocket
 
-from events import ConnectionStatus, Notice
+from core.events import ConnectionStatus, Notice
 from tests.web.conftest import TOKEN, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -14,12 +14,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-import events as ev
+from core import events as ev
 from tui.bindings import DETAIL_BINDINGS
 from tui.format import attempts_text, short_time, status_text
 
 if TYPE_CHECKING:
-    from runtime import Runtime
+    from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
-import events as ev
+from core import events as ev
 from store.jobs import FINISHED
 from tui.bindings import MAIN_BINDINGS
 from tui.widgets.badges import UpdateBadges
@@ -20,7 +20,7 @@ from tui.widgets.sim_panel import SimPanel
 from tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
-    from runtime import Runtime
+    from core.runtime import Runtime
 
 JOB_ROWS = 5000
 BADGE_EVENTS = (ev.ConnectionStatus, ev.NewCallUpdateAvailable, ev.CallUpdateDismissed)

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Select
 from tui.bindings import MODAL_BINDINGS
 
 if TYPE_CHECKING:
-    from runtime import Runtime
+    from core.runtime import Runtime
 
 
 class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):

@@ -185,7 +185,7 @@ class Config:
 
 # --- helpers shared by config and the domain -----------------------------
 
-APP_ROOT = Path(__file__).resolve().parent
+APP_ROOT = Path(__file__).resolve().parent.parent
 
 
 def resolve_path(p: str | Path, base: Path) -> Path:

@@ -15,7 +15,7 @@ from typing import Callable, TypeVar
 
 import tenacity
 
-from clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ import threading
 import time
 from typing import IO
 
-from events import Event, Notice, WorkerState
-from runtime import Runtime, Worker
+from core.events import Event, Notice, WorkerState
+from core.runtime import Runtime, Worker
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 1.5

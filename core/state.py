@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from events import (
+from core.events import (
     AudioState, CallJobUpdated, CallUpdateDismissed, ConnectionStatus, Display, Event, Mode,
     NewCallUpdateAvailable, TranscriptTurn, VoiceState,
 )

@@ -10,11 +10,11 @@ from typing import Any, Protocol
 
 import sqlalchemy.exc
 
-import config as config_mod
-from actions import Actions
-from clock import Clock, SystemClock
-from events import Bus, Mode, Notice
-from state import StateView
+from core import config as config_mod
+from core.actions import Actions
+from core.clock import Clock, SystemClock
+from core.events import Bus, Mode, Notice
+from core.state import StateView
 from store import ConversationStore, JobStore
 
 log = logging.getLogger(__name__)

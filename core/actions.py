@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
-from config import Settings
-from events import Bus, CallUpdateDismissed, Notice
+from core.config import Settings
+from core.events import Bus, CallUpdateDismissed, Notice
 
 if TYPE_CHECKING:
-    from state import StateView
+    from core.state import StateView
     from store.jobs import JobStore
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
-from clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
