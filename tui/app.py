@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from core import events as ev
 from tui.bindings import APP_BINDINGS, all_binding_ids
 from tui.commands import SwitchboardCommands
+from tui.format import safe
 from tui.messages import BusEvent
 from tui.screens.help import HelpScreen
 from tui.screens.job_detail import JobDetailScreen
@@ -77,8 +78,8 @@ class SwitchboardApp(App[int]):
         self._unsubscribe = self.runtime.bus.subscribe(lambda event: self.post_message(BusEvent(event)))
         unknown = sorted(set(self.keys) - all_binding_ids())
         if unknown:
-            self.notify(f"[keys] in the config names unknown bindings: {', '.join(unknown)}",
-                        severity="warning", timeout=15)
+            self.notify(safe(f"[keys] in the config names unknown bindings: {', '.join(unknown)}").plain,
+                        severity="warning", timeout=15, markup=False)
         self.runtime.announce()
         mirror_link = getattr(self.runtime, "mirror_link", None)
         if mirror_link:  # the link carries the token: shown to the operator only
@@ -126,13 +127,13 @@ class SwitchboardApp(App[int]):
         if isinstance(event, ev.Notice):
             # the mirror's link is needed after a glance: it stays longer (and is on the ? page)
             lasting = event.level == "error" or event.text.startswith("Web mirror:")
-            self.notify(event.text, severity=NOTICE_SEVERITY.get(event.level, "information"),
+            self.notify(safe(event.text).plain, severity=NOTICE_SEVERITY.get(event.level, "information"),
                         timeout=30 if lasting else 5, markup=False)
         elif isinstance(event, ev.Mode):
             self.sub_title = self.mode_label(event.mode)
         elif isinstance(event, ev.WorkerState) and event.state == "error":
-            self.notify(f"{event.name} stopped with an error: {event.error}", title="Worker failed",
-                        severity="error", timeout=30)
+            self.notify(safe(f"{event.name} stopped with an error: {event.error}").plain, title="Worker failed",
+                        severity="error", timeout=30, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker

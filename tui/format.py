@@ -6,6 +6,8 @@ from typing import Any
 
 from rich.text import Text
 
+from core.text import visible
+
 STATUS_STYLE = {
     "PENDING": "bold yellow",
     "PROCESSING": "bold cyan",
@@ -15,6 +17,12 @@ STATUS_STYLE = {
     "FAILED_ERROR": "bold red",
     "CANCELLED": "dim",
 }
+
+
+def safe(text: object, *, one_line: bool = False, style: str = "") -> Text:
+    """Outside text (a name, an objective, a transcript, a message) for a
+    widget: never parsed as markup, its control characters made visible."""
+    return Text(visible(text, one_line=one_line), style=style)
 
 
 def parse_iso(ts: str | None) -> datetime | None:

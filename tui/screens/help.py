@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -17,7 +18,7 @@ def bindings_table(keymap: dict[str, str]) -> Table:
     table.add_column("Binding id (for [keys] in config.toml)", style="dim")
     for binding in APP_BINDINGS + MAIN_BINDINGS:
         key = keymap.get(binding.id or "", binding.key_display or binding.key)
-        table.add_row(key, binding.description or binding.action, binding.id or "")
+        table.add_row(Text(key), binding.description or binding.action, binding.id or "")
     table.add_row("ctrl+p", "Command palette: every action by name", "")
     table.add_row("enter", "On a job row: open the job detail", "")
     return table

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 from core import events as ev
 from tui.bindings import DETAIL_BINDINGS
-from tui.format import attempts_text, short_time, status_text
+from tui.format import attempts_text, safe, short_time, status_text
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -30,8 +30,8 @@ def transcript_lines(messages: list[dict[str, Any]]) -> list[Text]:
     lines = []
     for m in messages:
         who = SPEAKER.get(str(m.get("role")), str(m.get("role") or "?"))
-        line = Text(f"  {who}: ", style="bold cyan" if who == "Agent" else "bold yellow")
-        line.append(str(m.get("text") or ""))
+        line = safe(f"  {who}: ", one_line=True, style="bold cyan" if who == "Agent" else "bold yellow")
+        line.append_text(safe(m.get("text") or ""))
         lines.append(line)
     return lines
 
@@ -51,12 +51,13 @@ def parse_transcript(raw: Any) -> list[dict[str, Any]]:
 
 def field_line(label: str, value: Any) -> Text:
     line = Text(f"{label}: ", style="bold")
-    line.append("—" if value in (None, "") else str(value))
+    line.append_text(safe("—" if value in (None, "") else value))
     return line
 
 
 def render_job(job: dict[str, Any]) -> RenderableType:
-    head = Text(f"Job {job['id']} — {job.get('contact_name')} ({job.get('phone_number')})  ", style="bold")
+    head = safe(f"Job {job['id']} — {job.get('contact_name')} ({job.get('phone_number')})  ", one_line=True,
+                style="bold")
     head.append_text(status_text(job.get("overall_status", "")))
     return Group(
         head,

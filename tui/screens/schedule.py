@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from tui.bindings import MODAL_BINDINGS
+from tui.format import safe
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -73,8 +74,9 @@ class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):
             job = self.runtime.actions.schedule_call(contact_name=name, phone_number=phone or None,
                                                      objective=objective)
         except ValueError as e:
-            error.update(str(e))
+            error.update(safe(e))
             return
         note = job.get("note")
-        self.notify(f"Scheduled job {job['id']}: call {job['contact_name']}." + (f" {note}" if note else ""))
+        self.notify(safe(f"Scheduled job {job['id']}: call {job['contact_name']}." + (f" {note}" if note else "")).plain,
+                    markup=False)
         self.dismiss(job)

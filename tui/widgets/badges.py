@@ -8,14 +8,15 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
 
-from tui.format import clip
+from tui.format import clip, safe
 
 
 class Badge(Static, can_focus=True):
     def __init__(self, update: dict[str, Any]) -> None:
         self.job_id: int = update["job_id"]
-        super().__init__(f"Update on call to {update['contact_name']} available", classes="badge")
-        self.tooltip = clip(update.get("status_summary"), 200)
+        super().__init__(safe(f"Update on call to {update['contact_name']} available", one_line=True),
+                         classes="badge")
+        self.tooltip = safe(clip(update.get("status_summary"), 200))
 
 
 class UpdateBadges(Horizontal):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.widgets import Static
+
+from tui.format import safe
 
 RECONNECTING = "Agent connectivity issues. Attempting to reconnect"
 DOTS = ("   ", ".  ", ".. ", "...")
@@ -69,11 +70,11 @@ class ConnectionBanner(Static):
         text, kind = self._line
         if kind in ("connecting", "reconnecting"):
             text += DOTS[self._frame] if self.app.animation_level != "none" else "..."
-        self.update(Text(text))
+        self.update(safe(text, one_line=True))
 
 
 class AudioIndicator(Static):
     def show_audio(self, audio: dict[str, Any]) -> None:
         self.set_class(audio.get("mode") != "voice", "text-only")
         self.set_class(bool(audio.get("muted")), "muted")
-        self.update(audio_line(audio))
+        self.update(safe(audio_line(audio), one_line=True))

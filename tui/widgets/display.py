@@ -10,11 +10,13 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.format import safe
+
 BAR_WIDTH = 30
 
 
 def series_chart(content: dict[str, Any]) -> RenderableType:
-    labels = [str(x) for x in content.get("labels", [])]
+    labels = [safe(x, one_line=True).plain for x in content.get("labels", [])]
     values = [float(v) for v in content.get("values", [])]
     if not values:
         return Text("(no data)", style="dim")
@@ -34,23 +36,23 @@ def series_chart(content: dict[str, Any]) -> RenderableType:
 def data_table(content: dict[str, Any]) -> RenderableType:
     table = Table(expand=False)
     for column in content.get("columns", []):
-        table.add_column(str(column))
+        table.add_column(safe(column, one_line=True))
     for row in content.get("rows", []):
-        table.add_row(*(str(cell) for cell in row))
+        table.add_row(*(safe(cell) for cell in row))
     return table
 
 
 def render_display(kind: str, content: Any) -> RenderableType:
     try:
         if kind == "markdown":
-            return Markdown(str(content or ""))
+            return Markdown(safe(content or "").plain)
         if kind == "table" and isinstance(content, dict):
             return data_table(content)
         if kind == "series" and isinstance(content, dict):
             return series_chart(content)
     except (TypeError, ValueError) as e:
-        return Text(f"Cannot show this {kind}: {e}", style="red")
-    return Text(f"Cannot show a {kind!r} display", style="red")
+        return safe(f"Cannot show this {kind}: {e}", style="red")
+    return safe(f"Cannot show a {kind!r} display", style="red")
 
 
 class DisplayPane(Static):
@@ -58,5 +60,5 @@ class DisplayPane(Static):
         self.display = display is not None
         if display is None:
             return
-        self.border_title = display.get("title") or "Display"
+        self.border_title = safe(display.get("title") or "Display", one_line=True)
         self.update(render_display(display.get("kind", ""), display.get("content")))

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.text import visible
 from tui.format import STATUS_STYLE, attempts_text, short_time
 
 COLUMNS = (
@@ -39,7 +40,7 @@ HEADER = 1
 
 
 def fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(visible(text, one_line=True).split())
     if len(text) > width:
         text = text[: width - 1] + "…"
     return set_cell_size(text, width)

@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from tui.format import safe
+
 # button id -> (label, what it does to sim.faults.Faults)
 FAULTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "fault-drop": ("Drop socket", lambda f: f.trigger("drop")),
@@ -28,7 +30,7 @@ def persona_table(personas: Any) -> Table:
     table.add_column("Phone")
     table.add_column("Behaves")
     for p in personas:
-        table.add_row(p.name, p.phone, p.behaviour)
+        table.add_row(safe(p.name, one_line=True), safe(p.phone, one_line=True), safe(p.behaviour))
     return table
 
 

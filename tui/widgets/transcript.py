@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
-from tui.format import clip
+from tui.format import clip, safe
 
 TRIM_SLACK = 50
 LIVE_TAIL_CHARS = 160
@@ -30,8 +30,8 @@ def render_turn(turn: dict[str, Any]) -> Text:
     if role in ("tool_call", "tool_result"):
         text = clip(text, 160)  # tool traffic stays compact
     line = Text()
-    line.append(f"{label}: ", style=style)
-    line.append(text, style="dim" if role.startswith("tool") or role == "system" else "")
+    line.append_text(safe(f"{label}: ", style=style))
+    line.append_text(safe(text, style="dim" if role.startswith("tool") or role == "system" else ""))
     return line
 
 
