@@ -1,8 +1,10 @@
 """The strategist: after a call, an LLM reads the objective, the transcript
 and the earlier attempts and returns an action plan.
 
-The transcript is data, never instructions: it goes in one delimited,
-JSON-encoded block, and the system prompt says so. The answer is asked for
+The transcript is data, never instructions: it goes in one delimited
+block, and the system prompt says so. Every other field (name, objective,
+call facts, earlier attempts) is JSON with "<" escaped, so no field can
+open or close that block. The answer is asked for
 as structured output and still validated; garbage, prose or an unknown
 action is retried with backoff and then replaced by a safe fallback plan
 recorded as ``decision_source = "fallback"``."""
@@ -97,9 +99,9 @@ def build_messages(objective: str, contact_name: str, transcript: list[dict[str,
         for a in earlier
     ]
     user = (
-        f"Person called: {json.dumps(contact_name)}\n"
-        f"Current objective: {json.dumps(objective)}\n"
-        f"This call: {json.dumps(call_facts)}\n"
+        f"Person called: {_data_block(contact_name)}\n"
+        f"Current objective: {_data_block(objective)}\n"
+        f"This call: {_data_block(call_facts)}\n"
         f"Earlier attempts: {_data_block(history)}\n"
         f"<call_transcript>\n{_transcript_block(transcript)}\n</call_transcript>\n"
         "Return the action plan."

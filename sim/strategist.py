@@ -3,7 +3,7 @@
 Strategist (a request with a JSON response format): finds the call
 transcript in the messages — lines like ``Agent: …`` / ``User: …`` (also
 ``Callee:``, ``Contact:``, ``Assistant:``, ``MESSAGE_ROLE_USER: …``, with
-optional ``[..]`` or ``-`` prefixes), only inside a ``<call_transcript>``
+optional ``[..]`` or ``-`` prefixes), only inside the last ``<call_transcript>``
 block when the request has one — and decides from the CALLEE's lines only,
 so instructions planted in the transcript cannot change the outcome:
 
@@ -63,7 +63,9 @@ def transcript_lines(messages: list[dict]) -> list[tuple[str, str]]:
     ``<call_transcript>`` block when there is one."""
     found: list[tuple[str, str]] = []
     text = _user_text(messages)
-    blocks = _BLOCK.findall(text)
+    # a request has one transcript, last: any block before it was written
+    # into another field, and is not what the callee said
+    blocks = _BLOCK.findall(text)[-1:]
     for chunk in blocks or [text]:
         for line in chunk.splitlines():
             match = _LINE.match(line)
