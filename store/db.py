@@ -7,7 +7,7 @@ import threading
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import dataset
 import sqlalchemy as sa
@@ -38,14 +38,17 @@ def open_db(url: str) -> dataset.Database:
         )
         if path and path != ":memory:":
             _keep_wal_open(db, path)
+        keep_nul_visibly(db.engine)
         return db
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return dataset.connect(
+    db = dataset.connect(
         url,
         engine_kwargs={"pool_size": 8, "max_overflow": 16, "pool_pre_ping": True},
         ensure_schema=False,
     )
+    keep_nul_visibly(db.engine)
+    return db
 
 
 def _keep_wal_open(db: dataset.Database, path: str) -> None:
@@ -109,3 +112,27 @@ def transaction(db: dataset.Database) -> Iterator[sa.Connection]:
     assert engine is not None
     with engine.begin() as conn:
         yield conn
+
+
+NUL_MARK = "\u2400"  # ␀
+
+
+def keep_nul_visibly(engine: sa.Engine) -> None:
+    """PostgreSQL refuses NUL in text and SQLite keeps it: so that a value
+    behaves the same on both (and nothing said is lost), every NUL in a text
+    parameter is stored as the visible mark ␀."""
+    sa.event.listen(engine, "before_cursor_execute", _mark_nul, retval=True)
+
+
+def _mark_nul(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    return statement, _without_nul(parameters)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_MARK) if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_without_nul(v) for v in value)
+    return value

@@ -44,6 +44,20 @@ ATTEMPT_FIELDS = frozenset({
 })
 
 
+# ids are 64-bit on every database; a larger one names no job (and SQLite
+# would refuse the parameter outright)
+MAX_ID = 2**63 - 1
+
+
+def is_id(job_id: int) -> bool:
+    return 0 < job_id <= MAX_ID
+
+
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern (with ESCAPE '\\') that matches only itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _job(row: Any) -> dict[str, Any]:
     job = dict(row)
     for flag in ("main_agent_informed_user", "cancel_requested", "update_dismissed"):
@@ -140,6 +154,8 @@ class JobStore(Claims):
         self.db["scheduled_calls"].insert_many(rows, chunk_size=chunk_size)
 
     def get_job(self, job_id: int) -> dict[str, Any] | None:
+        if not is_id(job_id):
+            return None
         with transaction(self.db) as conn:
             row = conn.execute(sa.text("SELECT * FROM scheduled_calls WHERE id = :i"), {"i": job_id}).mappings().first()
         return _job(row) if row else None
@@ -172,12 +188,12 @@ class JobStore(Claims):
         sql = "SELECT * FROM scheduled_calls WHERE 1 = 1"
         params: dict[str, Any] = {"n": limit}
         if contact_name:
-            sql += " AND LOWER(contact_name) LIKE :name"
-            params["name"] = f"%{contact_name.lower()}%"
+            sql += " AND LOWER(contact_name) LIKE :name ESCAPE '\\'"
+            params["name"] = f"%{like_literal(contact_name.lower())}%"
         if objective_snippet:
-            sql += (" AND (LOWER(initial_call_objective_description) LIKE :obj"
-                    " OR LOWER(current_call_objective_description) LIKE :obj)")
-            params["obj"] = f"%{objective_snippet.lower()}%"
+            sql += (" AND (LOWER(initial_call_objective_description) LIKE :obj ESCAPE '\\'"
+                    " OR LOWER(current_call_objective_description) LIKE :obj ESCAPE '\\')")
+            params["obj"] = f"%{like_literal(objective_snippet.lower())}%"
         sql += " ORDER BY created_at DESC, id DESC LIMIT :n"
         with transaction(self.db) as conn:
             return [_job(r) for r in conn.execute(sa.text(sql), params).mappings()]
@@ -185,6 +201,8 @@ class JobStore(Claims):
     def update_job(self, job_id: int, *, expect_owner: str | None = None, **fields: Any) -> dict[str, Any] | None:
         """Set fields; with ``expect_owner`` only while that engine holds the lease.
         Returns the new row, or None if nothing matched."""
+        if not is_id(job_id):
+            return None
         sql, params = _job_update(job_id, dict(fields, updated_at=self.clock.now_iso()), expect_owner)
         with transaction(self.db) as conn:
             row = conn.execute(sql, params).mappings().first()
@@ -218,6 +236,8 @@ class JobStore(Claims):
         return dict(row)
 
     def attempts_for_job(self, job_id: int) -> list[dict[str, Any]]:
+        if not is_id(job_id):
+            return []
         with transaction(self.db) as conn:
             rows = conn.execute(
                 sa.text("SELECT * FROM call_attempts WHERE job_id = :j ORDER BY attempt_number"), {"j": job_id}
@@ -269,6 +289,8 @@ class JobStore(Claims):
     def cancel_job(self, job_id: int, reason: str = "cancelled by the operator") -> dict[str, Any] | None:
         """Cancel a job that has not finished. A job being dialed is flagged;
         its engine hangs up and finishes the cancel. None if already finished."""
+        if not is_id(job_id):
+            return None
         now = self.clock.now_iso()
         with transaction(self.db) as conn:
             row = conn.execute(
@@ -290,6 +312,8 @@ class JobStore(Claims):
 
     def retry_now(self, job_id: int) -> dict[str, Any] | None:
         """Bring a scheduled retry forward to now."""
+        if not is_id(job_id):
+            return None
         now = self.clock.now_iso()
         with transaction(self.db) as conn:
             row = conn.execute(
@@ -318,7 +342,7 @@ class JobStore(Claims):
 
     def mark_informed(self, job_ids: Iterable[int]) -> list[dict[str, Any]]:
         """Mark jobs told; returns only those this call changed (exactly once)."""
-        ids = [int(i) for i in job_ids]
+        ids = [int(i) for i in job_ids if is_id(int(i))]
         if not ids:
             return []
         now = self.clock.now_iso()
