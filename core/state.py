@@ -102,6 +102,11 @@ class StateView:
             elif isinstance(event, Display):
                 self.display = {"kind": event.kind, "title": event.title, "content": event.content, "ts": event.ts}
 
+    def has_update(self, job_id: int) -> bool:
+        """An outside producer's badge with this id is showing."""
+        with self._lock:
+            return job_id in self.external_updates
+
     def updates(self) -> list[dict[str, Any]]:
         """The badges to show now."""
         with self._lock:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import struct
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import bottle
 import gevent
 from geventwebsocket.exceptions import WebSocketError
+from geventwebsocket.websocket import Header, WebSocket
 
 from core.events import ConnectionStatus, NewCallUpdateAvailable
 from web_mirror import security
@@ -120,7 +123,11 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         except ValueError:
             return _error(400, "job_id: expected an integer")
         # the database may be slow (PostgreSQL): a real thread, so the hub keeps delivering
-        found = gevent.get_hub().threadpool.apply(_dismiss, (mirror.runtime, number))
+        try:
+            found = gevent.get_hub().threadpool.apply(_dismiss, (mirror.runtime, number))
+        except Exception:  # the database failed: logged in full, the browser gets a clear word
+            log.exception("dismissing the update of job %s failed", number)
+            return _error(500, f"could not dismiss job {number}: the database failed (see switchboard.log)")
         if not found:
             return _error(404, f"job_id: no job {number}")
         return _json({"ok": True, "job_id": number})
@@ -135,30 +142,84 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         mirror.serve_client(ws, environ["switchboard.socket"], environ.get("REMOTE_ADDR"))
         return None
 
-    @app.error(404)
-    def not_found(err: bottle.HTTPError) -> str:
-        bottle.response.content_type = "application/json"
-        return json.dumps({"error": "not found"})
+    # an error page skips the after_request hook: each sets the headers itself
+    def error_page(message: str) -> Any:
+        def page(err: bottle.HTTPError) -> str:
+            bottle.response.content_type = "application/json"
+            for name, value in security.SECURITY_HEADERS.items():
+                bottle.response.set_header(name, value)
+            return json.dumps({"error": message})
+        return page
 
-    @app.error(405)
-    def not_allowed(err: bottle.HTTPError) -> str:
-        bottle.response.content_type = "application/json"
-        return json.dumps({"error": "method not allowed"})
-
+    for status, message in ERROR_PAGES.items():
+        app.error(status)(error_page(message))
     return app
 
 
+ERROR_PAGES = {
+    400: "bad request", 404: "not found", 405: "method not allowed", 413: "request too large",
+    500: "internal error: see switchboard.log",
+}
+
+
 def _dismiss(runtime: Any, job_id: int) -> bool:
-    if job_id > 0 and runtime.jobs.get_job(job_id) is None:
+    """Known jobs and badges only: an outside update may name any id."""
+    if not runtime.state.has_update(job_id) and runtime.jobs.get_job(job_id) is None:
         return False
     runtime.actions.dismiss_update(job_id)
     return True
 
 
+CLOSE_TOO_BIG, CLOSE_POLICY, CLOSE_PROTOCOL = 1009, 1008, 1002
+DATA_OPCODES = (WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY, WebSocket.OPCODE_CONTINUATION)
+
+
 def receive_until_closed(ws: Any) -> None:
-    """The browser sends nothing we act on; reading finds its close."""
+    """The browser sends nothing we act on; reading finds its close. Frames
+    are read header first, so a frame or message over the limit is refused
+    (1009) before its payload is read, and a flood is cut off (1008)."""
+    message = 0
+    window, frames, controls = time.monotonic(), 0, 0
     try:
-        while ws.receive() is not None:
-            pass
+        while True:
+            header = Header.decode_header(ws.stream)
+            if header.flags:
+                return _close(ws, CLOSE_PROTOCOL, "reserved bits set")
+            if header.length > security.WS_FRAME_LIMIT:
+                return _close(ws, CLOSE_TOO_BIG, "frame too big")
+            payload = ws.raw_read(header.length) if header.length else b""
+            if len(payload) != header.length:
+                return  # the browser went away mid-frame
+            if header.mask:
+                payload = header.unmask_payload(payload)
+            if header.opcode == WebSocket.OPCODE_CLOSE:
+                ws.handle_close(header, payload)
+                return
+            now = time.monotonic()
+            if now - window >= 1.0:
+                window, frames, controls = now, 0, 0
+            if header.opcode in DATA_OPCODES:
+                frames += 1
+            else:
+                controls += 1
+            if frames > security.WS_FRAMES_PER_S or controls > security.WS_CONTROL_FRAMES_PER_S:
+                return _close(ws, CLOSE_POLICY, "too many frames")
+            if header.opcode == WebSocket.OPCODE_PING:
+                ws.handle_ping(header, payload)
+            elif header.opcode in DATA_OPCODES:
+                message = (message if header.opcode == WebSocket.OPCODE_CONTINUATION else 0) + len(payload)
+                if message > security.WS_MESSAGE_LIMIT:
+                    return _close(ws, CLOSE_TOO_BIG, "message too big")
+                if header.fin:
+                    message = 0
     except (WebSocketError, OSError) as e:
         log.debug("mirror client closed: %s", e)
+
+
+def _close(ws: Any, code: int, reason: str) -> None:
+    """A close frame with its status code (the library's close() sends none)."""
+    log.warning("web mirror closed a browser connection: %s (%d)", reason, code)
+    try:
+        ws.send_frame(struct.pack("!H", code) + reason.encode(), WebSocket.OPCODE_CLOSE)
+    except (WebSocketError, OSError) as e:
+        log.debug("close frame not delivered: %s", e)

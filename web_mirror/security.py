@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import hmac
 import json
-from http.cookies import CookieError, SimpleCookie
+import re
 from typing import Any, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 BODY_LIMIT = 64 * 1024
+# the browser sends nothing we act on: any frame bigger than this, or more
+# frames than a browser would ever send, is an attack (RFC 6455 close codes)
+WS_FRAME_LIMIT = 64 * 1024
+WS_MESSAGE_LIMIT = 64 * 1024
+WS_FRAMES_PER_S = 100
+WS_CONTROL_FRAMES_PER_S = 1000  # pings: each costs us a pong
+# a request's line and headers must arrive within this, and a keep-alive
+# connection is closed after this long idle
+REQUEST_TIMEOUT_S = 5.0
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -53,13 +62,15 @@ def query_token(environ: Mapping[str, Any]) -> str | None:
 
 
 def cookie_token(environ: Mapping[str, Any], port: int) -> str | None:
-    jar = SimpleCookie()
-    try:
-        jar.load(environ.get("HTTP_COOKIE", ""))
-    except CookieError:  # a malformed Cookie header: no token in it
-        return None
-    morsel = jar.get(cookie_name(port))
-    return morsel.value if morsel else None
+    """Our cookie's value, whatever else the header holds: other apps on
+    127.0.0.1 set cookies a strict parser rejects (http.cookies stops at the
+    first one), and they must not lock the operator out."""
+    name = cookie_name(port)
+    for pair in environ.get("HTTP_COOKIE", "").split(";"):
+        key, sep, value = pair.partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip('"')
+    return None
 
 
 def origin_ok(environ: Mapping[str, Any]) -> bool:
@@ -80,6 +91,14 @@ def authorize(environ: Mapping[str, Any], token: str, port: int) -> tuple[int, s
         if token_matches(given, token):
             return None
     return 401, "missing or wrong token: open the link the console shows, or send Authorization: Bearer <token>"
+
+
+_TOKEN_PARAM = re.compile(r"(\btoken=)[^&\s\"]*", re.IGNORECASE)
+
+
+def redact(line: str) -> str:
+    """A request line (or log line) with any ``token=`` value hidden."""
+    return _TOKEN_PARAM.sub(r"\1[redacted]", line)
 
 
 def error_body(message: str) -> bytes:

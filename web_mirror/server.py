@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 import gevent.event
-from gevent.pywsgi import WSGIServer
+import gevent.pool
+from gevent.pywsgi import LoggingLogAdapter, WSGIServer
 from geventwebsocket.handler import WebSocketHandler
 
 from core.events import Event
@@ -36,27 +37,57 @@ log = logging.getLogger(__name__)
 # outside updates get ids far below anything StateView numbers itself (-1, -2, …);
 # one counter for the process, so a restarted mirror never reuses a live badge's id
 _EXTERNAL_IDS = itertools.count(-1_000_000, -1)
+# connections served at once (in total, and from one address): well below the
+# process's file-handle limit, so mirror load never starves the databases
+MAX_CONNECTIONS = 128
+MAX_CONNECTIONS_PER_CLIENT = 64
+
+
+class SlowRequest(OSError, ValueError):
+    """A request line and headers not complete within REQUEST_TIMEOUT_S. An
+    OSError for pywsgi's request-line read and a ValueError for its header
+    read, so either way the connection just ends."""
 
 
 class MirrorHandler(WebSocketHandler):
     """TCP_NODELAY on every accepted socket, and the WebSocket's token and
-    Origin are checked before the upgrade, so a refusal is a real 401/403."""
+    Origin are checked before the upgrade, so a refusal is a real 401/403.
+    A connection idle, or sending its request too slowly, is closed after
+    REQUEST_TIMEOUT_S; one address may hold MAX_CONNECTIONS_PER_CLIENT."""
 
     def handle(self) -> None:
         sock = self.socket  # pywsgi drops the attribute when the connection ends
+        mirror: MirrorServer = self.server.mirror
+        address = self.client_address[0] if isinstance(self.client_address, tuple) else self.client_address
+        if not mirror.admit(address):
+            _refuse_busy(sock)
+            return
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        connections = self.server.mirror._connections
-        connections.add(sock)
+        sock.settimeout(security.REQUEST_TIMEOUT_S)
+        mirror._connections.add(sock)
         try:
             super().handle()
         finally:
-            connections.discard(sock)
+            mirror._connections.discard(sock)
+            mirror.release(address)
+
+    def handle_one_request(self) -> Any:
+        self._deadline = gevent.Timeout(security.REQUEST_TIMEOUT_S, SlowRequest("request too slow"))
+        self._deadline.start()
+        try:
+            return super().handle_one_request()
+        finally:
+            self._deadline.close()
 
     def get_environ(self) -> dict[str, Any]:
+        self._deadline.close()  # the request has arrived: answering it is not bounded
         environ = super().get_environ()
         environ["switchboard.socket"] = self.socket
         return environ
+
+    def format_request(self) -> str:
+        return security.redact(super().format_request())
 
     def run_application(self) -> None:
         environ = self.environ
@@ -93,6 +124,19 @@ class _LogStream:
         pass  # every write is already a log record
 
 
+def _refuse_busy(sock: socket.socket) -> None:
+    body = security.error_body("too many connections from this address; try again shortly")
+    head = "".join(f"{k}: {v}\r\n" for k, v in security.SECURITY_HEADERS.items())
+    try:
+        sock.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\nConnection: close\r\nRetry-After: 1\r\n{head}\r\n".encode()
+                     + body)
+    except OSError as e:
+        log.debug("refused client already gone: %s", e)
+    finally:
+        sock.close()
+
+
 def _shut(sock: socket.socket) -> None:
     try:
         sock.shutdown(socket.SHUT_RDWR)
@@ -111,6 +155,7 @@ class MirrorServer:
         self.dropped_clients = 0
         self._clients: set[Client] = set()  # touched only on the hub thread
         self._connections: set[socket.socket] = set()  # every accepted socket (idle keep-alives too)
+        self._per_address: dict[Any, int] = {}  # touched only on the hub thread
         self._lock = threading.Lock()  # guards _hub between the publishers and stop()
         self._hub: Any = None
         self._server: WSGIServer | None = None
@@ -139,6 +184,21 @@ class MirrorServer:
 
     def next_external_id(self) -> int:
         return next(_EXTERNAL_IDS)
+
+    def admit(self, address: Any) -> bool:
+        """On the hub: count a connection from ``address``; False over the cap."""
+        count = self._per_address.get(address, 0)
+        if count >= MAX_CONNECTIONS_PER_CLIENT:
+            return False
+        self._per_address[address] = count + 1
+        return True
+
+    def release(self, address: Any) -> None:
+        count = self._per_address.get(address, 1) - 1
+        if count > 0:
+            self._per_address[address] = count
+        else:
+            self._per_address.pop(address, None)
 
     # --- lifetime --------------------------------------------------------------
 
@@ -175,8 +235,11 @@ class MirrorServer:
         hub = gevent.get_hub()
         hub.exception_stream = _LogStream(logging.getLogger("web_mirror.hub"))
         try:
+            # a full pool stops accepting: waiting connections stay in the kernel's
+            # backlog and hold none of this process's file handles
             server = WSGIServer((self.host, self.port), build_app(self), handler_class=MirrorHandler,
-                                log=None, error_log=logging.getLogger("web_mirror.wsgi"))
+                                spawn=gevent.pool.Pool(MAX_CONNECTIONS), log=None,
+                                error_log=LoggingLogAdapter(logging.getLogger("web_mirror.wsgi"), logging.WARNING))
             server.mirror = self
             server.start()
         except BaseException as e:
@@ -233,6 +296,7 @@ class MirrorServer:
 
     def serve_client(self, ws: Any, sock: socket.socket, address: Any) -> None:
         """Runs as the WebSocket request's greenlet until the browser leaves."""
+        sock.settimeout(None)  # an open page may stay quiet for hours
         client = Client(ws, sock, self.queue_size, address)
         snapshot = json.dumps(self.runtime.state.snapshot(), default=str, separators=(",", ":"))
         client.offer(text_frame(snapshot))
