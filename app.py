@@ -16,7 +16,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"switchboard: config error: {e}", file=sys.stderr)
         return 2
 
-    from core import logs
+    from core import logs, preflight
+
+    try:
+        preflight.check(cfg)
+    except preflight.PreflightError as e:
+        print(f"switchboard: {e}", file=sys.stderr)
+        return 2
 
     logs.setup(cfg.data_dir, cfg.settings.app.log_level, stderr_level="WARNING" if args.headless or args.command else None)
 

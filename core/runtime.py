@@ -5,6 +5,7 @@ views on a Runtime."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -57,8 +58,10 @@ def _open_stores(cfg: config_mod.Config, clock: Clock, bus: Bus) -> tuple[JobSto
                 store = kind(config_mod.sqlite_path(url, cfg.base_dir), clock=clock, **({"bus": bus} if kind is JobStore else {}))
                 opened.append(store)
                 store.init_db()
-            except (sqlalchemy.exc.SQLAlchemyError, OSError) as e:
+            except (sqlalchemy.exc.SQLAlchemyError, sqlite3.Error, OSError) as e:
                 detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+                if "malformed" in detail or "not a database" in detail:
+                    detail += " (the file is corrupt; it was left as it is: restore a backup or move it away)"
                 raise StartupError(f"{key}: cannot open the database: {detail}") from e
     except BaseException:
         for store in opened:
