@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     logs.setup(cfg.data_dir, cfg.settings.app.log_level, stderr_level="WARNING" if args.headless or args.command else None)
+    logs.redact_config_secrets(cfg.secrets)
 
     if args.command == "export":
         return _export(cfg, args)
@@ -36,9 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartupError as e:
         print(f"switchboard: {e}", file=sys.stderr)
         return 2
+    logs.redact_config_secrets(rt.config.secrets)  # the simulators' keys, in simulation
     mirror = None
     try:
         mirror = _start_mirror(rt)
+        if mirror is not None:
+            logs.redact_secrets(mirror.token)
         if args.headless:
             from core import headless
 

@@ -75,7 +75,9 @@ class Dialer:
             if not join_url:
                 raise Transient("the Ultravox call has no joinUrl")
         ctx.leases.renew(job["id"])
-        attempt = ctx.jobs.update_attempt(attempt["id"], phase=DIALING)
+        # from DIALING on the joinUrl is never used again (a crash follows the call
+        # through Ultravox): the credential it carries leaves the database
+        attempt = ctx.jobs.update_attempt(attempt["id"], phase=DIALING, join_url=None)
         try:
             status = ctx.retrying(f"job {job['id']}: placing the Twilio call",
                                   lambda: ctx.twilio.place(job["phone_number"], join_url))

@@ -12,6 +12,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+# a credential carried in a URL's query: the mirror's link, an Ultravox joinUrl
+_URL_TOKEN = re.compile(r"(\btoken=)[^&\s\"'<>]+", re.IGNORECASE)
+
+
+def hide_tokens(text: str) -> str:
+    """``text`` with the value of every ``token=`` URL parameter hidden."""
+    return _URL_TOKEN.sub(r"\1[redacted]", text)
+
+
 def _show(match: re.Match[str]) -> str:
     ch = match.group()
     if ch == "\n":

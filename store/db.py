@@ -33,8 +33,9 @@ def open_db(url: str) -> dataset.Database:
             ensure_schema=False,
             # journal_mode=WAL is what the docstring promised: readers never block the
             # writer, and a commit appends to the log instead of fsyncing a rollback journal
+            # secure_delete: a value overwritten (a joinUrl once dialled) is zeroed, not left in free space
             on_connect_statements=["PRAGMA busy_timeout=30000", "PRAGMA journal_mode=WAL",
-                                   "PRAGMA synchronous=NORMAL"],
+                                   "PRAGMA synchronous=NORMAL", "PRAGMA secure_delete=ON"],
         )
         if path and path != ":memory:":
             _keep_wal_open(db, path)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 from typing import Any, Mapping
 from urllib.parse import parse_qs, urlsplit
+
+from core.text import hide_tokens
 
 BODY_LIMIT = 64 * 1024
 # the browser sends nothing we act on: any frame bigger than this, or more
@@ -93,12 +94,9 @@ def authorize(environ: Mapping[str, Any], token: str, port: int) -> tuple[int, s
     return 401, "missing or wrong token: open the link the console shows, or send Authorization: Bearer <token>"
 
 
-_TOKEN_PARAM = re.compile(r"(\btoken=)[^&\s\"]*", re.IGNORECASE)
-
-
 def redact(line: str) -> str:
     """A request line (or log line) with any ``token=`` value hidden."""
-    return _TOKEN_PARAM.sub(r"\1[redacted]", line)
+    return hide_tokens(line)
 
 
 def error_body(message: str) -> bytes:
