@@ -49,9 +49,9 @@ def from_plan(job: dict[str, Any], plan: ActionPlan, source: str, result: CallRe
     said = asked_not_to_call(result.transcript)
     if plan.callee_asked_not_to_call_again or said:
         who = f"the strategist ({source})" if plan.callee_asked_not_to_call_again else "the refusal rule"
-        words = f' ("{said[:200]}")' if said else ""
-        summary = (f"{job['contact_name']} asked not to be called again{words}; {job['phone_number']} "
-                   "is now on the do-not-call list and will not be called.")
+        words = f': "{said[:200]}"' if said else ""
+        summary = (f"{job['contact_name']} asked not to be called again, so {job['phone_number']} is now on "
+                   f"the do-not-call list and will not be called{words or '.'}")
         return Outcome({"overall_status": Status.DECLINED.value, "next_retry_at": None,
                         "final_summary_for_main_agent": summary, "last_error": None, **cost},
                        dict(attempt, attempt_outcome=DECLINED, summary=plan.summary_for_user), True,

@@ -26,7 +26,7 @@ class Verdict:
 
 
 DIAL = Verdict("dial")
-LIFT_HINT = "remove it from the do-not-call list (console: ctrl+p, \"Do-not-call list\") to call it again"
+LIFT_HINT = "to call it anyway, lift it in the console's do-not-call list (key b, or ctrl+p)"
 
 
 def configured_do_not_call(settings: config_mod.Settings) -> set[str]:
@@ -43,9 +43,9 @@ def do_not_call_reason(settings: config_mod.Settings, jobs: JobStore, phone: str
     entry = jobs.do_not_call_entry(phone)
     if entry is None:
         return None
-    job = f" (job {entry['job_id']})" if entry.get("job_id") else ""
-    return (f"{phone} is on the do-not-call list since {entry['added_at'][:10]}{job}: {entry['reason']}. "
-            f"To call it anyway, {LIFT_HINT}.")
+    job = f"job {entry['job_id']}; " if entry.get("job_id") else ""
+    # why and how to lift it come first: a reader (or a model) may stop at the first sentence
+    return f"{phone} is on the do-not-call list since {entry['added_at'][:10]} ({job}{LIFT_HINT}): {entry['reason']}"
 
 
 class Gate:

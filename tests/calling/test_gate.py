@@ -71,7 +71,7 @@ def test_dont_call_again_lists_the_number_and_every_way_in_refuses_it(sims, jobs
                 config_mod.Contact(name="Lee", role="Procurement", phone=LEE)]}),
                 contact_name="Lee", phone_number=phone, objective="the supplier contract, once more")
         assert f"{LEE} is on the do-not-call list" in str(err.value)
-        assert f"job {first['id']}" in str(err.value) and "remove it from the do-not-call list" in str(err.value)
+        assert f"job {first['id']}" in str(err.value) and "lift it in the console's do-not-call list" in str(err.value)
     # lifting it lets the operator schedule again
     assert jobs.remove_do_not_call(LEE)["job_id"] == first["id"]
     assert jobs.list_do_not_call() == []
@@ -86,7 +86,7 @@ def test_a_hard_refusal_is_caught_even_when_the_plan_misses_it():
                                                 {"role": "MESSAGE_ROLE_USER", "text": "Stop calling me."}])
     outcome = from_plan(job, plan, "llm", said, datetime.now(timezone.utc), 0.0)
     assert outcome.job_fields["overall_status"] == "DECLINED" and outcome.finished
-    assert outcome.do_not_call == {"reason": 'Lee asked not to be called again ("Stop calling me.")',
+    assert outcome.do_not_call == {"reason": 'Lee asked not to be called again: "Stop calling me."',
                                    "added_by": "the refusal rule"}
     # the agent's own words never count as the callee's
     agent_only = CallResult(CONVERSATION, transcript=[{"role": "MESSAGE_ROLE_AGENT", "text": "Stop calling me."}])

@@ -41,7 +41,7 @@ async def test_list_and_lift_a_do_not_call_entry(make_runtime):
         await wait_for(pilot, lambda: any("calling.do_not_call in config.toml" in str(n.message)
                                           for n in app._notifications))
         await pilot.press("up", "x")  # first press only asks
-        await wait_for(pilot, lambda: any("Press the remove key again" in str(n.message)
+        await wait_for(pilot, lambda: any("Press x again to confirm" in str(n.message)
                                           for n in app._notifications))
         assert rt.jobs.do_not_call_entry(LEE) is not None
         await pilot.press("x")
@@ -86,3 +86,28 @@ async def test_job_detail_shows_each_attempts_final_record(runtime):
                          "Cost: $0.0448"):
             assert expected in text
         assert "DECLINED" in plain(screen.query_one("#detail-job", Static))
+
+
+@pytest.mark.parametrize("phone, message", [
+    ("911", "911 is an emergency number; Switchboard never calls emergency services."),
+    ("112", "112 is an emergency number"),
+    ("+1 900 555 0123", "+19005550123 is a premium-rate number"),
+    ("202.555.0106", "+12025550106 is on the do-not-call list since"),
+])
+async def test_the_schedule_form_refuses_what_must_not_be_dialled(make_runtime, phone, message):
+    from textual.widgets import Input, Label
+
+    from tui.screens.schedule import ScheduleCallScreen
+
+    rt = make_runtime(setup=listed)
+    app = app_for(rt)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape", "n")
+        form = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, ScheduleCallScreen) else None)
+        form.query_one("#schedule-name", Input).value = "Someone"
+        form.query_one("#schedule-phone", Input).value = phone
+        form.query_one("#schedule-objective", Input).value = "Ask a question"
+        await pilot.click("#schedule-ok")
+        await wait_for(pilot, lambda: message in str(form.query_one("#schedule-error", Label).content))
+        assert isinstance(app.screen, ScheduleCallScreen)
+    assert len(rt.jobs.list_jobs()) == 1  # only the listed job made in setup

@@ -43,7 +43,7 @@ class DoNotCallScreen(Screen):
     def on_mount(self) -> None:
         self.title = "Switchboard — do-not-call list"
         self.query_one("#dnc-hint", Static).update(Text(
-            "Numbers Switchboard never dials. Select one and press the remove key twice to lift it; "
+            "Numbers Switchboard never dials. Select one and press the remove key (x) twice to lift it; "
             "numbers from the config are lifted in config.toml (calling.do_not_call).", style="dim"))
         self.query_one(DataTable).focus()
         self.reload()
@@ -99,7 +99,8 @@ class DoNotCallScreen(Screen):
             return
         if self.armed != phone:
             self.armed = phone
-            self.notify(f"Remove {phone} ({visible(entry['reason'])})? Press the remove key again to confirm.",
+            key = getattr(self.app, "keys", {}).get("remove_do_not_call", "x")
+            self.notify(f"Remove {phone} ({visible(entry['reason'])})? Press {key} again to confirm.",
                         markup=False)
             return
         self.armed = None
