@@ -9,6 +9,7 @@ failed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,10 +30,14 @@ DIAL = Verdict("dial")
 LIFT_HINT = "to call it anyway, lift it in the console's do-not-call list (key b, or ctrl+p)"
 
 
-def configured_do_not_call(settings: config_mod.Settings) -> set[str]:
+def configured_do_not_call(settings: config_mod.Settings) -> frozenset[str]:
     """``calling.do_not_call`` in its one form (the loader has already refused what is not a number)."""
-    region = settings.app.default_region
-    return {phone_mod.normalise(raw, region) for raw in settings.calling.do_not_call}
+    return _normalised(tuple(settings.calling.do_not_call), settings.app.default_region)
+
+
+@lru_cache(maxsize=8)
+def _normalised(entries: tuple[str, ...], region: str) -> frozenset[str]:
+    return frozenset(phone_mod.normalise(raw, region) for raw in entries)
 
 
 def do_not_call_reason(settings: config_mod.Settings, jobs: JobStore, phone: str) -> str | None:

@@ -9,8 +9,11 @@ them), short codes and premium-rate numbers — from phonenumbers' data, not a
 hand list."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
+from phonenumbers.phonemetadata import PhoneMetadata
 
 EMERGENCY = "is an emergency number; Switchboard never calls emergency services"
 
@@ -19,15 +22,30 @@ class PhoneError(ValueError):
     """A number that cannot be stored or dialled; the message is fit for the user."""
 
 
+@lru_cache(maxsize=1)
+def _longest_emergency_number() -> int:
+    """The most digits any region's emergency number has (phonenumbers' data)."""
+    lengths = [0]
+    for region in shortnumberinfo.SUPPORTED_SHORT_REGIONS:
+        meta = PhoneMetadata.short_metadata_for_region(region)
+        desc = meta.emergency if meta is not None else None
+        if desc is not None and desc.national_number_pattern:
+            lengths.extend(desc.possible_length or ())
+            lengths.append(len(desc.example_number or ""))
+    return max(lengths)
+
+
 def _emergency_regions(digits: str) -> list[str]:
     """Regions where ``digits`` (as dialled, no "+") is exactly an emergency number."""
+    if len(digits) > _longest_emergency_number():  # an exact match needs no longer look
+        return []
     return [r for r in sorted(shortnumberinfo.SUPPORTED_SHORT_REGIONS)
             if shortnumberinfo.is_emergency_number(digits, r)]
 
 
 def _is_emergency(number: phonenumbers.PhoneNumber) -> bool:
     nsn = phonenumbers.national_significant_number(number)
-    return any(shortnumberinfo.is_emergency_number(nsn, r)
+    return len(nsn) <= _longest_emergency_number() and any(shortnumberinfo.is_emergency_number(nsn, r)
                for r in phonenumbers.region_codes_for_country_code(number.country_code))
 
 
