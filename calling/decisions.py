@@ -3,10 +3,11 @@ plan for a conversation, fixed rules for a leg that never became one
 (busy, no answer, voicemail, failed), max_retries enforced either way."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from calling.refusal import asked_not_to_call
 from calling.follow import BUSY, CANCELLED, FAILED, NO_ANSWER, VOICEMAIL, CallResult
 from calling.strategist import GIVE_UP, RETRY, SUCCESS, ActionPlan
 from core.clock import iso
@@ -14,6 +15,7 @@ from store import Status
 
 # minutes before calling again after a leg that never became a conversation
 LEG_RETRY_MIN = {BUSY: 10.0, NO_ANSWER: 20.0, VOICEMAIL: 60.0, FAILED: 15.0}
+DECLINED = "DECLINED"
 LEG_WORDS = {BUSY: "the line was busy", NO_ANSWER: "nobody answered", VOICEMAIL: "the call reached voicemail",
              FAILED: "the call could not be connected"}
 
@@ -23,6 +25,7 @@ class Outcome:
     job_fields: dict[str, Any]
     attempt_fields: dict[str, Any]
     finished: bool
+    do_not_call: dict[str, Any] | None = field(default=None)  # list the number: reason, added_by
 
 
 def cost_usd(duration_s: float | None, per_minute_usd: float) -> float:
@@ -43,6 +46,17 @@ def from_plan(job: dict[str, Any], plan: ActionPlan, source: str, result: CallRe
     attempt = {"attempt_outcome": plan.action, "strategist_reasoning_for_attempt": plan.reasoning,
                "summary": plan.summary_for_user, "decision_source": source}
     cost = {"cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)}
+    said = asked_not_to_call(result.transcript)
+    if plan.callee_asked_not_to_call_again or said:
+        who = f"the strategist ({source})" if plan.callee_asked_not_to_call_again else "the refusal rule"
+        words = f': "{said[:200]}"' if said else ""
+        summary = (f"{job['contact_name']} asked not to be called again, so {job['phone_number']} is now on "
+                   f"the do-not-call list and will not be called{words or '.'}")
+        return Outcome({"overall_status": Status.DECLINED.value, "next_retry_at": None,
+                        "final_summary_for_main_agent": summary, "last_error": None, **cost},
+                       dict(attempt, attempt_outcome=DECLINED, summary=plan.summary_for_user), True,
+                       do_not_call={"reason": f"{job['contact_name']} asked not to be called again{words}",
+                                    "added_by": who})
     if plan.action == SUCCESS:
         return Outcome({"overall_status": Status.COMPLETED_SUCCESS.value, "next_retry_at": None,
                         "final_summary_for_main_agent": plan.summary_for_user, "last_error": None, **cost},
@@ -81,6 +95,13 @@ def cancelled(job: dict[str, Any], extra_cost: float = 0.0) -> Outcome:
                     "final_summary_for_main_agent": f"Call to {job['contact_name']} cancelled: {reason}",
                     "cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)},
                    {"attempt_outcome": CANCELLED, "decision_source": "operator", "summary": reason}, True)
+
+
+def declined(job: dict[str, Any], reason: str) -> Outcome:
+    """Not dialled: the number is on the do-not-call list."""
+    return Outcome({"overall_status": Status.DECLINED.value, "next_retry_at": None, "last_error": reason,
+                    "final_summary_for_main_agent": f"Did not call {job['contact_name']}: {reason}"},
+                   {"attempt_outcome": DECLINED, "error_details": reason, "decision_source": "rule"}, True)
 
 
 def failed_error(job: dict[str, Any], reason: str, extra_cost: float = 0.0) -> Outcome:

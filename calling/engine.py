@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import sqlalchemy.exc
 
 from core import config as config_mod
-from calling.claims import Gate
+from calling.gate import Gate
 from calling.context import Context, Leases
 from calling.job_run import JobRun
 from calling.strategist import Strategist
@@ -50,7 +50,7 @@ class CallingEngine:
             policy=RetryPolicy(attempts=5, base_s=0.25, cap_s=5.0),
             leases=Leases(jobs, self.engine_id, s.calling.lease_s),
         )
-        self.gate = Gate(s.calling, jobs)
+        self.gate = Gate(config, jobs)
         self._wake = threading.Event()
         self._inflight: dict[int, Future[None]] = {}
 

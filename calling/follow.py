@@ -23,6 +23,7 @@ CONVERSATION = "CONVERSATION"
 _LEG_OUTCOME = {"busy": BUSY, "no-answer": NO_ANSWER, "failed": FAILED, "canceled": FAILED}
 GRACE_POLLS = 20  # polls we wait for Ultravox to notice a finished Twilio leg
 SIDE_READS_EVERY_S = 0.25
+SETTLE_READS = 20  # reads of a hung-up leg until Twilio reports its final status
 
 
 @dataclass
@@ -89,8 +90,7 @@ class Follower:
                 current = ctx.jobs.get_job(job_id)
                 if current is not None and current["cancel_requested"]:
                     log.info("job %s: cancel requested during the call; hanging up", job_id)
-                    self.hang_up(attempt)
-                    return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled")
+                    return self._cancel(job_id, {**attempt, "twilio_call_sid": sid})
 
             leg = self._fetch_leg(job_id, sid) if sid else None
             if sid and leg is None:
@@ -99,6 +99,7 @@ class Follower:
                 answered_by = (leg.answered_by or "").lower()
                 if answered_by.startswith("machine") or answered_by == "fax":
                     self.hang_up(attempt)
+                    leg = self._settled_leg(job_id, leg)
                     return CallResult(VOICEMAIL, end_reason=f"answered by {answered_by}", twilio_status=leg.status,
                                       answered_by=leg.answered_by, duration_s=leg.duration_s)
                 if leg.final and leg.status != "completed":
@@ -121,6 +122,30 @@ class Follower:
                 grace += 1
             if ctx.clock.sleep(interval, ctx.stop):
                 raise Stopped()
+
+    def _cancel(self, job_id: int, attempt: dict[str, Any]) -> CallResult:
+        """Hang up, keeping what was said so far and the leg as it ended."""
+        call_id = attempt.get("ultravox_call_id")
+        transcript = _turns(self._messages(call_id)) if call_id else []
+        self.hang_up(attempt)
+        sid = attempt.get("twilio_call_sid")
+        leg = self._settled_leg(job_id, self._fetch_leg(job_id, sid)) if sid else None
+        if leg is None:
+            return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled", transcript=transcript)
+        return CallResult(CANCELLED, end_reason="cancelled", twilio_status=leg.status, answered_by=leg.answered_by,
+                          duration_s=leg.duration_s, transcript=transcript)
+
+    def _settled_leg(self, job_id: int, leg: Any) -> Any:
+        """The leg as it ended: after a hang-up (ours or the far end's) Twilio
+        takes a moment to report the final status and duration."""
+        ctx = self.ctx
+        for _ in range(SETTLE_READS):
+            if leg is None or leg.final:
+                return leg
+            if ctx.clock.sleep(min(ctx.calling.poll_interval_s, SIDE_READS_EVERY_S), ctx.stop):
+                raise Stopped()
+            leg = self._fetch_leg(job_id, leg.sid) or leg
+        return leg
 
     def _fetch_leg(self, job_id: int, sid: str) -> Any:
         try:
@@ -157,7 +182,7 @@ class Follower:
         if not call.get("ended"):
             self._end_ultravox(job_id, call_id)
         if leg is not None and not leg.final:
-            leg = self._fetch_leg(job_id, leg.sid)
+            leg = self._fetch_leg(job_id, leg.sid) or leg
         transcript = _turns(messages)
         if leg is not None and not call.get("joined") and not transcript:
             # Ultravox ended unjoined because the leg failed: the leg says how
@@ -166,8 +191,10 @@ class Follower:
                                   answered_by=leg.answered_by, duration_s=leg.duration_s)
             if not leg.final:  # still ringing but Ultravox gave up waiting: nobody answered in time
                 self.hang_up({**attempt, "ultravox_call_id": None})
+                leg = self._settled_leg(job_id, leg)
                 return CallResult(NO_ANSWER, end_reason=str(call.get("endReason") or "unjoined"),
                                   twilio_status=leg.status, answered_by=leg.answered_by, duration_s=0.0)
+        leg = self._settled_leg(job_id, leg)
         ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt["id"], messages=transcript))
         duration = leg.duration_s if leg is not None else None
         if duration is None:

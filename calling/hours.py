@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as number_timezone
 
-from core.config import parse_hours
+from core.config import Config, parse_hours
 
 
 def callee_timezone(job_timezone: str | None, phone_number: str, default: str) -> str:
@@ -59,3 +59,12 @@ def next_opening(now: datetime, spec: str, tz_name: str) -> datetime | None:
     # re-localise so a DST change between now and the opening is honoured
     naive = opening.replace(tzinfo=None)
     return naive.replace(tzinfo=ZoneInfo(tz_name))
+
+
+def effective_hours(config: Config) -> str:
+    """``sim.calling_hours`` in simulate mode when set, else ``calling.calling_hours``:
+    the simulated people answer at any hour, but a switch to live never inherits that."""
+    s = config.settings
+    if config.mode == "simulate" and s.sim.calling_hours:
+        return s.sim.calling_hours
+    return s.calling.calling_hours

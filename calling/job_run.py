@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlalchemy.exc
 
-from calling.claims import Gate
+from calling.gate import Gate
 from calling.context import Context, LeaseLost
-from calling.decisions import Outcome, cancelled, cost_usd, failed_error, from_leg, from_plan
+from calling.decisions import Outcome, cancelled, cost_usd, declined, failed_error, from_leg, from_plan
 from calling.dialer import DIALING, ENDED, Dialer
 from calling.errors import CallError
 from calling.follow import CANCELLED, CONVERSATION, CallResult, Follower
@@ -121,6 +121,7 @@ class JobRun:
                 outcome.attempt_fields["error_details"] = decision.error[:2000]
         else:
             outcome = from_leg(job, result, ctx.clock.now(), extra)
+        outcome.attempt_fields["cost_usd"] = extra
         self._decide(job, attempt, outcome, result)
 
     def _new_attempt(self, job: dict[str, Any], number: int) -> dict[str, Any] | None:
@@ -129,6 +130,9 @@ class JobRun:
         verdict = self.gate.check(job, now)
         if verdict.kind == "refuse":
             self._decide(job, None, failed_error(job, verdict.reason), None)
+            return None
+        if verdict.kind == "decline":
+            self._decide(job, None, declined(job, verdict.reason), None)
             return None
         if verdict.kind == "defer":
             assert verdict.until is not None
@@ -153,7 +157,8 @@ class JobRun:
             attempt_fields.setdefault("ended_at", ctx.clock.now_iso())
         updated = ctx.jobs.decide(job["id"], attempt["id"] if attempt else None, owner=ctx.engine_id,
                                   job_fields=outcome.job_fields,
-                                  attempt_fields=attempt_fields if attempt is not None else None)
+                                  attempt_fields=attempt_fields if attempt is not None else None,
+                                  do_not_call=outcome.do_not_call)
         if updated is None:
             raise LeaseLost(f"job {job['id']}: lease lost before the decision was recorded")
         log.info("job %s: %s (%s)", job["id"], updated["overall_status"],

@@ -10,7 +10,9 @@ from typing import Any
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
-from core.config import Contact, Settings, normalise_phone
+from calling.gate import do_not_call_reason
+from core.config import Contact, Settings
+from core.phone import callable_number
 from store.jobs import ACTIVE, JobStore
 
 MAX_OBJECTIVE_CHARS = 2000
@@ -51,16 +53,6 @@ def timezone_for(contact: Contact | None, phone: str) -> str | None:
     return zones[0] if len(zones) == 1 else None
 
 
-def _do_not_call(settings: Settings) -> set[str]:
-    blocked = set()
-    for raw in settings.calling.do_not_call:
-        try:
-            blocked.add(normalise_phone(raw, settings.app.default_region))
-        except ValueError:
-            blocked.add(raw.strip())
-    return blocked
-
-
 def schedule_job(
     jobs: JobStore, settings: Settings, *, contact_name: str | None, phone_number: str | None, objective: str | None
 ) -> dict[str, Any]:
@@ -77,7 +69,7 @@ def schedule_job(
     note = ""
     contact = find_contact(settings, name) if name else None
     if raw_phone:
-        phone = normalise_phone(raw_phone, settings.app.default_region)
+        phone = callable_number(raw_phone, settings.app.default_region)
         if contact is not None and contact.phone != phone:
             note = f"Note: {contact.name}'s directory number is {contact.phone}; this job calls {phone} as given."
         if contact is None:
@@ -90,12 +82,13 @@ def schedule_job(
                 f"No contact named {name!r} in the directory (known: {directory_names(settings)}). "
                 "Ask the user for the phone number, or use a directory name."
             )
-        phone = contact.phone
+        phone = callable_number(contact.phone, settings.app.default_region)
     else:
         raise ValueError("Give a contact name from the directory or a phone number to call.")
 
-    if phone in _do_not_call(settings):
-        raise ValueError(f"{phone} is on the do-not-call list; it must not be called.")
+    listed = do_not_call_reason(settings, jobs, phone)
+    if listed:
+        raise ValueError(f"Not scheduled: {listed}")
     display_name = contact.name if contact is not None and (not name or contact.name.lower() in name.lower()) else (name or phone)
 
     for job in jobs.list_jobs(limit=200, statuses=ACTIVE):

@@ -77,6 +77,32 @@ class Actions:
             self.jobs, self.settings, contact_name=contact_name, phone_number=phone_number or "", objective=objective
         )
 
+    def do_not_call_list(self) -> list[dict[str, Any]]:
+        """Every number never to dial: the persistent table (newest first), then
+        the config's ``calling.do_not_call`` (``added_by`` "config"), in one form."""
+        from calling.gate import configured_do_not_call
+
+        listed = self.jobs.list_do_not_call()
+        in_table = {e["phone_number"] for e in listed}
+        return listed + [{"phone_number": phone, "reason": "listed in the config (calling.do_not_call)",
+                          "job_id": None, "added_at": None, "added_by": "config"}
+                         for phone in sorted(configured_do_not_call(self.settings) - in_table)]
+
+    def lift_do_not_call(self, phone_number: str) -> dict[str, Any] | None:
+        """Take a number off the persistent do-not-call list; a notice says
+        what happened (a number from the config is lifted only there)."""
+        from calling.gate import configured_do_not_call
+
+        entry = self.jobs.remove_do_not_call(phone_number)
+        if phone_number in configured_do_not_call(self.settings):
+            self.bus.publish(Notice(level="warning", text=(
+                f"{phone_number} is in the config's calling.do_not_call; remove it there to call this number.")))
+        elif entry is None:
+            self.bus.publish(Notice(level="warning", text=f"{phone_number} is not on the do-not-call list."))
+        else:
+            self.bus.publish(Notice(level="info", text=f"{phone_number} is off the do-not-call list; it may be called again."))
+        return entry
+
     def cancel_job(self, job_id: int) -> dict[str, Any] | None:
         job = self.jobs.cancel_job(job_id)
         if job is None:

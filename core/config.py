@@ -10,10 +10,12 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from core import phone
 
 SECRET_NAMES = (
     "OPENAI_API_KEY",
@@ -79,6 +81,17 @@ class TwilioSection(_Section):
     cost_per_minute_usd: float = Field(default=0.014, ge=0)
 
 
+def _region(info: ValidationInfo) -> str:
+    return (info.context or {}).get("region") or AppSection().default_region
+
+
+def _normalised_entry(v: str, info: ValidationInfo) -> str:
+    return phone.normalise(v, _region(info))
+
+
+PhoneEntry = Annotated[str, AfterValidator(_normalised_entry)]
+
+
 class CallingSection(_Section):
     calls_db_url: str = "sqlite:///data/scheduled_calls.db"
     max_retries: int = Field(default=3, ge=0, le=50)
@@ -88,7 +101,7 @@ class CallingSection(_Section):
     default_timezone: str = "UTC"
     lease_s: float = Field(default=120.0, gt=0)
     cooldown_min: float = Field(default=0.0, ge=0)
-    do_not_call: list[str] = []
+    do_not_call: list[PhoneEntry] = []  # stored normalised: E.164
     strategist_attempts: int = Field(default=3, ge=1, le=10)
 
     @field_validator("calling_hours")
@@ -112,6 +125,16 @@ class SimSection(_Section):
     speed: float = Field(default=1.0, gt=0)  # >1 makes simulated calls finish faster
     session_max_s: float = Field(default=3600.0, gt=0)
     personas_file: str = "sim/personas.toml"
+    # replaces calling.calling_hours in simulate mode only (the simulated people
+    # answer at any hour); empty: calling.calling_hours applies in both modes
+    calling_hours: str = ""
+
+    @field_validator("calling_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        if v:
+            parse_hours(v)
+        return v
 
 
 class Contact(_Section):
@@ -123,8 +146,8 @@ class Contact(_Section):
 
     @field_validator("phone")
     @classmethod
-    def _e164(cls, v: str) -> str:
-        return normalise_phone(v, None)
+    def _e164(cls, v: str, info: ValidationInfo) -> str:
+        return phone.callable_number(v, _region(info))
 
     @field_validator("timezone")
     @classmethod
@@ -220,17 +243,7 @@ def check_timezone(name: str) -> None:
         raise ValueError(f"unknown time zone {name!r}") from None
 
 
-def normalise_phone(raw: str, region: str | None) -> str:
-    """Any human-written number -> E.164, or ValueError saying what is wrong."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(
-            f"{raw!r} is not a phone number; write it in E.164 form, e.g. +14155550123"
-        ) from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{raw!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+normalise_phone = phone.normalise  # the one normaliser lives in core.phone
 
 
 # --- loading -------------------------------------------------------------
@@ -295,15 +308,17 @@ def load(
     _apply_env(data, env)
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
+    app_data = data.get("app")
+    region = app_data.get("default_region", AppSection().default_region) if isinstance(app_data, dict) else None
+    if isinstance(region, str) and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError("app.default_region", f"unknown region {region!r}; use a code like US or GB")
     try:
-        settings = Settings.model_validate(data)
+        settings = Settings.model_validate(data, context={"region": region if isinstance(region, str) else None})
     except ValidationError as e:
         raise _describe(e) from None
     for binding, key in settings.keys.items():
         if not key:
             raise ConfigError(f"keys.{binding}", "empty key")
-    if settings.app.default_region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError("app.default_region", f"unknown region {settings.app.default_region!r}; use a code like US or GB")
     try:
         check_timezone(settings.calling.default_timezone)
     except ValueError as e:

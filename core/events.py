@@ -148,6 +148,16 @@ class CallUpdateDismissed(Event):
     job_id: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class DoNotCallChanged(Event):
+    """A number joined (``listed``) or left the persistent do-not-call list."""
+    type: ClassVar[str] = "do_not_call_changed"
+    phone_number: str
+    listed: bool
+    reason: str = ""
+    job_id: int | None = None
+
+
 # --- the app ------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,7 +7,9 @@ optional ``[..]`` or ``-`` prefixes), only inside the last ``<call_transcript>``
 block when the request has one — and decides from the CALLEE's lines only,
 so instructions planted in the transcript cannot change the outcome:
 
-1. refusal ("not interested", "don't call") → MARK_JOB_FAILED_MAX_RETRIES
+1. refusal ("not interested", "don't call") → MARK_JOB_FAILED_MAX_RETRIES;
+   ``callee_asked_not_to_call_again`` is true when they asked not to be
+   called again ("don't call again", "stop calling", "remove my number")
 2. "call me back in N minutes" → SCHEDULE_JOB_RETRY, delay N
 3. voicemail greeting / no callee lines (no answer, busy, unjoined, empty)
    → SCHEDULE_JOB_RETRY, delay 30
@@ -36,6 +38,9 @@ _LINE = re.compile(
 _CALLEE = {"message_role_user", "user", "callee", "contact", "human", "person", "them"}
 _REFUSE = re.compile(r"not interested|don'?t call|do not call|stop calling|never call|no thanks|leave me alone|"
                      r"remove (?:me|my number)", re.IGNORECASE)
+_NO_MORE_CALLS = re.compile(r"(?:don'?t|do not|never) call (?:me |us |this number )?(?:again|any ?more)|"
+                           r"stop calling|remove (?:me|my number)|take (?:me|my number) off|"
+                           r"do[- ]not[- ]call list", re.IGNORECASE)
 _CALLBACK = re.compile(r"call (?:me )?back (?:in|after) (?:about |around )?(\d+)\s*(minute|min|hour|hr)", re.IGNORECASE)
 _VOICEMAIL = re.compile(r"leave a message|after the tone|voicemail|mailbox", re.IGNORECASE)
 _AGREE = re.compile(r"\b(?:yes|yeah|yep|sure|agree[ds]?|works for me|sounds good|confirm(?:ed)?|ok(?:ay)?|"
@@ -103,9 +108,14 @@ def _decide(messages: list[dict]) -> dict[str, Any]:
     lines = transcript_lines(messages)
     callee = [t for who, t in lines if who == "callee" and t]
     said = " ".join(callee)
+    if _NO_MORE_CALLS.search(said):
+        return dict(_answer("MARK_JOB_FAILED_MAX_RETRIES", 0,
+                            "The contact refused and asked not to be called again.",
+                            "The callee declined; calling again would go against their wishes."),
+                    callee_asked_not_to_call_again=True)
     if _REFUSE.search(said):
-        return _answer("MARK_JOB_FAILED_MAX_RETRIES", 0, "The contact refused and asked not to be called again.",
-                       "The callee declined; calling again would go against their wishes.")
+        return _answer("MARK_JOB_FAILED_MAX_RETRIES", 0, "The contact refused.",
+                       "The callee declined the request.")
     if m := _CALLBACK.search(said):
         n = int(m.group(1)) * (60 if m.group(2).lower().startswith("h") else 1)
         return _answer("SCHEDULE_JOB_RETRY", n, f"The contact was busy and asked for a call back in {n} minutes.",
@@ -123,7 +133,7 @@ def _decide(messages: list[dict]) -> dict[str, Any]:
 
 def _answer(action: str, delay: int, summary: str, reasoning: str) -> dict[str, Any]:
     return {"action": action, "summary_for_user": summary, "revised_objective": "",
-            "retry_delay_minutes": delay, "reasoning": reasoning}
+            "retry_delay_minutes": delay, "reasoning": reasoning, "callee_asked_not_to_call_again": False}
 
 
 def fit_schema(answer: dict[str, Any], schema: dict | None) -> dict[str, Any]:

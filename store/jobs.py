@@ -13,6 +13,7 @@ from core.clock import Clock, SystemClock
 from core.events import Bus, CallJobUpdated
 from store.claims import Claims
 from store.db import migrate, open_db, transaction
+from store.do_not_call import DoNotCallList
 from store.schema import CALLS_MIGRATIONS
 
 
@@ -24,9 +25,11 @@ class Status(StrEnum):
     FAILED_MAX_RETRIES = "FAILED_MAX_RETRIES"
     FAILED_ERROR = "FAILED_ERROR"
     CANCELLED = "CANCELLED"
+    DECLINED = "DECLINED"  # the callee asked not to be called again, or the number is on the do-not-call list
 
 
-FINISHED = frozenset({Status.COMPLETED_SUCCESS, Status.FAILED_MAX_RETRIES, Status.FAILED_ERROR, Status.CANCELLED})
+FINISHED = frozenset({Status.COMPLETED_SUCCESS, Status.FAILED_MAX_RETRIES, Status.FAILED_ERROR, Status.CANCELLED,
+                      Status.DECLINED})
 ACTIVE = frozenset({Status.PENDING, Status.PROCESSING, Status.RETRY_SCHEDULED})
 
 JOB_FIELDS = frozenset({
@@ -40,7 +43,7 @@ ATTEMPT_FIELDS = frozenset({
     "started_at", "ended_at", "ultravox_call_id", "twilio_call_sid", "end_reason", "transcript",
     "attempt_outcome", "strategist_reasoning_for_attempt", "error_details", "objective", "phase",
     "twilio_status", "answered_by", "duration_s", "summary", "decision_source", "engine_id",
-    "join_url",
+    "join_url", "cost_usd",
 })
 
 
@@ -82,7 +85,7 @@ def _job_update(job_id: int, fields: dict[str, Any], owner: str | None) -> tuple
     return sa.text(sql + " RETURNING *"), params
 
 
-class JobStore(Claims):
+class JobStore(Claims, DoNotCallList):
     def __init__(self, url: str, clock: Clock | None = None, bus: Bus | None = None) -> None:
         self.url = url
         self.clock = clock or SystemClock()
@@ -264,9 +267,12 @@ class JobStore(Claims):
         owner: str | None,
         job_fields: dict[str, Any],
         attempt_fields: dict[str, Any] | None = None,
+        do_not_call: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """Record an attempt's outcome and the job's next state in one
-        transaction, releasing the lease. None if ``owner`` lost the lease."""
+        transaction, releasing the lease. None if ``owner`` lost the lease.
+        ``do_not_call`` (reason, added_by) lists the job's number in the same
+        transaction."""
         job_fields = dict(job_fields, lease_owner=None, lease_expires_at=None, updated_at=self.clock.now_iso())
         job_sql, params = _job_update(job_id, job_fields, owner)
         with transaction(self.db) as conn:
@@ -282,6 +288,11 @@ class JobStore(Claims):
                     sa.text(f"UPDATE call_attempts SET {_set_clause(fields, ATTEMPT_FIELDS)} WHERE id = :_id"),
                     dict(fields, _id=attempt_id),
                 )
+            listed = do_not_call is not None and self._insert_do_not_call(
+                conn, row["phone_number"], do_not_call["reason"], added_by=do_not_call["added_by"], job_id=job_id)
+        if listed:
+            self._announce_do_not_call({"phone_number": row["phone_number"], "reason": do_not_call["reason"],
+                                        "job_id": job_id}, listed=True)
         return self._publish_row(row)
 
     # --- the operator and the assistant -------------------------------------
@@ -332,9 +343,8 @@ class JobStore(Claims):
         with transaction(self.db) as conn:
             rows = conn.execute(
                 sa.text(
-                    "SELECT * FROM scheduled_calls WHERE main_agent_informed_user = FALSE AND overall_status IN"
-                    " ('COMPLETED_SUCCESS', 'FAILED_MAX_RETRIES', 'FAILED_ERROR', 'CANCELLED')"
-                    " ORDER BY updated_at LIMIT :n"
+                    "SELECT * FROM scheduled_calls WHERE main_agent_informed_user = FALSE AND overall_status IN ("
+                    + ", ".join(f"'{s.value}'" for s in sorted(FINISHED)) + ") ORDER BY updated_at LIMIT :n"
                 ),
                 {"n": limit},
             ).mappings()

@@ -105,5 +105,21 @@ def calls_v3(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_calls_lease ON scheduled_calls (overall_status, lease_expires_at)"))
 
 
-CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3]
+def calls_v4(conn: sa.Connection) -> None:
+    # numbers never to dial again (the callee asked, or the operator listed them);
+    # merged with calling.do_not_call from the config
+    conn.execute(sa.text(f"""
+        CREATE TABLE do_not_call (
+            id {_pk(conn)},
+            phone_number TEXT NOT NULL UNIQUE,
+            reason TEXT NOT NULL,
+            job_id INTEGER,
+            added_at VARCHAR(32) NOT NULL,
+            added_by TEXT NOT NULL
+        )"""))
+    # what this attempt cost (its duration at the configured per-minute rates)
+    conn.execute(sa.text("ALTER TABLE call_attempts ADD COLUMN cost_usd REAL"))
+
+
+CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4]
 CONVERSATION_MIGRATIONS = [conversation_v1]

@@ -48,7 +48,7 @@ def test_auto_is_live_with_an_openai_key() -> None:
         ("[calling]\nconcurrency = 0\n", "calling.concurrency", "greater than or equal to 1"),
         ('[calling]\ncalling_hours = "9-5"\n', "calling.calling_hours", "HH:MM-HH:MM"),
         ('[voice]\naudio = "loud"\n', "voice.audio", "'auto', 'on' or 'off'"),
-        ('[[contacts]]\nname = "A"\nphone = "12"\n', "contacts[0].phone", "not a phone number"),
+        ('[[contacts]]\nname = "A"\nphone = "12"\n', "contacts[0].phone", "not a valid phone number"),
         ('[[contacts]]\nname = "A"\nphone = "+12025550101"\ntimezone = "Mars/Base"\n', "contacts[0].timezone", "unknown time zone"),
         ('[app]\ndefault_region = "ZZ"\n', "app.default_region", "unknown region"),
         ("[calling\n", "c.toml", "not valid TOML"),
@@ -109,6 +109,8 @@ def run_app(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> 
         (["--config", "/nonexistent.toml"], {}, "/nonexistent.toml: file not found"),
         (["--mode", "live"], {}, "OPENAI_API_KEY: must be set in the environment for live mode"),
         ([], {"SWITCHBOARD__CALLING__CONCURRENCY": "lots"}, "calling.concurrency: Input should be a valid integer"),
+        ([], {"SWITCHBOARD__CALLING__DO_NOT_CALL": '["+12025550101", "202-555-0102", "garbage!!"]'},
+         "calling.do_not_call[2]: 'garbage!!' is not a phone number"),
     ],
 )
 def test_app_exits_2_with_one_line(args: list[str], env: dict[str, str], expected: str) -> None:
@@ -127,3 +129,19 @@ def test_unreadable_database_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "calling.calls_db_url: cannot open the database" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_phone_numbers_in_the_config_take_their_one_form(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, '[app]\ndefault_region = "GB"\n[calling]\n'
+                                      'do_not_call = ["020 7946 0958", "+1 (202) 555-0105"]\n'
+                                      '[[contacts]]\nname = "Ann"\nphone = "07911 123456"\n'), env={})
+    assert cfg.settings.calling.do_not_call == ["+442079460958", "+12025550105"]
+    assert cfg.settings.contacts[0].phone == "+447911123456"
+
+
+@pytest.mark.parametrize("entry, words", [("911", "911 is an emergency number"),
+                                          ("+1 900 555 0123", "premium-rate number")])
+def test_the_directory_never_holds_a_number_no_one_may_dial(tmp_path: Path, entry: str, words: str) -> None:
+    with pytest.raises(config.ConfigError) as err:
+        config.load(write(tmp_path, f'[[contacts]]\nname = "X"\nphone = "{entry}"\n'), env={})
+    assert err.value.key == "contacts[0].phone" and words in err.value.problem

@@ -20,6 +20,7 @@ from tui.bindings import APP_BINDINGS, all_binding_ids
 from tui.commands import SwitchboardCommands
 from tui.format import safe
 from tui.messages import BusEvent
+from tui.screens.do_not_call import DoNotCallScreen
 from tui.screens.help import HelpScreen
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.main import MainScreen
@@ -122,7 +123,7 @@ class SwitchboardApp(App[int]):
             return  # shutting down: nothing left to draw on
         self.main_screen.apply(event)
         for screen in self.screen_stack[1:]:
-            if isinstance(screen, JobDetailScreen):
+            if isinstance(screen, (JobDetailScreen, DoNotCallScreen)):
                 screen.apply(event)
         if isinstance(event, ev.Notice):
             # the mirror's link is needed after a glance: it stays longer (and is on the ? page)

@@ -19,6 +19,7 @@ MAIN_BINDINGS = [
     Binding("c", "cancel_job", "Cancel job", id="cancel_job"),
     Binding("r", "retry_now", "Retry now", id="retry_now"),
     Binding("o", "job_detail", "Detail", id="job_detail"),
+    Binding("b", "do_not_call_list", "Do-not-call list", show=False, id="do_not_call_list"),
     Binding("m", "toggle_mute", "Mute", id="toggle_mute"),
     Binding("t", "toggle_text_mode", "Text/voice", id="toggle_text_mode"),
     Binding("e", "load_earlier", "Earlier", id="load_earlier"),
@@ -30,10 +31,16 @@ DETAIL_BINDINGS = [
     Binding("escape", "close", "Back", id="close_detail"),
 ]
 
+DO_NOT_CALL_BINDINGS = [
+    Binding("x", "remove", "Remove (press twice)", id="remove_do_not_call"),
+    Binding("escape", "close", "Back", id="close_do_not_call"),
+]
+
 MODAL_BINDINGS = [
     Binding("escape", "cancel", "Cancel", id="close_modal"),
 ]
 
 
 def all_binding_ids() -> set[str]:
-    return {b.id for b in APP_BINDINGS + MAIN_BINDINGS + DETAIL_BINDINGS + MODAL_BINDINGS if b.id}
+    return {b.id for b in APP_BINDINGS + MAIN_BINDINGS + DETAIL_BINDINGS + DO_NOT_CALL_BINDINGS + MODAL_BINDINGS
+            if b.id}

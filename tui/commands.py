@@ -20,6 +20,7 @@ MAIN_ACTIONS = (
     ("Cancel the selected job", "cancel_job", "Cancel the job under the cursor"),
     ("Retry the selected job now", "retry_now", "Bring the selected job's retry forward"),
     ("Open job detail", "job_detail", "Attempts, transcripts and reasoning of the selected job"),
+    ("Do-not-call list", "do_not_call_list", "Numbers never dialled: see why, lift a listing"),
     ("Mute / unmute the microphone", "toggle_mute", "Toggle the microphone"),
     ("Toggle text / voice", "toggle_text_mode", "Switch between typed text and voice"),
     ("Load earlier transcript", "load_earlier", "Scroll back into the conversation history"),

@@ -16,6 +16,7 @@ STATUS_STYLE = {
     "FAILED_MAX_RETRIES": "bold red",
     "FAILED_ERROR": "bold red",
     "CANCELLED": "dim",
+    "DECLINED": "bold #d08770",
 }
 
 

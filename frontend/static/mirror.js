@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const FINISHED = new Set(["COMPLETED_SUCCESS", "FAILED_MAX_RETRIES", "FAILED_ERROR", "CANCELLED"]);
+  const FINISHED = new Set(["COMPLETED_SUCCESS", "FAILED_MAX_RETRIES", "FAILED_ERROR", "CANCELLED", "DECLINED"]);
   const TRANSCRIPT_MAX = 300;
   const NOTICES_MAX = 5;
   const { el } = Render;

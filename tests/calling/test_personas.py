@@ -14,7 +14,7 @@ EXPECTED = {
     "+12025550103": ("FAILED_MAX_RETRIES", ["NO_ANSWER", "NO_ANSWER"], False),           # no_answer
     "+12025550104": ("FAILED_MAX_RETRIES", ["BUSY", "BUSY"], False),                     # busy
     "+12025550105": ("FAILED_MAX_RETRIES", ["VOICEMAIL", "VOICEMAIL"], False),           # voicemail
-    "+12025550106": ("FAILED_MAX_RETRIES", ["MARK_JOB_FAILED_MAX_RETRIES"], True),       # refuse
+    "+12025550106": ("DECLINED", ["DECLINED"], True),                                    # refuse: "don't call again"
     "+12025550107": ("FAILED_ERROR", ["ERROR"], False),                                  # invalid_number
     "+12025550108": ("FAILED_MAX_RETRIES", ["SCHEDULE_JOB_RETRY", "SCHEDULE_JOB_RETRY"], True),  # hangup
     "+12025550109": ("COMPLETED_SUCCESS", ["MARK_JOB_COMPLETED_SUCCESS"], True),          # long_call

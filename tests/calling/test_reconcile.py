@@ -101,7 +101,7 @@ def test_ended_but_undecided_goes_to_the_strategist(sims, jobs, bus, dials, tmp_
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
         done = drive(jobs, job["id"])
     a = jobs.attempts_for_job(job["id"])[0]
-    assert done["overall_status"] == "FAILED_MAX_RETRIES" and a["attempt_outcome"] == "MARK_JOB_FAILED_MAX_RETRIES"
+    assert done["overall_status"] == "DECLINED" and a["attempt_outcome"] == "DECLINED"  # "don't call again"
     assert dials.ultravox() == {} and dials.twilio() == {}
     assert done["cost_estimate_usd"] == round(30 / 60 * 0.064, 6)
 

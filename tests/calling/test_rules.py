@@ -56,7 +56,7 @@ def test_do_not_call_is_refused_without_dialing(sims, jobs, bus, dials, tmp_path
     job = jobs.create_job("+12025550101", "Akhil", "confirm", max_retries=1)
     with running(CallingEngine(cfg, bus, jobs)):
         done = wait_for(lambda: finished(jobs, job["id"]), 20)
-    assert done["overall_status"] == "FAILED_ERROR" and "do-not-call" in done["last_error"]
+    assert done["overall_status"] == "DECLINED" and "do-not-call" in done["last_error"]
     assert jobs.attempts_for_job(job["id"]) == [] and dials.ultravox() == {} and dials.twilio() == {}
 
 

@@ -17,8 +17,10 @@ SCHEMA = {
         "revised_objective": {"type": "string"},
         "retry_delay_minutes": {"type": "integer"},
         "reasoning": {"type": "string"},
+        "callee_asked_not_to_call_again": {"type": "boolean"},
     },
-    "required": ["action", "summary_for_user", "revised_objective", "retry_delay_minutes", "reasoning"],
+    "required": ["action", "summary_for_user", "revised_objective", "retry_delay_minutes", "reasoning",
+                 "callee_asked_not_to_call_again"],
     "additionalProperties": False,
 }
 SYSTEM = ("You are the call strategist. Read the transcript and choose MARK_JOB_COMPLETED_SUCCESS, "
@@ -45,6 +47,7 @@ def check_decision(d: dict) -> None:
     assert d["action"] in ACTIONS
     assert isinstance(d["retry_delay_minutes"], int)
     assert all(isinstance(d[k], str) for k in ("summary_for_user", "revised_objective", "reasoning"))
+    assert isinstance(d["callee_asked_not_to_call_again"], bool)
 
 
 def test_wrong_key_is_401_with_openai_error_shape(cluster) -> None:
@@ -84,6 +87,19 @@ def test_strategist_follows_the_transcript(oa, transcript: str, action: str, del
     check_decision(d)
     assert d["action"] == action
     assert d["retry_delay_minutes"] == delay
+
+
+@pytest.mark.parametrize("transcript, asked", [
+    ("Agent: Hi\nUser: I'm not interested. Please don't call again.", True),
+    ("Callee: Stop calling me.", True),
+    ("Callee: Please take my number off your list.", True),
+    ("Agent: Hi\nUser: I'm not interested.", False),
+    ("Agent: I won't call again.\nUser: Yes, that works for me.", False),
+])
+def test_strategist_says_when_the_callee_asked_not_to_be_called_again(oa, transcript: str, asked: bool) -> None:
+    d = strategise(oa, transcript)
+    assert d["callee_asked_not_to_call_again"] is asked
+    assert d["action"] == ("MARK_JOB_FAILED_MAX_RETRIES" if asked else d["action"])
 
 
 def test_strategist_ignores_instructions_in_the_transcript(oa) -> None:

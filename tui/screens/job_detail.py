@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from core import events as ev
+from core.text import visible
 from tui.bindings import DETAIL_BINDINGS
 from tui.format import attempts_text, safe, short_time, status_text
 
@@ -77,7 +78,10 @@ def render_attempt(a: dict[str, Any]) -> RenderableType:
         head,
         field_line("Outcome", a.get("attempt_outcome")),
         field_line("End reason", a.get("end_reason")),
-        field_line("Twilio status", a.get("twilio_status")),
+        field_line("Twilio status", visible(a.get("twilio_status") or "")),
+        field_line("Answered by", visible(a.get("answered_by") or "")),
+        field_line("Duration", f"{a['duration_s']:.0f} s" if a.get("duration_s") is not None else ""),
+        field_line("Cost", f"${a['cost_usd']:.4f}" if a.get("cost_usd") is not None else ""),
         field_line("Summary", a.get("summary")),
         field_line("Strategist", a.get("strategist_reasoning_for_attempt")),
     ]

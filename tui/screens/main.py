@@ -151,6 +151,11 @@ class MainScreen(Screen):
         if job_id is not None:
             self.app.push_screen(JobDetailScreen(self.runtime, job_id))
 
+    def action_do_not_call_list(self) -> None:
+        from tui.screens.do_not_call import DoNotCallScreen
+
+        self.app.push_screen(DoNotCallScreen(self.runtime))
+
     def action_toggle_mute(self) -> None:
         if self._need_assistant():
             self.runtime.actions.set_muted(not self.runtime.state.audio.get("muted"))

@@ -1,0 +1,114 @@
+"""The do-not-call list: every number Switchboard will never dial — those
+whose callees asked (with why, which job, when and who added them) and
+those in the config — and a way to lift a listing (asked twice, because it
+lets someone who said "don't call again" be called)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from core import events as ev
+from core.text import visible
+from tui.bindings import DO_NOT_CALL_BINDINGS
+from tui.format import short_time
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+
+COLUMNS = ("Number", "Reason", "Job", "Added", "Added by")
+
+
+class DoNotCallScreen(Screen):
+    BINDINGS = DO_NOT_CALL_BINDINGS
+
+    def __init__(self, runtime: "Runtime") -> None:
+        super().__init__(id="do-not-call")
+        self.runtime = runtime
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.armed: str | None = None  # the number the next "remove" will lift
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="☎")
+        yield Static("", id="dnc-hint")
+        table: DataTable[Any] = DataTable(id="dnc-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Switchboard — do-not-call list"
+        self.query_one("#dnc-hint", Static).update(Text(
+            "Numbers Switchboard never dials. Select one and press the remove key (x) twice to lift it; "
+            "numbers from the config are lifted in config.toml (calling.do_not_call).", style="dim"))
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="do-not-call")
+    def reload(self) -> None:
+        entries = self.runtime.actions.do_not_call_list()
+        self.app.call_from_thread(self.show, entries)
+
+    def show(self, entries: list[dict[str, Any]]) -> None:
+        table = self.query_one(DataTable)
+        selected = self.selected()
+        table.clear()
+        self.entries = {e["phone_number"]: e for e in entries}
+        today = self.runtime.clock.now()
+        for e in entries:
+            table.add_row(
+                Text(e["phone_number"]),
+                Text(visible(e.get("reason") or "", one_line=True)),
+                Text(str(e["job_id"]) if e.get("job_id") else "—"),
+                Text(short_time(e.get("added_at"), today) if e.get("added_at") else "—"),
+                Text(visible(e.get("added_by") or "", one_line=True)),
+                key=e["phone_number"],
+            )
+        if not entries:
+            table.add_row(Text("The list is empty.", style="dim"), "", "", "", "", key="")
+        elif selected in self.entries:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    def selected(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key or None
+
+    def apply(self, event: ev.Event) -> None:
+        if isinstance(event, ev.DoNotCallChanged):
+            self.reload()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.armed = None
+
+    def action_remove(self) -> None:
+        phone = self.selected()
+        entry = self.entries.get(phone or "")
+        if entry is None:
+            self.notify("Nothing selected to remove.")
+            return
+        if entry["added_by"] == "config":
+            self.notify(f"{phone} is listed in the config: remove it from calling.do_not_call in config.toml.",
+                        severity="warning", markup=False)
+            return
+        if self.armed != phone:
+            self.armed = phone
+            key = getattr(self.app, "keys", {}).get("remove_do_not_call", "x")
+            self.notify(f"Remove {phone} ({visible(entry['reason'])})? Press {key} again to confirm.",
+                        markup=False)
+            return
+        self.armed = None
+        self.lift(phone)
+
+    @work(thread=True, group="do-not-call")
+    def lift(self, phone: str) -> None:
+        self.runtime.actions.lift_do_not_call(phone)
+
+    def action_close(self) -> None:
+        self.dismiss()
