@@ -137,9 +137,11 @@ def item_text(item: dict) -> str:
 
 
 def reply(instructions: str, items: list[dict], tools: set[str], mentioned: frozenset[int] = frozenset(),
-          tool_choice: object = "auto") -> Reply:
+          tool_choice: object = "auto", answered: frozenset[str] | None = None) -> Reply:
     """The assistant's next response for this conversation (``mentioned``:
-    the jobs told so far in this conversation, grown by delivery responses)."""
+    the jobs told so far in this conversation, grown by delivery responses;
+    ``answered``: ids of user messages already answered, when known — else
+    the user messages since the assistant last spoke are the new ones)."""
     line = say_exactly(instructions)
     if line is not None:
         return Reply((Say(line),), mentioned)
@@ -155,25 +157,30 @@ def reply(instructions: str, items: list[dict], tools: set[str], mentioned: froz
     if last is None:
         return Reply((Say("Hello! How can I help you today?"),), mentioned)
     usable = set() if tool_choice == "none" else set(tools)
-    if last.get("type") == "function_call_output":
-        return Reply((after_tool(last, items, usable),), mentioned)
-    if last.get("role") != "user":
-        return Reply((Say("Is there anything else I can help with?"),), mentioned)
     outputs: list[Say | Call] = []
-    # every user message since the assistant last spoke is answered, in order,
-    # as the real model does when two requests arrive before one response
-    unanswered: list[dict] = []
-    for item in reversed(items):
-        if item.get("role") == "system":
-            continue
-        if item.get("type") != "message" or item.get("role") != "user":
-            break
-        unanswered.append(item)
+    # every new user message is answered, in order, as the real model does
+    # when two requests arrive before one response
+    if answered is not None:
+        start = items.index(last) if last.get("type") == "function_call_output" else 0
+        unanswered = [i for i in items[start:] if i.get("type") == "message" and i.get("role") == "user"
+                      and i.get("id") not in answered]
+    else:
+        unanswered = []
+        for item in reversed(items):
+            if item.get("role") == "system":
+                continue
+            if item.get("type") != "message" or item.get("role") != "user":
+                break
+            unanswered.insert(0, item)
+    if last.get("type") == "function_call_output":
+        outputs.append(after_tool(last, items, usable))
+    elif not unanswered:
+        return Reply((Say("Is there anything else I can help with?"),), mentioned)
     directory, pending = parse_directory(instructions), parse_pending(instructions)
-    again = _confirmed_again(unanswered, items)
+    again = _confirmed_again(unanswered, items) if not outputs else None
     if again is not None:
         return Reply((_tool(usable, again.name, again.arguments, "I can't place calls right now."),), mentioned)
-    for item in reversed(unanswered):
+    for item in unanswered:
         outputs.extend(answer(item_text(item), directory, usable, pending))
     return Reply(tuple(_join_says(outputs)), mentioned)
 
