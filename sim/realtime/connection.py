@@ -162,6 +162,8 @@ class Connection(Handlers):
                 if faults.take_malformed("realtime"):
                     text = text[: len(text) // 2]
                 await self.ws.send_str(text)
+                if faults.take_duplicate():
+                    await self.ws.send_str(text)
         except (ConnectionError, RuntimeError) as exc:
             log.debug("realtime writer stopped: %s", exc)
         finally:

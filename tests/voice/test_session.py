@@ -281,3 +281,33 @@ def test_the_instructions_file_is_configurable(harness, tap, tmp_path):
     harness.wait_state("primed")
     text = tap.events("session.update")[0]["session"]["instructions"]
     assert text.startswith("You are Jeeves, a butler who places calls.\n\n## Contact directory\n")
+
+
+def test_a_locked_calls_database_never_costs_the_session(harness, tap):
+    import sqlite3
+
+    from voice.session import WORKING_ON_IT
+
+    lock_s = 25.0  # under the store's 30 s busy timeout, so the call is scheduled once it is free
+    worker = harness.start()
+    harness.wait_state("primed")
+    db = sqlite3.connect(harness.tmp / "calls.db", timeout=1, isolation_level=None)
+    locked_at = time.monotonic()
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        worker.send_text("call Akhil about the invoice")
+        wait_for(lambda: [t for t in harness.turns() if t["content"] == WORKING_ON_IT], timeout=10,
+                 what="the assistant saying it is still working")
+        assert harness.jobs.list_jobs() == []
+        time.sleep(max(0.0, lock_s - (time.monotonic() - locked_at)))
+        assert not harness.states("reconnecting"), "the session was declared dead while a tool waited"
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    wait_for(lambda: harness.jobs.list_jobs(), what="the job row once the database is free")
+    answer = wait_for(lambda: [t for t in harness.turns() if t["role"] == "assistant"
+                               and t["content"].startswith("I've scheduled a call to Akhil")], what="the late answer")
+    assert len(answer) == 1 and len(harness.jobs.list_jobs()) == 1
+    assert len(harness.states("connected")) == 1 and not harness.states("reconnecting")
+    roles = [t["role"] for t in harness.turns()]
+    assert roles == ["user", "tool_call", "assistant", "tool_result", "assistant"]
