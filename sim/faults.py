@@ -30,6 +30,7 @@ class Faults:
         self._delay_s = 0.0
         self._http: dict[str, _Countdown] = {s: _Countdown() for s in SERVICES}
         self._malformed: dict[str, int] = {s: 0 for s in SERVICES}
+        self._duplicated = 0
         self.retry_after_s = 1.0
 
     # --- one-shot actions on live Realtime sockets -------------------------
@@ -108,12 +109,25 @@ class Faults:
             self._malformed[service] -= 1
             return True
 
+    def duplicate_next(self, count: int = 1) -> None:
+        """The next ``count`` Realtime server events are each sent twice (a replay)."""
+        with self._lock:
+            self._duplicated = count
+
+    def take_duplicate(self) -> bool:
+        with self._lock:
+            if self._duplicated <= 0:
+                return False
+            self._duplicated -= 1
+            return True
+
     def reset(self) -> None:
         with self._lock:
             self._refuse_until = 0.0
             self._delay_s = 0.0
             self._http = {s: _Countdown() for s in SERVICES}
             self._malformed = {s: 0 for s in SERVICES}
+            self._duplicated = 0
             self.retry_after_s = 1.0
 
     def snapshot(self) -> dict[str, object]:
@@ -123,5 +137,6 @@ class Faults:
                 "delay_s": self._delay_s,
                 "http_failures": {s: [c.status, c.remaining] for s, c in self._http.items() if c.remaining},
                 "malformed": {s: n for s, n in self._malformed.items() if n},
+                "duplicated": self._duplicated,
                 "live_realtime_sockets": len(self._listeners),
             }

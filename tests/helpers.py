@@ -34,3 +34,19 @@ class Recorder:
     def of(self, kind: str, **match: Any) -> list[Any]:
         with self._lock:
             return [e for e in self.events if e.type == kind and all(getattr(e, k) == v for k, v in match.items())]
+
+
+def told_but_not_said(jobs: Any, conversation: Any) -> list[int]:
+    """Jobs marked told without an assistant turn, after the call, that
+    names the contact: the promise "told means said", checked."""
+    turns = [t for t in conversation.get_recent_turns(100_000) if t["role"] == "assistant"]
+    broken = []
+    for job in jobs.list_jobs(limit=100_000):
+        if not job["main_agent_informed_user"]:
+            continue
+        attempts = jobs.attempts_for_job(job["id"])
+        after = max([a["ended_at"] for a in attempts if a.get("ended_at")] or [job["created_at"]])
+        name = job["contact_name"].split()[0].lower()
+        if not any(t["timestamp"] >= after and name in t["content"].lower() for t in turns):
+            broken.append(job["id"])
+    return broken

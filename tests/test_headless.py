@@ -108,3 +108,22 @@ def test_exit_on_eof(tmp_path: Path) -> None:
     assert app.proc.stdin is not None
     app.proc.stdin.close()
     assert app.proc.wait(10) == 0
+
+
+def test_piped_lines_are_all_answered_in_order_before_exit_on_eof(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SWITCHBOARD", "OPENAI", "TWILIO", "ULTRAVOX"))}
+    lines = "call Akhil in Operations about the invoice\nRepeat after me: the second line\nlist my calls\n"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--config", str(fast_config(tmp_path)), "--headless", "--no-mirror",
+         "--exit-on-eof"], input=lines, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=90)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    turns = [(e["role"], e["text"]) for e in events if e["type"] == "transcript_turn"]
+    users = [text for role, text in turns if role == "user"]
+    assert users == ["call Akhil in Operations about the invoice", "Repeat after me: the second line", "list my calls"]
+    tools = [e for e in events if e["type"] == "tool_called"]
+    assert [t["name"] for t in tools] == ["schedule_outbound_call", "list_scheduled_calls"]
+    assert "Akhil" in tools[1]["result"]  # the row was written before the list was asked for
+    last_user = max(i for i, (role, _) in enumerate(turns) if role == "user")
+    assert any(role == "assistant" for role, _ in turns[last_user + 1:]), "the last line was not answered"
+    assert any(text == "the second line" for role, text in turns if role == "assistant")

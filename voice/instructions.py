@@ -48,3 +48,21 @@ def build_instructions(
     lines = [update_line(job, settings) for job in updates]
     parts.append(UPDATES_HEADING + "\n" + ("\n".join(lines) or "(none)"))
     return "\n\n".join(parts) + "\n"
+
+
+DELIVER_HEADING = "## Tell the user now"
+SAY_HEADING = "## Say exactly"
+
+
+def delivery_instructions(session_instructions: str, jobs: Iterable[dict[str, Any]]) -> str:
+    """The instructions of one delivery response: the session's, plus the
+    jobs whose outcomes must be said now (each named as ``job N``)."""
+    names = ", ".join(f"job {j['id']} ({j['contact_name']})" for j in jobs)
+    return (session_instructions.rstrip("\n") + "\n\n" + DELIVER_HEADING + "\n"
+            "Tell the user these call outcomes from \"Pending call updates\" now, briefly, "
+            f"naming each contact: {names}.\n")
+
+
+def say_instructions(text: str) -> str:
+    """An out-of-band response that only says ``text``."""
+    return f"Say the line under the heading below to the user, exactly and nothing else.\n\n{SAY_HEADING}\n{text}\n"

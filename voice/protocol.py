@@ -99,8 +99,24 @@ def function_call_output(item_id: str, call_id: str, output: str) -> dict[str, A
     }
 
 
-def response_create() -> dict[str, Any]:
-    return {"type": "response.create", "event_id": event_id()}
+def response_create(
+    *, instructions: str | None = None, metadata: dict[str, str] | None = None, out_of_band: bool = False
+) -> dict[str, Any]:
+    """``instructions`` replace the session's for this response only;
+    ``metadata`` comes back in ``response.created``/``response.done``; an
+    out-of-band response sees no conversation and adds nothing to it."""
+    event: dict[str, Any] = {"type": "response.create", "event_id": event_id()}
+    params: dict[str, Any] = {}
+    if instructions is not None:
+        params["instructions"] = instructions
+    if metadata:
+        params["metadata"] = metadata
+    if out_of_band:
+        params["conversation"] = "none"
+        params["input"] = []
+    if params:
+        event["response"] = params
+    return event
 
 
 def truncate(item_id: str, content_index: int, audio_end_ms: int) -> dict[str, Any]:

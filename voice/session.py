@@ -1,6 +1,8 @@
 """One Realtime session (one connection): priming, the server events,
-tools, barge-in and the turn log. Its methods run under the worker's lock,
-on the connection's thread or (send_*) on the caller's."""
+tools, barge-in, delivering call outcomes, and the turn log. Its methods run
+under the worker's lock, on the connection's thread or (send_*, deliver) on
+the worker's task thread; nothing here touches the calls database (tools
+and marking outcomes told run on the worker's jobs thread)."""
 from __future__ import annotations
 
 import base64
@@ -8,10 +10,10 @@ import collections
 import logging
 from typing import TYPE_CHECKING, Any, Callable
 
-from core.events import ToolCalled, VoiceState
+from core.events import VoiceState
 from voice import protocol
 from voice.connection import AUTH, CONFIG, Connection, Outcome
-from voice.instructions import build_instructions
+from voice.instructions import build_instructions, delivery_instructions, say_instructions
 from voice.priming import history_items, tool_call_text
 from voice.turns import TurnLog
 
@@ -24,12 +26,23 @@ CONNECTED_MESSAGE = "Connected to the assistant."
 EXPIRED = "expired"  # an Outcome kind: planned reconnect, no backoff
 STALE_RESPONSE_S = 20.0
 AUTH_CODES = {"invalid_api_key", "invalid_authentication", "authentication_error"}
+DELIVERY_KEY = "deliver_jobs"  # response metadata naming the jobs a delivery response tells
+PROGRESS_KEY = "progress"
+MAX_FAILED_DELIVERIES = 2  # per session, before waiting for the next session or the operator
+WORKING_ON_IT = "Still working on that, one moment."
 
 
 def _item_text(item: dict[str, Any]) -> str | None:
     parts = [c.get("text") or c.get("transcript") for c in item.get("content") or []]
     parts = [p for p in parts if p]
     return " ".join(parts) if parts else None
+
+
+def names_job(text: str, job: dict[str, Any]) -> bool:
+    """Whether ``text`` names the job's contact (full name, first name or number)."""
+    low = text.lower()
+    name = (job.get("contact_name") or "").strip().lower()
+    return bool(name) and (name in low or name.split()[0] in low) or (job.get("phone_number") or "#") in text
 
 
 class Session:
@@ -39,16 +52,25 @@ class Session:
         self.number = number
         self.session_id: str | None = None
         self.turns: TurnLog | None = None
+        self.prime_sent = False
         self.primed = False
-        self.sent_updates: collections.deque[tuple[str, str, list[int]]] = collections.deque()
+        self.sent_updates: collections.deque[tuple[str, str]] = collections.deque()
+        self.instructions = ""
+        self.updates: list[dict[str, Any]] = []  # untold outcomes in the instructions last sent
         self.replayed: set[str] = set()
         self.response_active = False
         self.response_request: str | None = None  # event_id of our response.create in flight
         self.want_response = False
         self.last_response_event = 0.0
         self.tool_outputs_sent = False
-        self.handled_calls: set[str] = set()
+        self.tools_running = 0
+        self.user_speaking = False
+        self.delivering: list[int] = []  # jobs the delivery response in flight tells
+        self.not_said: set[int] = set()  # delivered but not named: wait for the next session or the operator
+        self.failed_deliveries = 0
         self.sent_texts: set[str] = set()
+        self.sent_stamp: dict[str, str] = {}  # typed item id -> when it joined the conversation
+        self.unacked: list[str] = []  # typed items sent before our last response.create, not yet seen back
         self.audio_items: set[str] = set()
         self._n = 0
         self._early: list[dict[str, Any]] = []  # events before session.created named the session
@@ -68,6 +90,8 @@ class Session:
             "response.output_audio.done": self.on_audio_done,
             "response.done": self.on_response_done,
             "input_audio_buffer.speech_started": self.on_speech_started,
+            "input_audio_buffer.speech_stopped": self.on_speech_stopped,
+            "input_audio_buffer.committed": self.on_speech_stopped,
             "error": self.on_error,
         }
 
@@ -75,12 +99,15 @@ class Session:
         self._n += 1
         return f"{kind}_{self.number}_{self._n}"[: protocol.MAX_ITEM_ID]
 
-    # --- priming (on open: never waits for the summary model) -------------------
+    def current(self) -> bool:
+        return self.w.current_session() is self
 
-    def prime(self) -> None:
+    # --- priming (the task thread, with what it read from the stores) ---------
+
+    def prime(self, updates: list[dict[str, Any]], turns: list[dict[str, Any]]) -> None:
         w = self.w
-        self.send_instructions()
-        turns = w.conversation.get_recent_turns(w.settings.voice.history_turns) if w.settings.voice.history_turns else []
+        self.prime_sent = True
+        self.send_instructions(updates)
         for event in history_items(turns, f"h{self.number}_"):
             self.replayed.add(event["item"]["id"])
             self.conn.send(event)
@@ -89,31 +116,41 @@ class Session:
             self.want_response = True  # the drop cut off the answer to this
         self.maybe_respond()
 
-    def send_instructions(self) -> bool:
-        """session.update with the current summary and untold updates; they
-        count as told only when session.updated echoes these instructions."""
+    def send_instructions(self, updates: list[dict[str, Any]] | None = None) -> bool:
+        """session.update with the current summary and untold outcomes
+        (``updates``, else the ones last given)."""
         w = self.w
-        updates = w.jobs.pending_updates()
-        text = build_instructions(w.base_instructions, w.settings, w.summary, updates)
+        self.updates = w.untold(self.updates if updates is None else updates)
+        text = build_instructions(w.base_instructions, w.settings, w.summary, self.updates)
         event_id = protocol.event_id("su")
-        self.sent_updates.append((event_id, text, [int(j["id"]) for j in updates]))
+        self.sent_updates.append((event_id, text))
         ok = self.conn.send(protocol.session_update(
             instructions=text, voice=w.settings.openai.voice, tools=w.tool_definitions,
             transcription_model=w.settings.openai.transcription_model, text_only=w.text_only, event_id_=event_id,
         ))
-        if not ok:
+        if ok:
+            self.instructions = text
+        else:
             self.sent_updates.pop()
         return ok
+
+    def set_updates(self, updates: list[dict[str, Any]]) -> None:
+        """The untold outcomes now: re-send the instructions if they changed."""
+        if [u["id"] for u in updates] != [u["id"] for u in self.updates]:
+            self.send_instructions(updates)
 
     # --- the client's own requests ----------------------------------------------
 
     def send_outbox(self, respond: bool = True) -> bool:
         """Send typed messages this session has not been given yet; True if
         any message is still waiting to join the conversation."""
+        if not self.prime_sent:
+            return bool(self.w.pending_texts())
         pending = self.w.pending_texts()
         for item_id, text in pending:
             if item_id not in self.sent_texts and self.conn.send(protocol.user_text(item_id, text)):
                 self.sent_texts.add(item_id)
+                self.sent_stamp[item_id] = self.w.item_clock.stamp()
                 self.want_response = True
         if respond:
             self.maybe_respond()
@@ -124,13 +161,51 @@ class Session:
             # its response.done never came (lost or malformed): ask anyway;
             # if one is still running the server says so and we wait for it
             self.response_active = False
-        if self.want_response and not self.response_active:
+            self.delivering = []
+        if self.want_response and not self.response_active and self.tools_running == 0:
             event = protocol.response_create()
             if self.conn.send(event):
                 self.want_response = False
-                self.response_active = True
-                self.response_request = event["event_id"]
-                self.last_response_event = self.w.clock.monotonic()
+                self._requested(event)
+        self.maybe_deliver()
+
+    def _requested(self, event: dict[str, Any]) -> None:
+        self.response_active = True
+        self.response_request = event["event_id"]
+        self.last_response_event = self.w.clock.monotonic()
+        # the server handles events in order: what we sent before this
+        # request is in the conversation once the response starts
+        self.unacked = [i for i in self.sent_texts if i in self.sent_stamp and self.w.has_pending(i)]
+
+    def idle(self) -> bool:
+        return (self.primed and not self.response_active and not self.want_response and self.tools_running == 0
+                and not self.user_speaking and not self.delivering and not self.w.pending_texts())
+
+    def maybe_deliver(self) -> None:
+        """When nothing else is going on, ask the assistant to say the untold
+        outcomes now; they count as told when that response completes."""
+        if not self.idle() or self.failed_deliveries >= MAX_FAILED_DELIVERIES:
+            return
+        jobs = [u for u in self.w.untold(self.updates) if u["id"] not in self.not_said]
+        if not jobs:
+            return
+        ids = [int(j["id"]) for j in jobs]
+        event = protocol.response_create(instructions=delivery_instructions(self.instructions, jobs),
+                                         metadata={DELIVERY_KEY: ",".join(map(str, ids))})
+        if self.conn.send(event):
+            self.delivering = ids
+            self._requested(event)
+
+    def say_working(self) -> None:
+        """A tool is slow: the assistant says so without waiting for it."""
+        if self.response_active or not self.current():
+            return
+        event = protocol.response_create(instructions=say_instructions(WORKING_ON_IT),
+                                         metadata={PROGRESS_KEY: "1"}, out_of_band=True)
+        if self.conn.send(event):
+            self.response_active = True
+            self.response_request = event["event_id"]
+            self.last_response_event = self.w.clock.monotonic()
 
     # --- server events ----------------------------------------------------------
 
@@ -144,7 +219,21 @@ class Session:
         if self.turns is None and event["type"] not in ("session.created", "error", "session.updated"):
             self._early.append(event)
             return
+        if kind.startswith("response.") and self.unacked:
+            self._ack_sent()
         handler(event)
+
+    def _ack_sent(self) -> None:
+        """Our typed items reached the conversation (a response began after
+        them): log them at the time they joined and take them off the outbox,
+        so a reconnect replays them as history, never as a new request."""
+        texts = dict(self.w.pending_texts())
+        for item_id in self.unacked:
+            if item_id in texts:
+                self.turns.joined(item_id, "user", at=self.sent_stamp.get(item_id))
+                self.turns.complete(item_id, "user", texts[item_id])
+                self.w.acknowledge(item_id)
+        self.unacked = []
 
     def on_session_created(self, event: dict[str, Any]) -> None:
         w = self.w
@@ -160,7 +249,7 @@ class Session:
     def on_session_updated(self, event: dict[str, Any]) -> None:
         instructions = (event.get("session") or {}).get("instructions")
         confirmed = None
-        if any(text == instructions for _, text, _ in self.sent_updates):
+        if any(text == instructions for _, text in self.sent_updates):
             while self.sent_updates:
                 entry = self.sent_updates.popleft()
                 if entry[1] == instructions:
@@ -168,11 +257,10 @@ class Session:
                     break
         elif self.sent_updates:
             confirmed = self.sent_updates.popleft()
-        if confirmed is not None and confirmed[2]:
-            self.w.jobs.mark_informed(confirmed[2])
         if not self.primed and confirmed is not None:
             self.primed = True
             self.w.on_primed(self)
+            self.maybe_deliver()
 
     def on_item_added(self, event: dict[str, Any]) -> None:
         item = event.get("item") or {}
@@ -184,7 +272,7 @@ class Session:
             role = item.get("role")
             if role not in ("user", "assistant"):
                 return
-            self.turns.joined(item_id, role)
+            self.turns.joined(item_id, role, at=self.sent_stamp.get(item_id))
             text = _item_text(item)
             if role == "user" and text is not None:
                 self.turns.complete(item_id, "user", text)
@@ -199,6 +287,8 @@ class Session:
             return
         text = _item_text(item)
         if item.get("role") == "assistant" or (item.get("role") == "user" and text):
+            if item.get("role") == "user":
+                self.turns.joined(item_id, "user", at=self.sent_stamp.get(item_id))
             self.turns.complete(item_id, item["role"], text)
         if item.get("role") == "user":
             self.w.acknowledge(item_id)
@@ -239,16 +329,41 @@ class Session:
             self.turns.complete(item["id"], "assistant", _item_text(item))
 
     def on_response_done(self, event: dict[str, Any]) -> None:
-        for item in (event.get("response") or {}).get("output") or []:
+        response = event.get("response") or {}
+        output = response.get("output") or []
+        for item in output:
             if item.get("type") == "function_call":
-                self.run_tool(item)  # a no-op for calls already answered
+                self.run_tool(item)  # a no-op for calls already handled
+            elif item.get("type") == "message" and item.get("id") and item.get("status") == "completed":
+                self.turns.complete(item["id"], "assistant", _item_text(item))
+        delivered = (response.get("metadata") or {}).get(DELIVERY_KEY)
+        if delivered is not None or self.delivering:
+            self._delivery_done(response, delivered)
         self.response_active = False
         if self.tool_outputs_sent:
             self.tool_outputs_sent = False
             self.want_response = True
         self.maybe_respond()
 
+    def _delivery_done(self, response: dict[str, Any], delivered: str | None) -> None:
+        ids = self.delivering
+        if delivered is not None:
+            ids = [int(i) for i in delivered.split(",") if i.strip().isdigit()]
+        self.delivering = []
+        said = " ".join(_item_text(i) or "" for i in response.get("output") or [] if i.get("type") == "message")
+        if response.get("status") != "completed" or not said.strip():
+            # cancelled, interrupted, failed: nothing was told; try again at the next quiet moment
+            self.failed_deliveries += 1
+            log.info("a delivery of jobs %s ended %s; nothing marked told", ids, response.get("status"))
+            return
+        jobs = {int(u["id"]): u for u in self.updates}
+        told = [i for i in ids if i in jobs and names_job(said, jobs[i])]
+        self.not_said |= set(ids) - set(told)
+        if told:
+            self.w.mark_told(told)
+
     def on_speech_started(self, event: dict[str, Any]) -> None:
+        self.user_speaking = True
         player = self.w.player
         if player is None or not player.playing():
             return
@@ -256,6 +371,9 @@ class Session:
         if stopped is not None and stopped[0] in self.audio_items:
             item_id, index, played_ms = stopped
             self.conn.send(protocol.truncate(item_id, index, played_ms))
+
+    def on_speech_stopped(self, event: dict[str, Any]) -> None:
+        self.user_speaking = False
 
     def on_error(self, event: dict[str, Any]) -> None:
         error = event.get("error") or {}
@@ -265,38 +383,59 @@ class Session:
             self.conn.end(Outcome(EXPIRED, "the session reached its time limit", True))
         elif code in AUTH_CODES or error.get("type") == "authentication_error":
             self.conn.end(Outcome(AUTH, f"the server refused the API key: {message}", True))
-        elif error.get("event_id") and any(error["event_id"] == eid for eid, _, _ in self.sent_updates):
+        elif error.get("event_id") and any(error["event_id"] == eid for eid, _ in self.sent_updates):
             self.conn.end(Outcome(CONFIG, f"the server rejected the session settings: {message}", True))
         elif error.get("event_id") and error["event_id"] == self.response_request:
+            was_delivery, self.delivering = bool(self.delivering), []
             self.response_active = code == "conversation_already_has_active_response"
             self.response_request = None
-            self.want_response = True
+            self.want_response = not was_delivery
             if not self.response_active:
                 log.warning("response.create was refused (%s); not retrying it", code)
                 self.want_response = False
+                self.failed_deliveries += was_delivery
 
     # --- tools -----------------------------------------------------------------
 
     def run_tool(self, item: dict[str, Any]) -> None:
+        """Start a tool call on the jobs thread (once per call_id, whatever
+        arrives again); its output is sent when it returns."""
         call_id, name, arguments = item.get("call_id") or "", item.get("name") or "", item.get("arguments") or ""
-        if not call_id or call_id in self.handled_calls:
+        if not call_id or not self.w.claim_call(call_id):
             return
-        self.handled_calls.add(call_id)
         self.turns.add(item.get("id") or self.next_id("call"), "tool_call", tool_call_text(name, arguments))
-        result = self.w.tools.run(name, arguments)
+        self.tools_running += 1
+        self.w.run_tool(self, call_id, name, arguments)
+
+    def tool_finished(self, call_id: str, name: str, arguments: str, result: str) -> None:
+        """The tool returned (worker lock held). In a session that has ended,
+        the result is only logged: the next session replays it as history."""
+        self.tools_running = max(0, self.tools_running - 1)
         out_id = self.next_id("out")
-        self.turns.add(out_id, "tool_result", result)
-        self.w.bus.publish(ToolCalled(name=name, arguments=arguments, result=result, call_id=call_id,
-                                      session_id=self.session_id or ""))
+        turn_id = self.turns.add(out_id, "tool_result", result)
+        self.w.tool_called(name, arguments, result, call_id, self.session_id or "")
+        if not self.current():
+            self.w.late_result(name, arguments, result, turn_id)
+            return
         self.conn.send(protocol.function_call_output(out_id, call_id, result))
         self.replayed.add(out_id)  # logged here; its conversation.item.added is not a new turn
         self.tool_outputs_sent = True
-        if not self.response_active:
+        if not self.response_active and self.tools_running == 0:
             self.tool_outputs_sent = False
             self.want_response = True
-            self.maybe_respond()
+        self.maybe_respond()
+
+    def replay_result(self, name: str, arguments: str, result: str) -> None:
+        """A call made in an earlier session returned: give it to this one
+        as history, and have the assistant answer from it."""
+        call_id = self.next_id("late")
+        for event in (protocol.function_call(self.next_id("lc"), call_id, name, arguments),
+                      protocol.function_call_output(self.next_id("lo"), call_id, result)):
+            self.replayed.add(event["item"]["id"])
+            self.conn.send(event)
+        self.want_response = True
+        self.maybe_respond()
 
     def close(self) -> None:
         if self.turns is not None:
             self.turns.flush()
-

@@ -8,9 +8,9 @@ import logging
 from datetime import datetime
 from typing import Any, Callable
 
-from calling.scheduling import schedule_job
+from calling.scheduling import find_contact, schedule_job
 from core.clock import Clock
-from core.config import Settings
+from core.config import Settings, normalise_phone
 from core.events import Bus, CallUpdateDismissed, Display
 from store.jobs import ACTIVE, FINISHED, JobStore, Status
 
@@ -29,6 +29,8 @@ TOOLS: list[dict[str, Any]] = [
                 "phone_number": {"type": "string", "description": "E.164 if possible, e.g. +14155550123; empty to use the directory"},
                 "contact_name": {"type": "string", "description": "who to call, as named in the contact directory"},
                 "call_objective": {"type": "string", "description": "what the call must achieve, in full"},
+                "call_again": {"type": "boolean", "description": "true only when the user confirmed calling again "
+                               "after being told the same call was made recently"},
             },
             "required": ["contact_name", "call_objective"],
         },
@@ -37,7 +39,8 @@ TOOLS: list[dict[str, Any]] = [
         "type": "function",
         "name": "check_scheduled_call_status",
         "description": "How a scheduled call is going or went. Identify it by job id, contact name and/or "
-        "a few words of its objective; with nothing, the most recent call.",
+        "a few words of its objective; with nothing (\"any updates on my calls?\"), every finished call the "
+        "user has not heard about yet, else the most recent call.",
         "parameters": {
             "type": "object",
             "properties": {
@@ -77,6 +80,9 @@ TOOLS: list[dict[str, Any]] = [
     },
 ]
 _PARAMS = {t["name"]: t["parameters"] for t in TOOLS}
+RECENT_CALL_MIN = 60  # a finished call this recent is not repeated without the user's yes
+# words that name no one: "any updates on my calls?"
+_NO_NAME = {"calls", "call", "my calls", "all calls", "all", "my call", "the calls", "everyone", "anyone", "any"}
 
 
 class ToolError(ValueError):
@@ -140,6 +146,10 @@ class ToolBox:
     # --- the tools ------------------------------------------------------------
 
     def schedule(self, args: dict[str, Any]) -> str:
+        if args.get("call_again") is not True:
+            recent = self._recently_called(args)
+            if recent is not None:
+                return recent
         job = schedule_job(
             self.jobs,
             self.settings,
@@ -155,9 +165,36 @@ class ToolBox:
             text += " " + job["note"]
         return text
 
+    def _recently_called(self, args: dict[str, Any]) -> str | None:
+        """The same call (number and objective) finished within the last
+        hour: say so and ask, instead of dialling again."""
+        name, raw = _text(args, "contact_name"), _text(args, "phone_number")
+        objective = " ".join((_text(args, "call_objective") or "").split()).lower()
+        try:
+            contact = find_contact(self.settings, name) if name else None
+            phone = normalise_phone(raw, self.settings.app.default_region) if raw else (contact.phone if contact else None)
+        except ValueError:
+            return None  # scheduling explains what is wrong with the number
+        if not phone or not objective:
+            return None
+        now = self.clock.now()
+        for job in self.jobs.list_jobs(limit=100, statuses=FINISHED):
+            ended = datetime.fromisoformat(job["updated_at"].replace("Z", "+00:00"))
+            minutes = (now - ended).total_seconds() / 60
+            if (job["phone_number"] == phone and job["current_call_objective_description"].lower() == objective
+                    and minutes <= RECENT_CALL_MIN):
+                ago = "just now" if minutes < 1 else f"{round(minutes)} minute{'s' if round(minutes) != 1 else ''} ago"
+                summary = (job.get("final_summary_for_main_agent") or job["overall_status"]).rstrip(". ")
+                return (f"I called {job['contact_name']} about this {ago} — call again? "
+                        f"Last time (job {job['id']}, {job['overall_status']}): {summary}. "
+                        "If the user says yes, call schedule_outbound_call again with call_again=true.")
+        return None
+
     def _matches(self, args: dict[str, Any], *, active_only: bool = False) -> tuple[list[dict[str, Any]], str]:
         job_id = _job_id(args)
         name, snippet = _text(args, "contact_name"), _text(args, "call_objective_snippet")
+        if name is not None and name.lower() in _NO_NAME:
+            name = None
         if job_id is not None:
             job = self.jobs.get_job(job_id)
             return ([job] if job else []), f"job {job_id}"
@@ -171,12 +208,21 @@ class ToolBox:
 
     def check_status(self, args: dict[str, Any]) -> str:
         found, what = self._matches(args)
+        contact = _text(args, "contact_name")
+        named = _job_id(args) is not None or _text(args, "call_objective_snippet") or (
+            contact is not None and contact.lower() not in _NO_NAME)
+        if not named:
+            untold = self.jobs.pending_updates()
+            if untold:
+                return " ".join(self._status_text(j) for j in untold) + " Tell the user these outcomes now."
         if not found:
             recent = self.jobs.list_jobs(limit=5)
             known = "; ".join(self._label(j) for j in recent) or "there are no scheduled calls at all"
             return f"No scheduled call matches {what}. Recent calls: {known}."
         job = found[0]
         text = self._status_text(job)
+        if job["overall_status"] in FINISHED and "already been told" not in text:
+            text += " Tell the user this outcome now."
         if len(found) > 1:
             others = "; ".join(self._label(j) for j in found[1:6])
             text += f" This is the most recent of {len(found)} matching calls; ask the user whether they meant another: {others}."
@@ -224,9 +270,7 @@ class ToolBox:
     # --- texts ------------------------------------------------------------------
 
     def _label(self, job: dict[str, Any]) -> str:
-        objective = job["current_call_objective_description"]
-        if len(objective) > 60:
-            objective = objective[:57] + "..."
+        objective = " ".join(job["current_call_objective_description"].split())
         return f"job {job['id']} ({job['contact_name']}, \"{objective}\", {job['overall_status']})"
 
     def _when(self, ts: str | None) -> str:
@@ -258,8 +302,8 @@ class ToolBox:
         summary = (job.get("final_summary_for_main_agent") or "no summary was recorded").rstrip(". ")
         if job["main_agent_informed_user"]:
             return f"{head}, has finished ({status}): {summary}. The user has already been told this outcome."
-        self.jobs.mark_informed([job["id"]])
-        return f"{head}, has finished ({status}): {summary}. Tell the user this outcome now."
+        self.jobs.mark_informed([job["id"]])  # the answer carries it: it is told with this answer
+        return f"{head}, has finished ({status}): {summary}."
 
 
 def _display_content(kind: str, raw: Any) -> Any:

@@ -51,11 +51,12 @@ class TurnLog:
         self._pending: dict[str, _Pending] = {}
         self._logged: set[str] = set()
 
-    def joined(self, item_id: str, role: str) -> str:
-        """An item entered the conversation; remember when, for its turn."""
+    def joined(self, item_id: str, role: str, at: str | None = None) -> str:
+        """An item entered the conversation (``at``, else now); remember
+        when, for its turn."""
         p = self._pending.get(item_id)
         if p is None:
-            p = self._pending[item_id] = _Pending(role, self.item_clock.stamp())
+            p = self._pending[item_id] = _Pending(role, at or self.item_clock.stamp())
         return p.joined_at
 
     def delta(self, item_id: str, text: str) -> None:

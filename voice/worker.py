@@ -1,8 +1,15 @@
 """The voice worker: keeps a Realtime session alive for as long as the app
 runs (reconnecting with backoff, never giving up on a transient failure),
-primes each new session with context, and publishes what happens."""
+primes each new session with context, has finished calls' outcomes said,
+and publishes what happens.
+
+Threads: the connection's thread only reads events and hands off; the
+"voice-tasks" thread reads the stores for priming and for untold outcomes;
+the "voice-jobs" thread runs tools and marks outcomes told, so a slow or
+locked calls database never stops the socket from answering pings."""
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import queue
@@ -15,7 +22,7 @@ from core import clock as clock_mod
 from core import config as config_mod
 from core import events
 import store
-from core.events import AudioState, ConnectionStatus, VoiceState
+from core.events import AudioState, CallJobUpdated, ConnectionStatus, Event, ToolCalled, VoiceState
 from core.retry import RetryPolicy
 from voice import protocol
 from voice.audio import AudioDevice, Player, open_default_device
@@ -25,6 +32,7 @@ from voice.priming import Summariser
 from voice.session import EXPIRED, Session
 from voice.tools import TOOLS, ToolBox
 from voice.turns import ItemClock
+from store.jobs import FINISHED
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,8 @@ DISCONNECTED_MESSAGE = "Agent connectivity issues. Attempting to reconnect..."
 CONNECT_TIMEOUT_S = 10.0
 RESUME_WINDOW_S = 120.0  # an unanswered turn younger than this is answered after a reconnect
 SUMMARY_SOURCE_TURNS = 200
+SLOW_TOOL_S = 3.0  # a tool running longer than this gets a spoken "still working on it"
+HANDLED_CALLS_KEPT = 2000
 
 
 class VoiceWorker:
@@ -80,6 +90,14 @@ class VoiceWorker:
         self._tasks: queue.Queue[str] = queue.Queue()
         self._summariser: Summariser | None = None
         self._summary_busy = threading.Lock()
+        # tools and marking told, off the connection's thread
+        self._jobs_work: queue.Queue[Any] = queue.Queue()
+        self._jobs_busy = 0
+        self._handled_calls: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._told: set[int] = set()  # jobs marked told by anyone while this worker runs
+        self._late: list[tuple[str, str, str, int]] = []  # tool results whose session ended first
+        self._texts_sent = 0
+        self._unsubscribe: Any = None
 
     # --- the app's interface (any thread) ----------------------------------------
 
@@ -97,12 +115,26 @@ class VoiceWorker:
         item_id = "msg_" + uuid.uuid4().hex[:20]
         with self.outbox_lock:
             self.outbox.append((item_id, text))
+        self._texts_sent += 1
         self._tasks.put("outbox")  # sent now if connected, else by prime() on connect
 
     def share_updates(self) -> None:
-        """Give the live session the untold call updates now (the operator
-        asked); otherwise the assistant learns of them on its next connect."""
-        self._tasks.put("instructions")
+        """The operator asks for the untold outcomes now: the assistant says
+        them as soon as it is not answering something else (also retrying
+        any it did not manage to say earlier in this session)."""
+        self._tasks.put("share")
+
+    def settled(self) -> bool:
+        """Every typed message has been answered: none waiting, no response
+        or tool running, and a live session to say so."""
+        with self.lock:
+            if self.pending_texts() or self._jobs_busy or not self._tasks.empty():
+                return False
+            session = self._session
+            if session is None:
+                return self._texts_sent == 0
+            return session.primed and not (session.response_active or session.want_response
+                                           or session.tools_running)
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
@@ -136,7 +168,9 @@ class VoiceWorker:
         latest = self.conversation.latest_summary()
         self.summary = latest["summary"] if latest else None
         helpers = [threading.Thread(target=self._task_loop, name="voice-tasks", daemon=True),
+                   threading.Thread(target=self._jobs_loop, name="voice-jobs", daemon=True),
                    threading.Thread(target=self._mic_loop, name="voice-mic", daemon=True)]
+        self._unsubscribe = self.bus.subscribe(self._on_event)
         for t in helpers:
             t.start()
         try:
@@ -144,6 +178,8 @@ class VoiceWorker:
         finally:
             self._stop.set()
             self._tasks.put("stop")
+            self._jobs_work.put(None)
+            self._unsubscribe()
             for t in helpers:
                 t.join(timeout=5)
             if self._device is not None:
@@ -225,7 +261,7 @@ class VoiceWorker:
             if conn is not self._conn:
                 return
             self._session = Session(self, conn, self._sessions)
-            self._session.prime()
+        self._tasks.put("prime")  # reads the stores: not on this thread
         threading.Thread(target=self._refresh_summary, args=(self._session,), name="voice-summary", daemon=True).start()
 
     def _on_message(self, data: str) -> None:
@@ -246,6 +282,71 @@ class VoiceWorker:
                 log.exception("handling Realtime event %s failed", event.get("type"))
 
     # --- called by the session, under the lock ---------------------------------------
+
+    def current_session(self) -> Session | None:
+        return self._session
+
+    def has_pending(self, item_id: str) -> bool:
+        with self.outbox_lock:
+            return any(i == item_id for i, _ in self.outbox)
+
+    def claim_call(self, call_id: str) -> bool:
+        """True the first time a call id is seen (in any session)."""
+        if call_id in self._handled_calls:
+            return False
+        self._handled_calls[call_id] = None
+        while len(self._handled_calls) > HANDLED_CALLS_KEPT:
+            self._handled_calls.popitem(last=False)
+        return True
+
+    def run_tool(self, session: Session, call_id: str, name: str, arguments: str) -> None:
+        done = threading.Event()
+
+        def slow() -> None:
+            if not done.is_set():
+                with self.lock:
+                    session.say_working()
+
+        timer = threading.Timer(SLOW_TOOL_S, slow)
+        timer.daemon = True
+
+        def job() -> None:
+            try:
+                result = self.tools.run(name, arguments)
+            finally:
+                done.set()
+                timer.cancel()
+            with self.lock:
+                session.tool_finished(call_id, name, arguments, result)
+
+        timer.start()
+        self._submit(job)
+
+    def tool_called(self, name: str, arguments: str, result: str, call_id: str, session_id: str) -> None:
+        self.bus.publish(ToolCalled(name=name, arguments=arguments, result=result, call_id=call_id,
+                                    session_id=session_id))
+
+    def late_result(self, name: str, arguments: str, result: str, turn_id: int) -> None:
+        """A tool returned after its session ended: the live session (now or
+        the next one) gets the call and its result as history, and answers."""
+        session = self._session
+        if session is not None and session.prime_sent:
+            session.replay_result(name, arguments, result)
+        else:
+            self._late.append((name, arguments, result, turn_id))
+
+    def mark_told(self, job_ids: list[int]) -> None:
+        """The assistant said these outcomes: record it (off this thread)."""
+        self._told.update(job_ids)
+
+        def job() -> None:
+            self.jobs.mark_informed(job_ids)
+            self._tasks.put("updates")
+
+        self._submit(job)
+
+    def untold(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [u for u in updates if int(u["id"]) not in self._told]
 
     def on_primed(self, session: Session) -> None:
         self.bus.publish(VoiceState(state="primed", detail=session.session_id or "", attempt=self.failures))
@@ -283,12 +384,39 @@ class VoiceWorker:
             self.conversation.save_summary(text, max(t["turn_id"] for t in turns))
             with self.lock:
                 self.summary = text
-                if self._session is session:
+                if self._session is session and session.prime_sent:
                     session.send_instructions()
         except Exception:
             log.exception("refreshing the conversation summary failed; keeping the previous one")
         finally:
             self._summary_busy.release()
+
+    def _on_event(self, event: Event) -> None:
+        """Bus subscriber: a finished call's outcome is to be said; one told
+        elsewhere (the status tool, another process) no longer is."""
+        if not isinstance(event, CallJobUpdated) or event.job.get("overall_status") not in FINISHED:
+            return
+        if event.job.get("main_agent_informed_user"):
+            self._told.add(int(event.job["id"]))
+        self._tasks.put("updates")
+
+    def _submit(self, fn: Any) -> None:
+        with self.lock:
+            self._jobs_busy += 1
+        self._jobs_work.put(fn)
+
+    def _jobs_loop(self) -> None:
+        while True:
+            fn = self._jobs_work.get()
+            if fn is None:
+                return
+            try:
+                fn()
+            except Exception:
+                log.exception("voice jobs work failed")
+            finally:
+                with self.lock:
+                    self._jobs_busy -= 1
 
     def _task_loop(self) -> None:
         while not self._stop.is_set():
@@ -298,16 +426,46 @@ class VoiceWorker:
             if "stop" in due or self._stop.is_set():
                 return
             try:
-                with self.lock:
-                    session = self._session
-                    if session is None:
-                        continue  # prime() does all of it on the next connect
-                    if "instructions" in due:
-                        session.send_instructions()
-                    if "outbox" in due:
-                        session.send_outbox()
+                self._run_tasks(due)
             except Exception:
                 log.exception("voice task %s failed", sorted(due))
+
+    def _run_tasks(self, due: set[str]) -> None:
+        with self.lock:
+            session = self._session
+        if session is None:
+            return  # the next connect primes with all of it
+        if "prime" in due and not session.prime_sent:
+            updates = self.jobs.pending_updates()
+            turns = (self.conversation.get_recent_turns(self.settings.voice.history_turns)
+                     if self.settings.voice.history_turns else [])
+            with self.lock:
+                if self._session is session and not session.prime_sent:
+                    session.prime(self.untold(updates), turns)
+                    logged = {t["turn_id"] for t in turns}
+                    late, self._late = self._late, []
+                    for name, arguments, result, turn_id in late:
+                        if turn_id not in logged:
+                            session.replay_result(name, arguments, result)
+            return
+        if not session.prime_sent:
+            return
+        if "outbox" in due:
+            with self.lock:
+                session.send_outbox()
+        if due & {"updates", "share", "instructions"}:
+            updates = self.untold(self.jobs.pending_updates())
+            with self.lock:
+                if self._session is not session:
+                    return
+                if "share" in due:
+                    session.not_said.clear()
+                    session.failed_deliveries = 0
+                if "instructions" in due:
+                    session.send_instructions(updates)
+                else:
+                    session.set_updates(updates)
+                session.maybe_deliver()
 
     # --- audio -------------------------------------------------------------------
 

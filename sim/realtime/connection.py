@@ -43,6 +43,7 @@ class Connection(Handlers):
         self.heard: dict[str, str] = {}  # user audio item id -> what the sim "heard"
         self.audio_ms: dict[str, int] = {}  # assistant item id -> audio ms sent
         self.mentioned_jobs: set[int] = set()
+        self.answered: set[str] = set()  # user message ids a response (or restored history) has answered
         self.response: ResponseRun | None = None
         self.buffer = bytearray()
         self.vad = Vad()
@@ -161,6 +162,8 @@ class Connection(Handlers):
                 if faults.take_malformed("realtime"):
                     text = text[: len(text) // 2]
                 await self.ws.send_str(text)
+                if faults.take_duplicate():
+                    await self.ws.send_str(text)
         except (ConnectionError, RuntimeError) as exc:
             log.debug("realtime writer stopped: %s", exc)
         finally:

@@ -60,6 +60,10 @@ class Handlers:
         if item["type"] == "message":
             item["content"] = [_stored_content(c) for c in item["content"]]
         prev = self.add_item(item, after)
+        if item["type"] == "function_call" or (item["type"] == "message" and item.get("role") == "assistant"):
+            # restored history: what came before this answer was answered
+            upto = self.index_of(item["id"])
+            self.answered |= {i["id"] for i in self.items[:upto] if i.get("role") == "user"}
         await self.emit({"type": "conversation.item.added", "previous_item_id": prev, "item": dict(item)})
         await self.emit({"type": "conversation.item.done", "previous_item_id": prev, "item": dict(item)})
 

@@ -1,8 +1,11 @@
 """The simulator's rule-based "model": pure, deterministic functions.
 
-It reads the session instructions (sections fixed in docs/architecture.md:
-``## Contact directory`` and ``## Pending call updates``) and the
-conversation, and decides what the assistant says or which tool it calls."""
+It reads the response's instructions (sections fixed in docs/architecture.md:
+``## Contact directory``, ``## Pending call updates``, and for one response
+``## Tell the user now`` or ``## Say exactly``) and the conversation, and
+decides what the assistant says or which tool it calls. Like a well-behaved
+model it tells pending outcomes when asked to, and answers from tool
+results in words meant for the user."""
 from __future__ import annotations
 
 import json
@@ -55,6 +58,18 @@ _PRONOUNS = {"me", "us", "you", "it", "them", "that", "this", "him", "her", "eve
 _ARRANGE = re.compile(
     r"\b(?:schedule|set\s+up|arrange|book|make|place|start)\s+(?:a|an|the|another)?\s*(?:phone\s+)?call\s+(?:with|to|for)\s+",
     re.I)
+_SHORT_NUMBER = re.compile(r"(?<![\w+])\d{2,6}(?!\w)")
+_NOT_A_NAME = re.compile(r"^(?:(?:all|my|the|our|any|those|these)\s+)*(?:calls?|phone\s+calls?|everything|anything|"
+                         r"everyone|them|it)$", re.I)
+_JOB_LINE = re.compile(r'^-\s+job\s+(?P<job>\d+)\s+\((?P<name>.+?),\s+"(?P<objective>.*)",\s+(?P<status>[A-Z_]+)\)$')
+STATUS_WORDS = {"PENDING": "queued", "PROCESSING": "in progress", "RETRY_SCHEDULED": "retry scheduled",
+                "COMPLETED_SUCCESS": "done", "FAILED_MAX_RETRIES": "failed", "FAILED_ERROR": "failed",
+                "CANCELLED": "cancelled"}
+FINISHED_WORDS = {"COMPLETED_SUCCESS": "is done", "FAILED_MAX_RETRIES": "did not get through",
+                  "FAILED_ERROR": "failed", "CANCELLED": "was cancelled"}
+TOOL_ACTS = {"schedule_outbound_call": "schedule that call", "check_scheduled_call_status": "check on that call",
+             "cancel_scheduled_call": "cancel that call", "list_scheduled_calls": "list your calls",
+             "show_on_screen": "show that"}
 _NOUN_BEFORE = {"the", "a", "my", "that", "this", "his", "her", "their", "our", "your", "last", "next", "each", "every"}
 
 
@@ -77,6 +92,19 @@ def parse_directory(instructions: str) -> list[Contact]:
             out.append(Contact(m["name"].strip(), m["role"].strip(), normalise_phone(m["phone"]),
                                (m["tz"] or "").strip(), (m["notes"] or "").strip()))
     return out
+
+
+def told_now(instructions: str) -> set[int] | None:
+    """The jobs a delivery response must tell (``## Tell the user now``), or None."""
+    lines = _section(instructions, "Tell the user now")
+    if not lines:
+        return None
+    return {int(n) for n in re.findall(r"\bjob\s+(\d+)", " ".join(lines))}
+
+
+def say_exactly(instructions: str) -> str | None:
+    lines = _section(instructions, "Say exactly")
+    return " ".join(lines) if lines else None
 
 
 def parse_pending(instructions: str) -> list[PendingUpdate]:
@@ -109,35 +137,99 @@ def item_text(item: dict) -> str:
 
 
 def reply(instructions: str, items: list[dict], tools: set[str], mentioned: frozenset[int] = frozenset(),
-          tool_choice: object = "auto") -> Reply:
-    """The assistant's next response for this conversation."""
+          tool_choice: object = "auto", answered: frozenset[str] | None = None) -> Reply:
+    """The assistant's next response for this conversation (``mentioned``:
+    the jobs told so far in this conversation, grown by delivery responses;
+    ``answered``: ids of user messages already answered, when known — else
+    the user messages since the assistant last spoke are the new ones)."""
+    line = say_exactly(instructions)
+    if line is not None:
+        return Reply((Say(line),), mentioned)
+    wanted = told_now(instructions)
+    if wanted is not None:
+        news = [u for u in parse_pending(instructions) if u.job in wanted]
+        if not news:
+            return Reply((Say("There is nothing new on your calls."),), mentioned)
+        text = " ".join(f"Update on your call to {u.name}: {u.summary.rstrip('.')}." for u in news)
+        return Reply((Say(text),), mentioned | {u.job for u in news})
     last = next((i for i in reversed(items) if i.get("type") in ("message", "function_call_output")
                  and i.get("role") != "system"), None)
     if last is None:
         return Reply((Say("Hello! How can I help you today?"),), mentioned)
-    if last.get("type") == "function_call_output":
-        return Reply((Say(paraphrase_output(last.get("output") or "")),), mentioned)
-    if last.get("role") != "user":
-        return Reply((Say("Is there anything else I can help with?"),), mentioned)
     usable = set() if tool_choice == "none" else set(tools)
     outputs: list[Say | Call] = []
-    news = [u for u in parse_pending(instructions) if u.job not in mentioned]
-    if news:
-        outputs.append(Say(" ".join(f"Update on your call to {u.name}: {u.summary.rstrip('.')}." for u in news)))
-        mentioned = mentioned | {u.job for u in news}
-    # every user message since the assistant last spoke is answered, in order,
-    # as the real model does when two requests arrive before one response
-    unanswered: list[dict] = []
-    for item in reversed(items):
-        if item.get("role") == "system":
-            continue
-        if item.get("type") != "message" or item.get("role") != "user":
-            break
-        unanswered.append(item)
+    # every new user message is answered, in order, as the real model does
+    # when two requests arrive before one response
+    if answered is not None:
+        start = items.index(last) if last.get("type") == "function_call_output" else 0
+        unanswered = [i for i in items[start:] if i.get("type") == "message" and i.get("role") == "user"
+                      and i.get("id") not in answered]
+    else:
+        unanswered = []
+        for item in reversed(items):
+            if item.get("role") == "system":
+                continue
+            if item.get("type") != "message" or item.get("role") != "user":
+                break
+            unanswered.insert(0, item)
+    if last.get("type") == "function_call_output":
+        outputs.append(after_tool(last, items, usable))
+    elif not unanswered:
+        return Reply((Say("Is there anything else I can help with?"),), mentioned)
     directory, pending = parse_directory(instructions), parse_pending(instructions)
-    for item in reversed(unanswered):
+    again = _confirmed_again(unanswered, items) if not outputs else None
+    if again is not None:
+        return Reply((_tool(usable, again.name, again.arguments, "I can't place calls right now."),), mentioned)
+    for item in unanswered:
         outputs.extend(answer(item_text(item), directory, usable, pending))
     return Reply(tuple(_join_says(outputs)), mentioned)
+
+
+_YES = re.compile(r"^(?:yes|yeah|yep|sure|ok(?:ay)?|please do|go ahead|call (?:them |him |her )?again)\b", re.I)
+
+
+def _confirmed_again(unanswered: list[dict], items: list[dict]) -> Call | None:
+    """"yes" to "I called Akhil about this 3 minutes ago — call again?"."""
+    if len(unanswered) != 1 or not _YES.match(item_text(unanswered[0])):
+        return None
+    before = items[: items.index(unanswered[0])]
+    output = next((i for i in reversed(before) if i.get("type") == "function_call_output"), None)
+    if output is None or "call again?" not in (output.get("output") or ""):
+        return None
+    call = next((i for i in before if i.get("type") == "function_call" and i.get("call_id") == output.get("call_id")),
+                None)
+    if call is None:
+        return None
+    try:
+        arguments = json.loads(call.get("arguments") or "{}")
+    except ValueError:
+        return None
+    return Call(call.get("name") or "schedule_outbound_call", dict(arguments, call_again=True))
+
+
+def after_tool(output: dict, items: list[dict], tools: set[str]) -> Say | Call:
+    """What follows a tool's result: words for the user, or the next tool
+    when the request needs two (a table of the calls needs the list first)."""
+    call = next((i for i in items if i.get("type") == "function_call" and i.get("call_id") == output.get("call_id")),
+                None)
+    text = output.get("output") or ""
+    if call is not None and call.get("name") == "list_scheduled_calls" and "show_on_screen" in tools:
+        asked = next((item_text(i) for i in reversed(items[: items.index(call)])
+                      if i.get("type") == "message" and i.get("role") == "user"), "")
+        rows = [m.groups() for m in map(_JOB_LINE.match, text.splitlines()) if m]
+        if _wants_screen(asked) and rows:
+            title = _strip(re.sub(r"^(?:please\s+)?(?:show|chart|display)(?:\s+me)?\s*(?:a\s+table\s+of\s+)?",
+                                  "", asked.strip(), flags=re.I)) or "Calls"
+            table = {"columns": ["Job", "Contact", "Objective", "Status"],
+                     "rows": [[int(j), n, o, STATUS_WORDS.get(st, st)] for j, n, o, st in rows]}
+            return Call("show_on_screen", {"kind": "table", "title": title[:1].upper() + title[1:],
+                                           "content": json.dumps(table)})
+    return Say(paraphrase_output(text, call.get("name") if call else None))
+
+
+def _wants_screen(text: str) -> bool:
+    low = text.lower()
+    return bool(re.match(r"^(?:please\s+)?(?:show|chart|display)\b", low) or re.search(r"\b(?:chart|table)\b", low))
 
 
 def _join_says(outputs: list[Say | Call]) -> list[Say | Call]:
@@ -162,7 +254,9 @@ def answer(text: str, contacts: list[Contact], tools: set[str], pending: list[Pe
         who = _resolve_name(who, contacts) if who else None
         return [_tool(tools, "cancel_scheduled_call", {"contact_name": who} if who else {},
                       "I can't cancel calls right now.")]
-    if re.match(r"^(?:please\s+)?(?:show|chart|display)\b", low) or re.search(r"\bchart\b", low):
+    if _wants_screen(clean):
+        if re.search(r"\bcalls?\b", low) and not re.search(r"\bupdates?\b", low) and "list_scheduled_calls" in tools:
+            return [Call("list_scheduled_calls", {})]  # the table follows from the list
         return [_tool(tools, "show_on_screen", _screen(clean, contacts, pending), "I can't show that right now.")]
     if re.search(r"\b(?:list|which|what)\b(?:\s+\w+){0,3}\s+calls\b", low) or "scheduled calls" in low:
         return [_tool(tools, "list_scheduled_calls", {}, "I can't list calls right now.")]
@@ -196,7 +290,7 @@ def _who_after(text: str, lead: str) -> str | None:
     who = re.split(r"\s+(?:about|regarding|please|today|yesterday)\b|[?.!,]", m["who"], maxsplit=1)[0]
     who = re.sub(r"^(?:the\s+call\s+to|my\s+call\s+to|the|my)\s+", "", who.strip(), flags=re.I)
     who = re.sub(r"'s$", "", who.strip())
-    if who.lower() in _PRONOUNS:
+    if who.lower() in _PRONOUNS or _NOT_A_NAME.match(who):
         return None
     return who or None
 
@@ -238,6 +332,9 @@ def _call_request(text: str, contacts: list[Contact]) -> dict | Say | None:
     objective = _strip(parts[1]) if len(parts) > 1 else ""
     number_m = _PHONE.search(who_text) or (_PHONE.search(objective) if objective else None)
     number = normalise_phone(number_m.group(0)) if number_m else None
+    if number_m is None:
+        number_m = _SHORT_NUMBER.search(who_text)  # 911, 112, 999: the scheduling tool decides
+        number = number_m.group(0) if number_m else None
     person = who_text
     if number_m and number_m.group(0) in who_text:
         person = who_text.replace(number_m.group(0), " ")
@@ -288,8 +385,19 @@ def _screen(text: str, contacts: list[Contact], pending: list[PendingUpdate]) ->
     return {"kind": "markdown", "title": title, "content": content}
 
 
-def paraphrase_output(output: str) -> str:
-    """A short spoken answer from a tool's output."""
+_FOR_THE_MODEL = re.compile(
+    r"\s*(?:(?:Ask|Tell) the user\b[^.]*\.|Call \w+ again\b[^.]*\.|check its status instead[^.]*\.|"
+    r"It is queued; the outcome will follow when it ends\.|The user has already been told this outcome\.|"
+    r"If the user says yes\b[^.]*\.)",
+    re.I)
+_SCHEDULED = re.compile(r'^Scheduled job (?P<job>\d+): a call to (?P<name>.+?) \((?P<phone>[^)]*)\) to "(?P<objective>.*)"\.')
+_FINISHED = re.compile(r'Job (?P<job>\d+), the call to (?P<name>.+?) to "(?P<objective>[^"]*)", has finished '
+                       r'\((?P<status>[A-Z_]+)\): (?P<summary>.*?)\.(?=\s+Job \d+, the call|\s*$)', re.S)
+
+
+def paraphrase_output(output: str, tool: str | None = None) -> str:
+    """What a good assistant says after a tool answered: everything meant
+    for the user, in full; nothing addressed to the model."""
     try:
         data = json.loads(output)
     except ValueError:
@@ -298,7 +406,7 @@ def paraphrase_output(output: str) -> str:
         for key in ("message", "summary", "result", "status_summary", "error", "status"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
-                return _first_sentence(value)
+                return _sentence(_FOR_THE_MODEL.sub("", value).strip())
         for value in data.values():
             if isinstance(value, list):
                 data = value
@@ -310,15 +418,46 @@ def paraphrase_output(output: str) -> str:
             return "There are no scheduled calls."
         names = [str(d.get("contact_name") or d.get("name") or "") if isinstance(d, dict) else str(d) for d in data]
         names = [n for n in names if n]
-        tail = f": {', '.join(names[:5])}." if names else "."
+        tail = f": {', '.join(names)}." if names else "."
         return f"There {'is' if len(data) == 1 else 'are'} {len(data)} scheduled call{'' if len(data) == 1 else 's'}{tail}"
-    return _first_sentence(str(data)) if str(data).strip() else "Done."
+    return _words_for_user(str(data), tool)
 
 
-def _first_sentence(text: str) -> str:
+def _words_for_user(text: str, tool: str | None) -> str:
+    text = text.strip()
+    if not text:
+        return "Done."
+    failed = re.match(r"^(?P<tool>[a-z_]+) failed(?::\s*| because of an internal error)", text)
+    if failed:
+        if "internal error" in text[: failed.end() + 20]:
+            return "Sorry, I couldn't do that right now. Please try again in a moment."
+        act = TOOL_ACTS.get(failed["tool"], "do that")
+        reason = _FOR_THE_MODEL.sub("", text[failed.end():]).strip()
+        reason = re.sub(r"\s*\(known: .*\)(?=\.)", "", reason)
+        said = _sentence(f"I couldn't {act}: {reason[:1].lower() + reason[1:]}" if reason else f"I couldn't {act}.")
+        if re.search(r"\bNo contact named\b", reason, re.I):
+            said += " What number should I call?"
+        return said
+    m = _SCHEDULED.match(text)
+    if m:
+        said = f"I've scheduled a call to {m['name']} about {m['objective'].rstrip('.')}; I'll let you know how it goes."
+        note = re.search(r"Note: (.*)$", text)
+        return said + (" " + _sentence(note.group(1)) if note else "")
+    lines = text.splitlines()
+    rows = [m.groups() for m in map(_JOB_LINE.match, lines[1:]) if m]
+    if rows:
+        parts = [f"{name} about {objective.rstrip('. ')} ({STATUS_WORDS.get(status, status.lower())})"
+                 for _, name, objective, status in rows]
+        return f"You have {len(rows)} call{'s' if len(rows) != 1 else ''}: " + "; ".join(parts) + "."
+    finished = list(_FINISHED.finditer(_FOR_THE_MODEL.sub("", text).strip()))
+    if finished:
+        return " ".join(f"Your call to {f['name']} about {f['objective']} {FINISHED_WORDS.get(f['status'], 'is over')}: "
+                        f"{f['summary'].strip()}." for f in finished)
+    return _sentence(" ".join(_FOR_THE_MODEL.sub("", text).split()))
+
+
+def _sentence(text: str) -> str:
     text = " ".join(text.split())
-    m = re.match(r"^(.+?[.!?])(?:\s|$)", text)
-    sentence = m.group(1) if m else text
-    if len(sentence) > 240:
-        sentence = sentence[:237].rstrip() + "..."
-    return sentence if sentence.endswith((".", "!", "?", "...")) else sentence + "."
+    if not text:
+        return "Done."
+    return text if text.endswith((".", "!", "?")) else text + "."

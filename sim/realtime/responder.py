@@ -77,7 +77,7 @@ class ResponseRun:
             if conn.sim.speed > 0:
                 await asyncio.sleep(THINK_S / conn.sim.speed)
             reply = model.reply(self.instructions, self.context, self.tools, frozenset(conn.mentioned_jobs),
-                                self.tool_choice)
+                                self.tool_choice, frozenset(conn.answered))
             conn.mentioned_jobs |= set(reply.mentioned)
             for index, out in enumerate(reply.outputs):
                 self._check()
@@ -91,6 +91,8 @@ class ResponseRun:
             hook, self.after_start = self.after_start, None
             await hook()
         usage = self._usage()
+        if status == "completed" and self.in_conversation:
+            conn.answered |= {i["id"] for i in self.context if i.get("role") == "user" and i.get("id")}
         conn.finish_response(self)
         await conn.emit({"type": "response.done", "response": self._response(status, usage)})
         await conn.emit({"type": "rate_limits.updated", "rate_limits": conn.rate_limits(usage["total_tokens"])})

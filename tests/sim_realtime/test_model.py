@@ -124,38 +124,98 @@ def test_tool_missing_or_tool_choice_none_means_words():
     assert reply.outputs == (Say("I can't place calls right now."),)
 
 
-def test_pending_updates_are_told_once_then_the_request_is_handled():
-    first = model.reply(INSTRUCTIONS, [user("Hi")], TOOLS)
-    [said] = first.outputs
-    assert said.text.startswith(
-        "Update on your call to Akhil Rao: Akhil confirmed 40 pallets arrive Tuesday. "
-        "Update on your call to Priya: Nobody answered after three tries.")
-    assert first.mentioned == {12, 15}
-    second = model.reply(INSTRUCTIONS, [user("Call Priya about the invoice")], TOOLS, first.mentioned)
-    assert second.outputs == (Call("schedule_outbound_call", {
+def test_pending_updates_are_said_only_when_a_response_asks_for_them():
+    first = model.reply(INSTRUCTIONS, [user("Call Priya about the invoice")], TOOLS)
+    assert first.outputs == (Call("schedule_outbound_call", {
         "phone_number": "+14155550123", "contact_name": "Priya", "call_objective": "the invoice"}),)
+    deliver = INSTRUCTIONS + "\n## Tell the user now\nTell these now: job 12 (Akhil Rao).\n"
+    told = model.reply(deliver, [user("Hi")], TOOLS)
+    assert told.outputs == (Say("Update on your call to Akhil Rao: Akhil confirmed 40 pallets arrive Tuesday."),)
+    assert told.mentioned == {12}
+    both = model.reply(INSTRUCTIONS + "\n## Tell the user now\njob 12, job 15\n", [], TOOLS)
+    assert both.outputs == (Say("Update on your call to Akhil Rao: Akhil confirmed 40 pallets arrive Tuesday. "
+                                "Update on your call to Priya: Nobody answered after three tries."),)
 
 
-def test_update_then_tool_call_in_one_response():
-    reply = model.reply(INSTRUCTIONS, [user("cancel the call to Priya")], TOOLS, frozenset({15}))
-    assert reply.outputs == (
-        Say("Update on your call to Akhil Rao: Akhil confirmed 40 pallets arrive Tuesday."),
-        Call("cancel_scheduled_call", {"contact_name": "Priya"}),
-    )
+def test_say_exactly_says_only_that():
+    reply = model.reply("Say it.\n\n## Say exactly\nStill working on that, one moment.\n", [user("Hi")], TOOLS)
+    assert reply.outputs == (Say("Still working on that, one moment."),)
 
 
-def test_function_output_is_paraphrased():
-    items = [user("call Akhil about x"),
-             {"type": "function_call", "call_id": "c1", "name": "schedule_outbound_call", "arguments": "{}"},
-             {"type": "function_call_output", "call_id": "c1",
-              "output": json.dumps({"ok": True, "message": "Call to Akhil Rao scheduled as job 3. It starts now."})}]
-    assert model.reply(INSTRUCTIONS, items, TOOLS, frozenset({12, 15})).outputs == (
-        Say("Call to Akhil Rao scheduled as job 3."),)
-    assert model.paraphrase_output("Job 4 is ringing. More later.") == "Job 4 is ringing."
+def tool_round(request: str, name: str, arguments: dict, output: str) -> list[dict]:
+    return [user(request),
+            {"type": "function_call", "call_id": "c1", "name": name, "arguments": json.dumps(arguments)},
+            {"type": "function_call_output", "call_id": "c1", "output": output}]
+
+
+def test_function_output_is_paraphrased_in_full_for_the_user():
+    items = tool_round("call Akhil about x", "schedule_outbound_call", {},
+                       json.dumps({"ok": True, "message": "Call to Akhil Rao scheduled as job 3. It starts now."}))
+    assert model.reply(INSTRUCTIONS, items, TOOLS).outputs == (
+        Say("Call to Akhil Rao scheduled as job 3. It starts now."),)
     assert model.paraphrase_output(json.dumps({"calls": [{"contact_name": "Akhil"}, {"contact_name": "Priya"}]})) \
         == "There are 2 scheduled calls: Akhil, Priya."
     assert model.paraphrase_output("[]") == "There are no scheduled calls."
     assert model.paraphrase_output(json.dumps({"ok": True})) == "Done."
+    assert model.paraphrase_output('Scheduled job 3: a call to Akhil (+12025550101) to "the invoice". '
+                                   "It is queued; the outcome will follow when it ends.") == (
+        "I've scheduled a call to Akhil about the invoice; I'll let you know how it goes.")
+    long_list = "Scheduled calls, newest first:\n" + "\n".join(
+        f'- job {n} (Akhil, "the March invoice and the pallet count for the {n}th delivery", COMPLETED_SUCCESS)'
+        for n in range(1, 5))
+    said = model.paraphrase_output(long_list)
+    assert said.startswith("You have 4 calls: Akhil about the March invoice") and "4th delivery (done)." in said
+    assert "..." not in said
+
+
+def test_tool_errors_are_relayed_as_words_not_read_raw():
+    said = model.paraphrase_output(
+        "schedule_outbound_call failed: No contact named 'Zed' in the directory (known: Akhil (Operations), "
+        "Priya (Finance)). Ask the user for the phone number, or use a directory name.")
+    assert said == "I couldn't schedule that call: no contact named 'Zed' in the directory. What number should I call?"
+    assert model.paraphrase_output(
+        "schedule_outbound_call failed: 112 is an emergency number; Switchboard never calls emergency services."
+    ) == "I couldn't schedule that call: 112 is an emergency number; Switchboard never calls emergency services."
+    assert model.paraphrase_output("list_scheduled_calls failed because of an internal error; tell the user it "
+                                   "could not be done right now.") == (
+        "Sorry, I couldn't do that right now. Please try again in a moment.")
+    told = model.paraphrase_output('Job 3, the call to Akhil to "the invoice", has finished (COMPLETED_SUCCESS): '
+                                   "Akhil paid. On Monday. Tell the user this outcome now.")
+    assert told == "Your call to Akhil about the invoice is done: Akhil paid. On Monday."
+
+
+def test_short_numbers_go_to_the_scheduling_tool_which_decides():
+    assert ask("call 112 about a fire") == [Call("schedule_outbound_call", {
+        "phone_number": "112", "contact_name": "112", "call_objective": "a fire"})]
+
+
+@pytest.mark.parametrize("text", ["any updates on my calls?", "Any news on the calls?", "what's the status of my calls"])
+def test_my_calls_is_not_a_name(text):
+    assert ask(text) == [Call("check_scheduled_call_status", {})]
+
+
+def test_a_table_of_the_calls_comes_from_the_list():
+    assert ask("show me a table of today's calls") == [Call("list_scheduled_calls", {})]
+    listed = 'Scheduled calls, newest first:\n- job 2 (Priya, "the invoice", PROCESSING)\n- job 1 (Akhil, "stock", COMPLETED_SUCCESS)'
+    items = tool_round("show me a table of today's calls", "list_scheduled_calls", {}, listed)
+    [call] = model.reply(INSTRUCTIONS, items, TOOLS).outputs
+    assert call.name == "show_on_screen" and call.arguments["kind"] == "table"
+    assert call.arguments["title"] == "Today's calls"
+    assert json.loads(call.arguments["content"]) == {"columns": ["Job", "Contact", "Objective", "Status"], "rows": [
+        [2, "Priya", "the invoice", "in progress"], [1, "Akhil", "stock", "done"]]}
+
+
+def test_yes_to_call_again_repeats_the_call_with_call_again():
+    args = {"phone_number": "+12025550101", "contact_name": "Akhil Rao", "call_objective": "stock"}
+    items = tool_round("call Akhil about stock", "schedule_outbound_call", args,
+                       "I called Akhil Rao about this 3 minutes ago — call again? Last time (job 1, COMPLETED_SUCCESS): ok. "
+                       "If the user says yes, call schedule_outbound_call again with call_again=true.")
+    assert model.reply(INSTRUCTIONS, items, TOOLS).outputs == (
+        Say("I called Akhil Rao about this 3 minutes ago — call again? Last time (job 1, COMPLETED_SUCCESS): ok."),)
+    items += [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "call again?"}]},
+              user("yes please")]
+    assert model.reply(INSTRUCTIONS, items, TOOLS).outputs == (
+        Call("schedule_outbound_call", dict(args, call_again=True)),)
 
 
 def test_audio_items_are_heard_through_their_transcript():

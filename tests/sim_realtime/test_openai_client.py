@@ -95,7 +95,7 @@ def test_openai_client_text_turn_and_function_call_round_trip(server):
 
     assert collapse([e["type"] for e in out["after_call"]]) == TEXT_TURN
     answer = next(e for e in out["after_call"] if e["type"] == "response.output_audio_transcript.done")
-    assert answer["transcript"] == "Scheduled a call to Priya for 10:30."
+    assert answer["transcript"] == "Scheduled a call to Priya for 10:30. I'll report back."
 
 
 async def _text_only(base: str) -> list[dict]:

@@ -226,20 +226,20 @@ def test_out_of_band_response_leaves_the_conversation_alone(connect):
     assert done["output"][0]["content"] == [{"type": "output_text", "text": "Summary."}]
 
 
-def test_pending_updates_are_told_once_per_session(server, connect):
+def test_pending_updates_are_said_when_a_response_asks_and_echo_its_metadata(server, connect):
     instructions = DIRECTORY + (
         "\n## Pending call updates\n"
         "- [job 4] Priya (Finance), COMPLETED_SUCCESS: Priya will pay the invoice on Friday.\n")
     client = connect()
     configure(client, instructions=instructions)
-    first = say(client, "Hi there")
-    told = next(e for e in first if e["type"] == "response.output_audio_transcript.done")["transcript"]
-    assert told.startswith("Update on your call to Priya: Priya will pay the invoice on Friday.")
-    configure(client, instructions=instructions)  # re-sent: still only told once in this session
-    again = say(client, "Thanks")
-    told = next(e for e in again if e["type"] == "response.output_audio_transcript.done")["transcript"]
-    assert "Update on your call" not in told
-    fresh = connect()  # a new session tells it again (the product decides what is pending)
-    configure(fresh, instructions=instructions)
-    told = next(e for e in say(fresh, "Hello") if e["type"] == "response.output_audio_transcript.done")
-    assert told["transcript"].startswith("Update on your call to Priya")
+    plain = say(client, "Hi there")
+    assert "Update on your call" not in next(
+        e for e in plain if e["type"] == "response.output_audio_transcript.done")["transcript"]
+    client.send({"type": "response.create", "response": {
+        "instructions": instructions + "\n## Tell the user now\nnaming each contact: job 4 (Priya).\n",
+        "metadata": {"deliver_jobs": "4"}}})
+    events = client.until("response.done")
+    told = next(e for e in events if e["type"] == "response.output_audio_transcript.done")["transcript"]
+    assert told == "Update on your call to Priya: Priya will pay the invoice on Friday."
+    done = events[-1]["response"]
+    assert done["status"] == "completed" and done["metadata"] == {"deliver_jobs": "4"}

@@ -7,6 +7,7 @@ import random
 import time
 
 from core import config as config_mod
+from tests.helpers import told_but_not_said
 from tests.voice.conftest import finished_job, voice_config, wait_for
 from voice.session import CONNECTED_MESSAGE
 from voice.worker import DISCONNECTED_MESSAGE
@@ -125,18 +126,40 @@ def test_text_typed_while_disconnected_is_sent_on_connect(harness):
     assert [t["content"] for t in harness.turns() if t["role"] == "user"] == ["Repeat after me: queued words"]
 
 
-def sessions_told(tap, job_id: int) -> int:
-    """In how many sessions the server confirmed instructions carrying the job."""
-    told, session, marker = set(), None, f"[job {job_id}]"
+def deliveries(tap) -> list[dict]:
+    """Every delivery response the client saw begin: its jobs, what it said
+    and whether its completion reached the client."""
+    runs: dict[str, dict] = {}
     for event in tap.server_events():
-        if event.get("type") == "session.created":
-            session = event["session"]["id"]
-        elif event.get("type") == "session.updated" and marker in (event["session"].get("instructions") or ""):
-            told.add(session)
-    return len(told)
+        kind = event.get("type")
+        response = event.get("response") or {}
+        if kind == "response.created" and "deliver_jobs" in (response.get("metadata") or {}):
+            runs[response["id"]] = {"jobs": [int(i) for i in response["metadata"]["deliver_jobs"].split(",")],
+                                    "said": "", "completed": False}
+        elif kind in ("response.output_text.delta", "response.output_audio_transcript.delta"):
+            if event.get("response_id") in runs:
+                runs[event["response_id"]]["said"] += event.get("delta") or ""
+        elif kind == "response.done" and response.get("id") in runs:
+            runs[response["id"]]["completed"] = response.get("status") == "completed"
+    return list(runs.values())
 
 
-def test_updates_are_told_exactly_once_across_100_random_drops(harness, tap):
+def exactly_once_figures(tap, job_ids: list[int]) -> dict[str, int]:
+    runs = deliveries(tap)
+    figures = {"outcomes": len(job_ids), "deliveries_begun": len(runs),
+               "completed": sum(r["completed"] for r in runs), "cut_off": sum(not r["completed"] for r in runs),
+               "said_once": 0, "said_twice_after_cut_off": 0, "said_more": 0}
+    for job_id in job_ids:
+        mine = [r for r in runs if job_id in r["jobs"] and r["said"].strip()]
+        done = [i for i, r in enumerate(mine) if r["completed"]]
+        assert len(done) == 1, f"job {job_id}: {len(done)} completed deliveries"
+        assert all(not r["completed"] for r in mine[: done[0]]) and done[0] == len(mine) - 1, mine
+        key = {1: "said_once", 2: "said_twice_after_cut_off"}.get(len(mine), "said_more")
+        figures[key] += 1
+    return figures
+
+
+def test_outcomes_are_said_exactly_once_across_100_random_drops(harness, tap):
     rng = random.Random(20261127)
     jobs = [finished_job(harness.jobs)]
     worker = harness.start(voice={"history_turns": 4, "reconnect_cap_s": 0.1})
@@ -158,11 +181,14 @@ def test_updates_are_told_exactly_once_across_100_random_drops(harness, tap):
         flips = [e for e in harness.rec.of("call_job_updated")
                  if e.job["id"] == job["id"] and e.job["main_agent_informed_user"]]
         assert len(flips) == 1, f"job {job['id']} marked told {len(flips)} times"
-        assert sessions_told(tap, job["id"]) == 1, f"job {job['id']} told in several sessions"
+    figures = exactly_once_figures(tap, [j["id"] for j in jobs])
+    print("exactly-once across 100 drops:", figures)
+    assert figures["said_more"] == 0
     assert len(harness.states("connected")) >= 101
     users = [t["content"] for t in harness.turns() if t["role"] == "user"]
     for token in said:
         assert users.count(f"Repeat after me: {token}") == 1, (token, users)
+    assert told_but_not_said(harness.jobs, harness.conversation) == []
 
 
 def test_http_errors_on_the_upgrade_are_retried_honouring_retry_after(harness, tap):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from tests.helpers import told_but_not_said
 from tests.voice.conftest import FakeDevice, check_client_event, finished_job, silence, tone, wait_for
 from voice import instructions
 
@@ -70,35 +71,82 @@ def test_priming_instructions_history_and_background_summary(harness, tap):
     assert "\n\n## Conversation so far\nThe user said hello.\n" in first
     assert (f"\n\n## Pending call updates\n- [job {job['id']}] Akhil (Operations), COMPLETED_SUCCESS: "
             "Akhil confirmed the invoice was paid on Monday.\n") in first
-    wait_for(lambda: jobs.get_job(job["id"])["main_agent_informed_user"], what="the update marked told")
+    wait_for(lambda: jobs.get_job(job["id"])["main_agent_informed_user"], what="the update said and marked told")
     replay = [e["item"] for e in tap.events("conversation.item.create")]
     assert [(i["type"], i.get("role")) for i in replay] == [
         ("message", "user"), ("function_call", None), ("function_call_output", None), ("message", "assistant")]
     assert replay[1]["call_id"] == replay[2]["call_id"] and replay[1]["name"] == "list_scheduled_calls"
     assert len({i["id"] for i in replay}) == 4 and all(len(i["id"]) <= 32 for i in replay)
-    # the background summary arrives as a second session.update, saved first
-    wait_for(lambda: len(tap.events("session.update")) >= 2, what="the second session.update")
+    # the background summary arrives in a later session.update, saved first;
+    # once said, the outcome is no longer carried
+    wait_for(lambda: conv.latest_summary()["upto_turn_id"] >= last and "[job" not in
+             tap.events("session.update")[-1]["session"]["instructions"], what="a session.update without the update")
     summary = conv.latest_summary()
-    assert summary["summary"] != "The user said hello." and summary["upto_turn_id"] == last
-    second = tap.events("session.update")[1]["session"]["instructions"]
-    assert "## Conversation so far\n" + summary["summary"].strip() in second
-    assert "[job" not in second  # told already: not carried again
-    assert [t["role"] for t in harness.turns()] == ["user", "tool_call", "tool_result", "assistant"]
+    assert summary["summary"] != "The user said hello."
+    wait_for(lambda: "## Conversation so far\n" + conv.latest_summary()["summary"].strip()
+             in tap.events("session.update")[-1]["session"]["instructions"], what="the summary in the instructions")
+    turns = harness.turns()
+    assert [t["role"] for t in turns] == ["user", "tool_call", "tool_result", "assistant", "assistant"]
+    assert turns[-1]["content"] == "Update on your call to Akhil: Akhil confirmed the invoice was paid on Monday."
 
 
-def test_an_update_arriving_mid_session_waits_until_shared_then_is_told_once(harness, tap):
+def delivery_requests(tap, job_id: int) -> list[dict]:
+    return [e for e in tap.events("response.create")
+            if (e.get("response") or {}).get("metadata", {}).get("deliver_jobs") == str(job_id)]
+
+
+def test_an_outcome_arriving_mid_session_is_said_at_the_next_quiet_moment_once(harness, tap):
     harness.start()
     harness.wait_state("primed")
     job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
-    harness.worker.send_text("hello")  # the session goes on; the update is not pushed into it
-    wait_for(lambda: any(t["role"] == "assistant" for t in harness.turns()), what="an answer")
+    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="the outcome said")
+    said = [t["content"] for t in harness.turns() if t["role"] == "assistant"]
+    assert said == ["Update on your call to Priya: Priya will call back."]
+    [request] = delivery_requests(tap, job["id"])
+    assert "## Tell the user now" in request["response"]["instructions"]
+    assert f"[job {job['id']}] Priya" in request["response"]["instructions"]
+    harness.worker.send_text("Repeat after me: thanks")
+    wait_for(lambda: any(t["content"] == "thanks" for t in harness.turns()), what="the next answer")
+    assert len(delivery_requests(tap, job["id"])) == 1
+    assert "[job" not in tap.events("session.update")[-1]["session"]["instructions"]
+    assert told_but_not_said(harness.jobs, harness.conversation) == []
+
+
+def test_a_cancelled_delivery_marks_nothing_and_is_tried_again(harness, tap):
+    harness.start()
+    harness.wait_state("primed")
+    harness.sims.realtime.speed = 0.05  # the model thinks for 2 s: time to cancel the delivery
+    job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
+    wait_for(lambda: delivery_requests(tap, job["id"]), what="a delivery")
+    harness.worker.current_session().conn.send({"type": "response.cancel"})
+    wait_for(lambda: [e for e in tap.server_events("response.done") if e["response"]["status"] == "cancelled"],
+             what="the cancelled delivery")
     assert not harness.jobs.get_job(job["id"])["main_agent_informed_user"]
-    assert not [e for e in tap.events("session.update") if f"[job {job['id']}]" in e["session"]["instructions"]]
-    harness.worker.share_updates()  # the operator asks for it
-    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="the update told")
-    carrying = [e for e in tap.events("session.update") if f"[job {job['id']}]" in e["session"]["instructions"]]
-    assert len(carrying) == 1
-    assert harness.jobs.mark_informed([job["id"]]) == []
+    harness.sims.realtime.speed = 20.0
+    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told on the second try")
+    assert len(delivery_requests(tap, job["id"])) == 2
+    assert told_but_not_said(harness.jobs, harness.conversation) == []
+
+
+def test_share_updates_asks_again_for_an_outcome_the_assistant_did_not_name(harness, tap):
+    from voice import session as session_mod
+
+    harness.start()
+    harness.wait_state("primed")
+    real = session_mod.names_job
+    session_mod.names_job = lambda text, job: False  # as if the model talked about something else
+    try:
+        job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
+        wait_for(lambda: delivery_requests(tap, job["id"]), what="a delivery")
+        wait_for(lambda: tap.server_events("response.done"), what="its end")
+        time.sleep(0.3)
+    finally:
+        session_mod.names_job = real
+    assert len(delivery_requests(tap, job["id"])) == 1  # not asked again in a loop
+    assert not harness.jobs.get_job(job["id"])["main_agent_informed_user"]
+    harness.worker.share_updates()  # the operator presses u
+    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told after u")
+    assert len(delivery_requests(tap, job["id"])) == 2
 
 
 def test_user_audio_transcript_after_the_answer_still_orders_first(harness, tap):
@@ -219,9 +267,9 @@ def test_round_trip_and_priming_on_postgresql(pg_harness, tap):
     worker.send_text("Please call Priya about the budget")
     wait_for(lambda: len(h.turns()) >= 5, what="the answer after the tool")
     turns = h.turns()
-    # the model tells the pending update first, then schedules the call
-    assert [t["role"] for t in turns] == ["user", "assistant", "tool_call", "tool_result", "assistant"]
-    assert "Update on your call to Akhil" in turns[1]["content"]
+    # the assistant said the pending update at once, then schedules the call
+    assert [t["role"] for t in turns] == ["assistant", "user", "tool_call", "tool_result", "assistant"]
+    assert "Update on your call to Akhil" in turns[0]["content"]
     new = [j for j in h.jobs.list_jobs() if j["id"] != job["id"]]
     assert [(j["contact_name"], j["phone_number"]) for j in new] == [("Priya", "+12025550102")]
 
@@ -233,3 +281,33 @@ def test_the_instructions_file_is_configurable(harness, tap, tmp_path):
     harness.wait_state("primed")
     text = tap.events("session.update")[0]["session"]["instructions"]
     assert text.startswith("You are Jeeves, a butler who places calls.\n\n## Contact directory\n")
+
+
+def test_a_locked_calls_database_never_costs_the_session(harness, tap):
+    import sqlite3
+
+    from voice.session import WORKING_ON_IT
+
+    lock_s = 25.0  # under the store's 30 s busy timeout, so the call is scheduled once it is free
+    worker = harness.start()
+    harness.wait_state("primed")
+    db = sqlite3.connect(harness.tmp / "calls.db", timeout=1, isolation_level=None)
+    locked_at = time.monotonic()
+    db.execute("BEGIN EXCLUSIVE")
+    try:
+        worker.send_text("call Akhil about the invoice")
+        wait_for(lambda: [t for t in harness.turns() if t["content"] == WORKING_ON_IT], timeout=10,
+                 what="the assistant saying it is still working")
+        assert harness.jobs.list_jobs() == []
+        time.sleep(max(0.0, lock_s - (time.monotonic() - locked_at)))
+        assert not harness.states("reconnecting"), "the session was declared dead while a tool waited"
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    wait_for(lambda: harness.jobs.list_jobs(), what="the job row once the database is free")
+    answer = wait_for(lambda: [t for t in harness.turns() if t["role"] == "assistant"
+                               and t["content"].startswith("I've scheduled a call to Akhil")], what="the late answer")
+    assert len(answer) == 1 and len(harness.jobs.list_jobs()) == 1
+    assert len(harness.states("connected")) == 1 and not harness.states("reconnecting")
+    roles = [t["role"] for t in harness.turns()]
+    assert roles == ["user", "tool_call", "assistant", "tool_result", "assistant"]

@@ -16,6 +16,7 @@ from tui.widgets.badges import UpdateBadges
 from tui.widgets.banner import AudioIndicator, ConnectionBanner
 from tui.widgets.display import DisplayPane
 from tui.widgets.jobs_table import JobTable
+from tui.widgets.prompt import Prompt
 from tui.widgets.sim_panel import SimPanel
 from tui.widgets.transcript import Transcript
 
@@ -39,7 +40,7 @@ class MainScreen(Screen):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield Transcript(id="transcript")
-                yield Input(placeholder="Type to the assistant, Enter to send", id="prompt")
+                yield Prompt(placeholder="Type to the assistant, Enter to send", id="prompt")
             with Vertical(id="right"):
                 yield JobTable(id="jobs")
                 yield DisplayPane("", id="display")
@@ -99,9 +100,8 @@ class MainScreen(Screen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "prompt":
             return
-        # the voice worker logs and publishes the user's turn; we only clear the line
+        # the prompt cleared itself on Enter; the voice worker logs and publishes the turn
         self.runtime.actions.send_text(event.value)
-        event.input.value = ""
 
     def on_job_table_row_selected(self, event: JobTable.RowSelected) -> None:
         event.stop()
