@@ -67,3 +67,21 @@ async def test_a_two_line_paste_is_one_message_sent_as_pasted(sim_runtime):
         prompt.post_message(events.Paste("one line"))  # a single line is inserted for editing, not sent
         await pilot.pause()
         assert prompt.value == "one line" and len(user_turns(rt)) == 1
+
+
+def burst(text: str) -> list[events.Key]:
+    """Keys as the terminal driver posts them when they arrive in one read
+    (fast typing, or `tmux send-keys 'a' Enter 'b' Enter`)."""
+    return [events.Key("enter", "\r") if ch == "\n" else events.Key(ch if ch != " " else "space", ch) for ch in text]
+
+
+async def test_lines_that_arrive_in_one_read_are_sent_separately(sim_runtime):
+    rt = sim_runtime
+    app = SwitchboardApp(rt)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: rt.state.connection["status"] == "connected", timeout=30)
+        for key in burst("Repeat after me: first\nRepeat after me: second\n"):
+            app.post_message(key)  # no pause between keys: the driver's order, one tick
+        await wait_for(pilot, lambda: len(user_turns(rt)) == 2, timeout=30)
+        assert user_turns(rt) == ["Repeat after me: first", "Repeat after me: second"]
+        assert app.main_screen.query_one("#prompt", Prompt).value == ""

@@ -13,7 +13,18 @@ from textual.widgets import Input
 
 
 class Prompt(Input):
+    def on_key(self, event: events.Key) -> None:
+        # Handled here, in key order: the Enter binding's action would run
+        # only after keys that arrived in the same read were inserted.
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            self._take_line()
+
     async def action_submit(self) -> None:
+        self._take_line()
+
+    def _take_line(self) -> None:
         value = self.value
         self.value = ""
         self.post_message(self.Submitted(self, value, None))
