@@ -50,13 +50,17 @@ def from_plan(job: dict[str, Any], plan: ActionPlan, source: str, result: CallRe
     if plan.callee_asked_not_to_call_again or said:
         who = f"the strategist ({source})" if plan.callee_asked_not_to_call_again else "the refusal rule"
         words = f': "{said[:200]}"' if said else ""
-        summary = (f"{job['contact_name']} asked not to be called again, so {job['phone_number']} is now on "
-                   f"the do-not-call list and will not be called{words or '.'}")
+        listing = {"reason": f"{job['contact_name']} asked not to be called again{words}", "added_by": who}
+        listed = (f"{job['contact_name']} asked not to be called again, so {job['phone_number']} is now on "
+                  f"the do-not-call list and will not be called{words or '.'}")
+        if plan.action == SUCCESS:  # done, and never again: the success stands
+            return Outcome({"overall_status": Status.COMPLETED_SUCCESS.value, "next_retry_at": None,
+                            "final_summary_for_main_agent": f"{plan.summary_for_user.rstrip()} {listed}",
+                            "last_error": None, **cost}, attempt, True, do_not_call=listing)
         return Outcome({"overall_status": Status.DECLINED.value, "next_retry_at": None,
-                        "final_summary_for_main_agent": summary, "last_error": None, **cost},
+                        "final_summary_for_main_agent": listed, "last_error": None, **cost},
                        dict(attempt, attempt_outcome=DECLINED, summary=plan.summary_for_user), True,
-                       do_not_call={"reason": f"{job['contact_name']} asked not to be called again{words}",
-                                    "added_by": who})
+                       do_not_call=listing)
     if plan.action == SUCCESS:
         return Outcome({"overall_status": Status.COMPLETED_SUCCESS.value, "next_retry_at": None,
                         "final_summary_for_main_agent": plan.summary_for_user, "last_error": None, **cost},

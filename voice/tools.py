@@ -8,6 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any, Callable
 
+from calling.gate import do_not_call_reason
 from calling.scheduling import find_contact, schedule_job
 from core.clock import Clock
 from core.config import Settings, normalise_phone
@@ -175,8 +176,8 @@ class ToolBox:
             phone = normalise_phone(raw, self.settings.app.default_region) if raw else (contact.phone if contact else None)
         except ValueError:
             return None  # scheduling explains what is wrong with the number
-        if not phone or not objective:
-            return None
+        if not phone or not objective or do_not_call_reason(self.settings, self.jobs, phone):
+            return None  # a listed number: scheduling refuses it, saying why, instead of asking again
         now = self.clock.now()
         for job in self.jobs.list_jobs(limit=100, statuses=FINISHED):
             ended = datetime.fromisoformat(job["updated_at"].replace("Z", "+00:00"))

@@ -88,6 +88,11 @@ def test_a_hard_refusal_is_caught_even_when_the_plan_misses_it():
     assert outcome.job_fields["overall_status"] == "DECLINED" and outcome.finished
     assert outcome.do_not_call == {"reason": 'Lee asked not to be called again: "Stop calling me."',
                                    "added_by": "the refusal rule"}
+    # an objective achieved stays a success; the number is listed all the same
+    done = plan.model_copy(update={"action": "MARK_JOB_COMPLETED_SUCCESS", "summary_for_user": "Lee will pay."})
+    outcome = from_plan(job, done, "llm", said, datetime.now(timezone.utc), 0.0)
+    assert outcome.job_fields["overall_status"] == "COMPLETED_SUCCESS" and outcome.do_not_call is not None
+    assert outcome.job_fields["final_summary_for_main_agent"].startswith("Lee will pay. Lee asked not to be called")
     # the agent's own words never count as the callee's
     agent_only = CallResult(CONVERSATION, transcript=[{"role": "MESSAGE_ROLE_AGENT", "text": "Stop calling me."}])
     assert from_plan(job, plan, "llm", agent_only, datetime.now(timezone.utc), 0.0).do_not_call is None

@@ -169,3 +169,17 @@ def test_show_on_screen_publishes_and_dismisses_badges(env):
     assert "kind must be" in call(box, "show_on_screen", kind="pie", content="x")
     call(box, "show_on_screen", kind="series", content='{"points": [[1, 2.5], [2, 3]]}')
     assert rec.of("display")[-1].content == {"points": [[1, 2.5], [2, 3]]}
+
+
+def test_a_number_on_the_do_not_call_list_is_refused_not_offered_again(env):
+    box, jobs, _, clock = env
+    job = jobs.create_job("+12025550106", "Lee", "the supplier contract", max_retries=3)
+    jobs.update_job(job["id"], overall_status="DECLINED", final_summary_for_main_agent="Lee asked not to be called again.")
+    jobs.add_do_not_call("+12025550106", "Lee asked not to be called again", added_by="the refusal rule",
+                         job_id=job["id"])
+    for again in (False, True):
+        text = call(box, "schedule_outbound_call", contact_name="Lee", call_objective="the supplier contract",
+                    **({"call_again": True} if again else {}))
+        assert "+12025550106 is on the do-not-call list" in text and "call again?" not in text
+        assert "lift it in the console's do-not-call list" in text
+    assert len(jobs.list_jobs()) == 1
