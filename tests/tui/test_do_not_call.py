@@ -10,7 +10,7 @@ from tests.tui.conftest import SIZE, app_for, plain, wait_for
 from tui.screens.do_not_call import DoNotCallScreen
 from tui.screens.job_detail import JobDetailScreen
 
-pytestmark = pytest.mark.asyncio
+
 LEE = "+12025550106"
 
 
@@ -25,6 +25,7 @@ def rows(screen) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+@pytest.mark.asyncio
 async def test_list_and_lift_a_do_not_call_entry(make_runtime):
     rt = make_runtime(setup=listed, calling={"do_not_call": ["202-555-0105"]})
     app = app_for(rt)
@@ -56,6 +57,7 @@ async def test_list_and_lift_a_do_not_call_entry(make_runtime):
         await wait_for(pilot, lambda: not isinstance(app.screen, DoNotCallScreen))
 
 
+@pytest.mark.asyncio
 async def test_the_palette_opens_the_list(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
@@ -68,6 +70,7 @@ async def test_the_palette_opens_the_list(runtime):
         await wait_for(pilot, lambda: rows(screen) and "The list is empty." in rows(screen)[0][0])
 
 
+@pytest.mark.asyncio
 async def test_job_detail_shows_each_attempts_final_record(runtime):
     job = runtime.jobs.create_job("+12025550105", "Sam", "the delivery", max_retries=3)
     attempt = runtime.jobs.start_attempt(job["id"], 1, "the delivery", "engine-1")
@@ -94,6 +97,7 @@ async def test_job_detail_shows_each_attempts_final_record(runtime):
     ("+1 900 555 0123", "+19005550123 is a premium-rate number"),
     ("202.555.0106", "+12025550106 is on the do-not-call list since"),
 ])
+@pytest.mark.asyncio
 async def test_the_schedule_form_refuses_what_must_not_be_dialled(make_runtime, phone, message):
     from textual.widgets import Input, Label
 
@@ -111,3 +115,14 @@ async def test_the_schedule_form_refuses_what_must_not_be_dialled(make_runtime, 
         await wait_for(pilot, lambda: message in str(form.query_one("#schedule-error", Label).content))
         assert isinstance(app.screen, ScheduleCallScreen)
     assert len(rt.jobs.list_jobs()) == 1  # only the listed job made in setup
+
+
+def test_do_not_call_list_snapshot(snap_compare, make_runtime):
+    rt = make_runtime(setup=listed, calling={"do_not_call": ["202-555-0105"]})
+
+    async def open_list(pilot):
+        await pilot.press("escape", "b")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, DoNotCallScreen)
+                       and len(rows(pilot.app.screen)) == 2)
+
+    assert snap_compare(app_for(rt), terminal_size=SIZE, run_before=open_list)
