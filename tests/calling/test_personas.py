@@ -43,6 +43,9 @@ def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_p
                 assert a["ultravox_call_id"] and a["twilio_call_sid"] and a["end_reason"]
             elif a["attempt_outcome"] != "ERROR":
                 assert a["decision_source"] == "rule"  # recorded as the leg it was, not a conversation
+            if a["twilio_call_sid"]:  # the leg as it ended, never a status it passed through
+                assert a["twilio_status"] in {"completed", "busy", "no-answer", "failed", "canceled"}, (phone, a)
+                assert a["ended_at"] and a["cost_usd"] is not None
         # a finished job is announced exactly once
         notes = [e for e in recorder.of("new_call_update_available") if e.job_id == job["id"]]
         assert len(notes) == 1 and notes[0].status_summary == job["final_summary_for_main_agent"]
