@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.config import Settings
 from core.events import Bus, CallUpdateDismissed, Notice
+from store import errors as store_errors
 
 if TYPE_CHECKING:
     from core.state import StateView
@@ -74,9 +75,18 @@ class Actions:
         """Raises ValueError with a message for the operator on bad input."""
         from calling.scheduling import schedule_job
 
-        return schedule_job(
-            self.jobs, self.settings, contact_name=contact_name, phone_number=phone_number or "", objective=objective
-        )
+        try:
+            return schedule_job(
+                self.jobs, self.settings, contact_name=contact_name, phone_number=phone_number or "",
+                objective=objective
+            )
+        except store_errors.FAILURES as e:
+            log.exception("scheduling a call could not be saved")
+            raise ValueError(f"The call was not scheduled: {store_errors.describe(e)}.") from e
+
+    def _store_failed(self, what: str, e: BaseException) -> None:
+        log.exception("%s failed", what)
+        self.bus.publish(Notice(level="error", text=f"{what} failed: {store_errors.describe(e)}."))
 
     def do_not_call_list(self) -> list[dict[str, Any]]:
         """Every number never to dial: the persistent table (newest first), then
@@ -105,13 +115,21 @@ class Actions:
         return entry
 
     def cancel_job(self, job_id: int) -> dict[str, Any] | None:
-        job = self.jobs.cancel_job(job_id)
+        try:
+            job = self.jobs.cancel_job(job_id)
+        except store_errors.FAILURES as e:
+            self._store_failed(f"Cancelling job {job_id}", e)
+            return None
         if job is None:
             self.bus.publish(Notice(level="warning", text=f"Job {job_id} has already finished; nothing to cancel."))
         return job
 
     def retry_now(self, job_id: int) -> dict[str, Any] | None:
-        job = self.jobs.retry_now(job_id)
+        try:
+            job = self.jobs.retry_now(job_id)
+        except store_errors.FAILURES as e:
+            self._store_failed(f"Retrying job {job_id}", e)
+            return None
         if job is None:
             self.bus.publish(Notice(level="warning", text=f"Job {job_id} is not waiting for a retry."))
         return job
@@ -120,7 +138,11 @@ class Actions:
         """Dismiss a badge everywhere: persisted for a job, then announced.
         Ids below zero are outside producers' updates, held only in memory."""
         if job_id > 0:
-            self.jobs.dismiss_update(job_id)
+            try:
+                self.jobs.dismiss_update(job_id)
+            except store_errors.FAILURES as e:
+                self._store_failed(f"Dismissing the update of job {job_id}", e)
+                return
         self.bus.publish(CallUpdateDismissed(job_id=job_id))
 
     def dismiss_all_updates(self) -> None:

@@ -2,12 +2,14 @@
 rolling summary that primes a new Realtime session."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import sqlalchemy as sa
 
 from core.clock import Clock, SystemClock
 from store.db import migrate, open_db, transaction
+from store.errors import FAILURES
 from store.schema import CONVERSATION_MIGRATIONS
 
 ROLES = ("user", "assistant", "tool_call", "tool_result", "system")
@@ -18,6 +20,10 @@ class ConversationStore:
         self.url = url
         self.clock = clock or SystemClock()
         self.db = open_db(url)
+        # turns a failed write could not save (a full disk): written, in order,
+        # before the next turn, so what was said is kept once space returns
+        self.unsaved: list[dict[str, Any]] = []
+        self._unsaved_lock = threading.Lock()
 
     def init_db(self) -> None:
         migrate(self.db, "conversation", CONVERSATION_MIGRATIONS)
@@ -38,13 +44,25 @@ class ConversationStore:
         conversation (not when its text arrived), which gives the order."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
+        row = {"s": session_id, "t": timestamp or self.clock.now_iso(), "r": role, "c": content, "i": item_id}
+        with self._unsaved_lock:
+            try:
+                while self.unsaved:
+                    self._insert(self.unsaved[0])
+                    self.unsaved.pop(0)
+                return self._insert(row)
+            except FAILURES:
+                self.unsaved.append(row)
+                raise
+
+    def _insert(self, row: dict[str, Any]) -> int:
         with transaction(self.db) as conn:
             result = conn.execute(
                 sa.text(
                     "INSERT INTO conversation_turns (session_id, timestamp, role, content, item_id)"
                     " VALUES (:s, :t, :r, :c, :i) RETURNING turn_id"
                 ),
-                {"s": session_id, "t": timestamp or self.clock.now_iso(), "r": role, "c": content, "i": item_id},
+                row,
             )
             return int(result.scalar_one())
 

@@ -12,7 +12,8 @@ from calling.gate import do_not_call_reason
 from calling.scheduling import find_contact, schedule_job
 from core.clock import Clock
 from core.config import Settings, normalise_phone
-from core.events import Bus, CallUpdateDismissed, Display
+from core.events import Bus, CallUpdateDismissed, Display, Notice
+from store import errors as store_errors
 from store.jobs import ACTIVE, FINISHED, JobStore, Status
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,11 @@ class ToolBox:
             return handler(args)
         except (ToolError, ValueError) as e:
             return f"{name} failed: {e}"
+        except store_errors.FAILURES as e:
+            log.exception("tool %s could not use the calls database", name)
+            words = store_errors.describe(e)
+            self.bus.publish(Notice(level="error", text=f"{name} could not be done: {words}."))
+            return f"{name} failed: nothing was saved because {words}; tell the user exactly that."
         except Exception:
             log.exception("tool %s failed", name)
             return f"{name} failed because of an internal error; tell the user it could not be done right now."

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from core.clock import Clock, iso
-from core.events import Bus, TranscriptDelta, TranscriptTurn
+from core.events import Bus, Notice, TranscriptDelta, TranscriptTurn
+from store import errors
 from store.conversation import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class TurnLog:
             return None
         return self._write(item_id, role, content, joined_at)
 
-    def add(self, item_id: str, role: str, content: str) -> int:
+    def add(self, item_id: str, role: str, content: str) -> int | None:
         """A turn whose text is known as it joins (tool calls and results)."""
         joined_at = self.joined(item_id, role)
         self._pending.pop(item_id, None)
@@ -88,9 +89,16 @@ class TurnLog:
                 self._write(item_id, p.role, p.text.strip(), p.joined_at)
         self._pending.clear()
 
-    def _write(self, item_id: str, role: str, content: str, joined_at: str) -> int:
+    def _write(self, item_id: str, role: str, content: str, joined_at: str) -> int | None:
         self._logged.add(item_id)
-        turn_id = self.store.add_turn(self.session_id, role, content, timestamp=joined_at, item_id=item_id)
+        try:
+            turn_id: int | None = self.store.add_turn(self.session_id, role, content, timestamp=joined_at,
+                                                      item_id=item_id)
+        except errors.FAILURES as e:  # kept by the store and saved before its next turn
+            log.error("turn %s not saved yet: %s", item_id, e)
+            turn_id = None
+            self.bus.publish(Notice(level="error", text=f"A {role.replace('_', ' ')} turn was not saved to the "
+                                                        f"conversation history: {errors.describe(e)}."))
         self.bus.publish(
             TranscriptTurn(role=role, text=content, session_id=self.session_id, turn_id=turn_id, item_id=item_id)
         )
