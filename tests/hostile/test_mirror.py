@@ -195,3 +195,18 @@ def test_other_apps_cookies_do_not_lock_the_operator_out(mirror, others):
 def test_the_access_log_line_never_holds_the_token():
     line = security.redact(f"127.0.0.1 - - [x] \"GET /?token={TOKEN}&a=1 HTTP/1.1\" 303 0")
     assert TOKEN not in line and "token=" in line and "a=1" in line
+
+
+def test_hostile_names_posted_to_the_mirror_arrive_exactly_as_data(mirror, runtime, ws_client):
+    from tests.hostile.attacks import ATTACKS
+
+    browser = ws_client()
+    wait_for(lambda: browser.of("snapshot"), what="snapshot")
+    sent = [a[:200] for a in ATTACKS.values()]
+    for name in sent:
+        r = requests.post(mirror.url + "/api/notify_call_update_available", headers=AUTH, timeout=5,
+                          json={"contact_name": name, "status_summary": name})
+        assert r.status_code == 200, r.text
+    wait_for(lambda: len(browser.of("new_call_update_available")) == len(sent), what="every update broadcast")
+    assert [m["contact_name"] for m in browser.of("new_call_update_available")] == sent
+    assert [u["contact_name"] for u in runtime.state.updates()] == sent
