@@ -68,6 +68,8 @@ class MirrorHandler(WebSocketHandler):
         mirror._connections.add(sock)
         try:
             super().handle()
+        except ConnectionError as e:  # gone before its (error) answer was written: nothing to tell
+            log.debug("mirror client %s left before the answer: %s", address, e)
         finally:
             mirror._connections.discard(sock)
             mirror.release(address)
