@@ -63,7 +63,8 @@ def resolve_personas_path(settings: config.Settings, explicit: str | Path | None
 class SimCluster:
     def __init__(self, settings: config.Settings, *, host: str = "127.0.0.1",
                  personas_path: str | Path | None = None, ultravox_max_concurrent: int = 5,
-                 ultravox_join_timeout_s: float = 30.0) -> None:
+                 ultravox_join_timeout_s: float = 30.0, ultravox_min_join_real_s: float = 0.0,
+                 ultravox_history: str | Path | None = None) -> None:
         self.settings = settings
         self.host = host
         self.speed = settings.sim.speed
@@ -84,6 +85,8 @@ class SimCluster:
         self.ultravox: UltravoxSim | None = None
         self.twilio: TwilioSim | None = None
         self._uv_limits = (ultravox_max_concurrent, ultravox_join_timeout_s)
+        self._uv_min_join_real_s = ultravox_min_join_real_s
+        self._uv_history = ultravox_history
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runners: list[web.AppRunner] = []
@@ -162,7 +165,8 @@ class SimCluster:
         self.openai = OpenAIHttpSim(api_key=s.openai_api_key, faults=self.faults)
         self.ultravox = UltravoxSim(api_key=s.ultravox_api_key, agent_id=s.ultravox_agent_id, faults=self.faults,
                                     network=self.network, speed=self.speed,
-                                    max_concurrent=self._uv_limits[0], join_timeout_s=self._uv_limits[1])
+                                    max_concurrent=self._uv_limits[0], join_timeout_s=self._uv_limits[1],
+                                    min_join_real_s=self._uv_min_join_real_s, history_path=self._uv_history)
         self.twilio = TwilioSim(account_sid=s.twilio_account_sid, auth_token=s.twilio_auth_token,
                                 from_number=s.twilio_from_number, faults=self.faults, network=self.network,
                                 personas=self.personas, speed=self.speed)

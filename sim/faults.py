@@ -32,6 +32,7 @@ class Faults:
         self._malformed: dict[str, int] = {s: 0 for s in SERVICES}
         self._duplicated = 0
         self.retry_after_s = 1.0
+        self._no_quota = False
 
     # --- one-shot actions on live Realtime sockets -------------------------
 
@@ -67,6 +68,15 @@ class Faults:
     def refusing(self) -> bool:
         with self._lock:
             return time.monotonic() < self._refuse_until
+
+    def set_quota_exhausted(self, exhausted: bool) -> None:
+        """Every OpenAI HTTP request answers 429 insufficient_quota (no Retry-After) while set."""
+        with self._lock:
+            self._no_quota = exhausted
+
+    def out_of_quota(self) -> bool:
+        with self._lock:
+            return self._no_quota
 
     def set_delay(self, seconds: float) -> None:
         with self._lock:
@@ -129,6 +139,7 @@ class Faults:
             self._malformed = {s: 0 for s in SERVICES}
             self._duplicated = 0
             self.retry_after_s = 1.0
+            self._no_quota = False
 
     def snapshot(self) -> dict[str, object]:
         with self._lock:
@@ -138,5 +149,6 @@ class Faults:
                 "http_failures": {s: [c.status, c.remaining] for s, c in self._http.items() if c.remaining},
                 "malformed": {s: n for s, n in self._malformed.items() if n},
                 "duplicated": self._duplicated,
+                "openai_out_of_quota": self._no_quota,
                 "live_realtime_sockets": len(self._listeners),
             }

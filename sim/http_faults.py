@@ -29,7 +29,10 @@ def error_body(service: str, status: int, message: str, code: object = None) -> 
                 "more_info": f"https://www.twilio.com/docs/errors/{twilio_code}", "status": status}
     if service == "ultravox":
         return {"detail": message}
-    err_type = "rate_limit_exceeded" if status == 429 else ("server_error" if status >= 500 else "invalid_request_error")
+    if status == 429 and code is None:
+        code = "rate_limit_exceeded"  # out of credit is code insufficient_quota, also a 429
+    err_type = {"rate_limit_exceeded": "requests", "insufficient_quota": "insufficient_quota"}.get(
+        str(code), "server_error" if status >= 500 else "invalid_request_error")
     return {"error": {"message": message, "type": err_type, "param": None, "code": code}}
 
 
@@ -38,9 +41,12 @@ def json_error(service: str, status: int, message: str, code: object = None,
     return web.json_response(error_body(service, status, message, code), status=status, headers=headers)
 
 
-def retry_after_headers(seconds: float) -> dict[str, str]:
-    return {"Retry-After": str(max(1, math.ceil(seconds))),
-            "retry-after-ms": str(max(1, int(seconds * 1000)))}
+def retry_after_headers(seconds: float, *, with_ms: bool = False) -> dict[str, str]:
+    """Retry-After in whole seconds; OpenAI also sends ``retry-after-ms``."""
+    headers = {"Retry-After": str(max(1, math.ceil(seconds)))}
+    if with_ms:
+        headers["retry-after-ms"] = str(max(1, int(seconds * 1000)))
+    return headers
 
 
 def fault_middleware(faults: Faults, service: str, prefix: str = "/", exclude: tuple[str, ...] = ()) -> Callable:
@@ -51,6 +57,9 @@ def fault_middleware(faults: Faults, service: str, prefix: str = "/", exclude: t
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(prefix) or request.path.startswith(exclude):
             return await handler(request)
+        if service == "openai" and faults.out_of_quota():
+            return json_error(service, 429, "You exceeded your current quota, please check your plan and billing "
+                                            "details.", "insufficient_quota")
         if faults.refusing():
             return json_error(service, 503, "Service unavailable (simulated outage).",
                               headers={"Connection": "close"})
@@ -59,7 +68,7 @@ def fault_middleware(faults: Faults, service: str, prefix: str = "/", exclude: t
             await asyncio.sleep(delay)
         status = faults.take_http_failure(service)
         if status:
-            headers = retry_after_headers(faults.retry_after_s) if status == 429 else None
+            headers = retry_after_headers(faults.retry_after_s, with_ms=service == "openai") if status == 429 else None
             reason = _REASONS.get(status, "Simulated failure")
             return json_error(service, status, f"{reason} (simulated).", headers=headers)
         response = await handler(request)

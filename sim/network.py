@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 class JoinableCall(Protocol):
     call_id: str
     template_context: dict
+    first_speaker: str
 
     def mark_joined(self) -> None: ...
     def add_message(self, role: str, text: str) -> None: ...

@@ -1,5 +1,6 @@
 """OpenAI HTTP API simulator: ``POST /v1/chat/completions`` and
-``GET /v1/models``, as the ``openai`` package sends and parses them.
+``GET /v1/models`` (and ``/v1/models/{id}``: 404 ``model_not_found`` for
+a model it does not serve, as chat completions answer too), as the ``openai`` package sends and parses them.
 
 Bearer auth (401 ``{"error": {message, type, param, code}}`` otherwise).
 With a ``response_format`` of ``json_schema`` (or ``json_object``) the
@@ -18,7 +19,9 @@ from sim.faults import Faults
 from sim.http_faults import json_error
 from sim.strategist import decide, fit_schema, summarise
 
-MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-realtime", "gpt-4o-mini-transcribe")
+# what GET /v1/models lists: the current defaults and the older ones still served
+MODELS = ("gpt-realtime-2", "gpt-realtime-2.1", "gpt-live-transcribe", "gpt-transcribe", "gpt-5.5", "gpt-5.4",
+          "gpt-5.4-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-realtime", "gpt-4o-mini-transcribe")
 
 
 class OpenAIHttpSim:
@@ -29,7 +32,8 @@ class OpenAIHttpSim:
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/v1/chat/completions", self.chat_completions),
-                web.get("/v1/models", self.models)]
+                web.get("/v1/models", self.models),
+                web.get("/v1/models/{model}", self.model)]
 
     def _auth(self, request: web.Request) -> web.Response | None:
         header = request.headers.get("Authorization", "")
@@ -45,6 +49,15 @@ class OpenAIHttpSim:
             return denied
         return web.json_response({"object": "list", "data": [
             {"id": m, "object": "model", "created": 1700000000, "owned_by": "system"} for m in MODELS]})
+
+    async def model(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        name = request.match_info["model"]
+        if name not in MODELS:
+            return json_error("openai", 404, f"The model '{name}' does not exist or you do not have access to it.",
+                              "model_not_found")
+        return web.json_response({"id": name, "object": "model", "created": 1700000000, "owned_by": "system"})
 
     async def chat_completions(self, request: web.Request) -> web.Response:
         if (denied := self._auth(request)) is not None:
@@ -62,6 +75,9 @@ class OpenAIHttpSim:
         model = body.get("model")
         if not isinstance(model, str) or not model:
             return json_error("openai", 400, "you must provide a model parameter", "missing_required_parameter")
+        if model not in MODELS:
+            return json_error("openai", 404, f"The model '{model}' does not exist or you do not have access to it.",
+                              "model_not_found")
         if body.get("stream"):
             return json_error("openai", 400, "stream=true is not supported by this simulator.", "unsupported_value")
         fmt = body.get("response_format") or {}

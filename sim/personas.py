@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Mapping
 
 BEHAVIOURS = ("success", "callback", "no_answer", "busy", "voicemail", "refuse",
-              "invalid_number", "hangup", "long_call")
+              "invalid_number", "hangup", "long_call", "late_answer")
+NEVER = float("inf")
 
 AGENT = "MESSAGE_ROLE_AGENT"
 USER = "MESSAGE_ROLE_USER"
@@ -83,14 +84,18 @@ class Personas:
         b = p.behaviour
         if b == "busy":
             return Script(b, ring_s=0.5, outcome="busy")
-        if b == "no_answer":
-            return Script(b, ring_s=3.0, outcome="no-answer")
+        if b == "no_answer":  # rings until the caller's timeout
+            return Script(b, ring_s=NEVER, outcome="no-answer")
+        if b == "late_answer":  # picks up after 40 s of ringing, if still ringing
+            return Script(b, ring_s=40.0)
         if b == "voicemail":
             return Script(b, ring_s=2.0, answered_by="machine_start")
         return Script(b)
 
-    def converse(self, phone: str, script: Script, context: Mapping[str, object]) -> Script:
-        """Fill ``script`` with the turns of an answered call (counts the answer)."""
+    def converse(self, phone: str, script: Script, context: Mapping[str, object],
+                 first_speaker: str = "agent") -> Script:
+        """Fill ``script`` with the turns of an answered call (counts the answer).
+        A person answers with "Hello?": when the agent speaks first it talks over that."""
         p = self.get(phone)
         with self._lock:
             nth = self._answered.get(phone, 0)
@@ -108,6 +113,7 @@ class Personas:
                             (AGENT, f"Of course. I'll call you back in {m} minutes. Goodbye!")]
             script.summary = f"{name} was busy and asked for a call back in {m} minutes."
         elif b == "voicemail":
+            script.turn_s = 3.0  # a greeting takes a while: detection decides before its end
             script.turns = [(USER, f"Hi, you've reached {name}. I can't take your call; please leave a message after the tone."),
                             (AGENT, f"Hello {name}, I'm calling about: {objective}. I'll try again later.")]
             script.summary = "Reached voicemail; left a short message."
@@ -130,6 +136,11 @@ class Personas:
                                (AGENT, f"Certainly. On point {i}: it is all part of {objective}.")]
                 script.turns = script.turns[:2] + middle + script.turns[2:]
             script.summary = f"{name} agreed: {objective}."
+        if script.turns and script.turns[0][0] == AGENT:
+            if first_speaker == "user":
+                script.turns.insert(0, (USER, "Hello?"))
+            else:
+                script.turns.insert(1, (USER, "Hello? ... Sorry, who is this? You were talking over me."))
         return script
 
 

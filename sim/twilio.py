@@ -18,8 +18,14 @@ Routes (HTTP basic auth ``account_sid:auth_token``; the path's account must
 be the authenticated one, else 401 code 20003):
 
 - ``POST /2010-04-01/Accounts/{sid}/Calls.json`` (form: To, From, Twiml or
-  Url, MachineDetection, StatusCallback…) → 201 Call resource, status
-  ``queued``. Errors: 21201 no To, 21211 invalid To, 21212 From not this
+  Url, Timeout, MachineDetection, AsyncAmd, AsyncAmdStatusCallback,
+  StatusCallback…) → 201 Call resource, status ``queued``. It rings up to
+  ``Timeout`` seconds (default 60, at most 600), then ``no-answer``. With
+  MachineDetection and no AsyncAmd the answered call stays silent (the
+  stream is not started) until detection ends, ``AMD_SYNC_S``; with
+  ``AsyncAmd=true`` the stream starts at once and ``answered_by`` appears on
+  the Call resource ``AMD_ASYNC_S`` later (and is POSTed to
+  AsyncAmdStatusCallback with CallSid, AnsweredBy, MachineDetectionDuration). Errors: 21201 no To, 21211 invalid To, 21212 From not this
   account's number, 21205 neither Twiml nor Url, 12100 TwiML that does not
   parse or lacks ``<Response><Connect><Stream url=…/></Connect></Response>``.
 - ``GET …/Calls.json?To=&From=&Status=&PageSize=&Page=`` → newest first, in
@@ -30,6 +36,9 @@ be the authenticated one, else 401 code 20003):
   (simulated seconds) and ``answered_by`` when MachineDetection was asked.
 - ``POST …/Calls/{CallSid}.json`` with ``Status=completed|canceled`` hangs
   up (``canceled`` only before answer).
+- ``GET /2010-04-01/Accounts/{sid}.json`` → the account (``status`` active);
+  ``GET …/IncomingPhoneNumbers.json?PhoneNumber=`` → the account's numbers
+  with ``capabilities`` (``voice``, ``sms``, ``mms``, ``fax``).
 
 ``StatusCallback`` (+ ``StatusCallbackEvent``) gets Twilio's form POSTs
 (``sim.twilio_callbacks``). A ``Url`` instead of ``Twiml`` is accepted but
@@ -57,6 +66,8 @@ from sim.twilio_callbacks import StatusCallbacks
 log = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
+AMD_SYNC_S = 4.0   # simulated seconds of silence while synchronous detection listens
+AMD_ASYNC_S = 2.0  # simulated seconds until an asynchronous detection's result
 
 
 @dataclass
@@ -80,6 +91,9 @@ class Leg:
     status_callback: str = ""
     callback_events: frozenset = frozenset()
     sequence: int = 0
+    timeout_s: float = 60.0
+    async_amd: bool = False
+    amd_callback: str = ""
 
     def as_json(self) -> dict:
         base = f"/2010-04-01/Accounts/{self.account_sid}/Calls/{self.sid}"
@@ -112,6 +126,7 @@ class TwilioSim:
         self.clock = clock or SystemClock()
         self.legs: dict[str, Leg] = {}
         self.callbacks = StatusCallbacks()
+        self._amd_tasks: set[asyncio.Task] = set()
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[fault_middleware(self.faults, "twilio", "/2010-04-01/")])
@@ -121,6 +136,8 @@ class TwilioSim:
             web.get(calls + ".json", self.list_calls),
             web.get(calls + "/{sid}.json", self.fetch_call),
             web.post(calls + "/{sid}.json", self.update_call),
+            web.get("/2010-04-01/Accounts/{account}.json", self.fetch_account),
+            web.get("/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json", self.list_numbers),
         ])
         return app
 
@@ -129,7 +146,7 @@ class TwilioSim:
                 for leg in self.legs.values() if leg.status not in FINAL]
 
     async def close(self) -> None:
-        tasks = [leg.task for leg in self.legs.values() if leg.task and not leg.task.done()]
+        tasks = [leg.task for leg in self.legs.values() if leg.task and not leg.task.done()] + list(self._amd_tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -200,8 +217,15 @@ class TwilioSim:
                                                "<Response><Connect><Stream url=\"...\"/></Connect></Response>.")
             stream_url = found
         md = str(form.get("MachineDetection", "")) in ("Enable", "DetectMessageEnd")
+        try:
+            timeout = int(str(form.get("Timeout", "60")))
+        except ValueError:
+            return self._error(400, 21216, "Timeout must be an integer.")
         leg = Leg(sid="CA" + secrets.token_hex(16), account_sid=self.account_sid, to=to, from_=from_,
                   stream_url=stream_url, machine_detection=md, date_created=self._now(),
+                  timeout_s=float(max(5, min(600, timeout))),
+                  async_amd=md and str(form.get("AsyncAmd", "")).lower() == "true",
+                  amd_callback=str(form.get("AsyncAmdStatusCallback", "")),
                   status_callback=str(form.get("StatusCallback", "")),
                   callback_events=self.callbacks.wanted(" ".join(map(str, form.getall("StatusCallbackEvent", [])))))
         self.legs[leg.sid] = leg
@@ -235,6 +259,26 @@ class TwilioSim:
             "next_page_uri": uri(page + 1) if start + size < len(found) else None,
             "previous_page_uri": uri(page - 1) if page > 0 else None,
         })
+
+    async def fetch_account(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        return web.json_response({"sid": self.account_sid, "friendly_name": "Switchboard simulation",
+                                  "status": "active", "type": "Full", "date_created": self._now()})
+
+    async def list_numbers(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        wanted = request.query.get("PhoneNumber")
+        owned = [] if wanted not in (None, self.from_number) else [{
+            "sid": "PN" + "0" * 32, "account_sid": self.account_sid, "phone_number": self.from_number,
+            "friendly_name": self.from_number, "status": "in-use",
+            "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+        }]
+        path = request.path
+        return web.json_response({"incoming_phone_numbers": owned, "page": 0, "page_size": 50, "start": 0,
+                                  "end": max(0, len(owned) - 1), "uri": path, "first_page_uri": path,
+                                  "next_page_uri": None, "previous_page_uri": None})
 
     async def fetch_call(self, request: web.Request) -> web.Response:
         if (denied := self._auth(request)) is not None:
@@ -301,6 +345,17 @@ class TwilioSim:
             leg.duration = "0"
         self._set(leg, status)
 
+    async def _async_amd(self, leg: Leg, answered_by: str) -> None:
+        await self._sleep(AMD_ASYNC_S)
+        if leg.status != "in-progress":
+            return
+        leg.answered_by = answered_by
+        leg.date_updated = self._now()
+        if leg.amd_callback:
+            self.callbacks.post(leg.amd_callback, {
+                "CallSid": leg.sid, "AccountSid": leg.account_sid, "AnsweredBy": answered_by,
+                "MachineDetectionDuration": str(int(AMD_ASYNC_S * 1000))})
+
     async def _sleep(self, sim_s: float) -> None:
         await asyncio.sleep(sim_s / self.speed)
 
@@ -308,17 +363,25 @@ class TwilioSim:
         try:
             await self._sleep(0.2)
             self._set(leg, "ringing")
-            await self._sleep(script.ring_s)
-            if script.outcome != "answered":
-                self._finish(leg, script.outcome)
+            outcome = script.outcome
+            if script.ring_s > leg.timeout_s:  # nobody picked up within the caller's Timeout
+                outcome = "no-answer" if outcome == "answered" else outcome
+            await self._sleep(min(script.ring_s, leg.timeout_s))
+            if outcome != "answered":
+                self._finish(leg, outcome)
                 if leg.stream_url:
                     self.network.never_joined(leg.stream_url)
                 return
             leg.start_time = self._now()
             leg.answered_at = asyncio.get_running_loop().time()
-            if leg.machine_detection:
-                leg.answered_by = script.answered_by
             self._set(leg, "in-progress")
+            if leg.machine_detection and not leg.async_amd:
+                await self._sleep(AMD_SYNC_S)  # the callee hears silence while detection listens
+                leg.answered_by = script.answered_by
+            elif leg.async_amd:
+                task = asyncio.get_running_loop().create_task(self._async_amd(leg, script.answered_by))
+                self._amd_tasks.add(task)
+                task.add_done_callback(self._amd_tasks.discard)
             call = self.network.join(leg.stream_url, lambda: self._hang_up(leg, "completed", "agent_hangup")) \
                 if leg.stream_url else None
             if call is None:
@@ -326,7 +389,7 @@ class TwilioSim:
                 self._finish(leg, "completed")
                 return
             leg.call_id = call.call_id
-            self.personas.converse(leg.to, script, call.template_context)
+            self.personas.converse(leg.to, script, call.template_context, call.first_speaker)
             for role, text in script.turns:
                 await self._sleep(script.turn_s)
                 if not call.running:

@@ -30,6 +30,10 @@ class StatusCallbacks:
         """Queue the POST of ``form`` to ``url`` if its event was asked for."""
         if not url or EVENT_OF_STATUS.get(form.get("CallStatus", "")) not in events:
             return
+        self.post(url, form)
+
+    def post(self, url: str, form: dict[str, str]) -> None:
+        """Queue one POST of ``form`` to ``url`` (best effort)."""
         task = asyncio.get_running_loop().create_task(self._post(url, form))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)

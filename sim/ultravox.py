@@ -4,29 +4,44 @@ Routes (``X-API-Key`` auth; a wrong key gets 401 ``{"detail": ...}``):
 
 - ``POST /api/agents/{agent_id}/calls`` → 201 call object (``callId``,
   ``joinUrl`` ``wss://<host>/calls/<id>/twilio?token=…&x=…``, ``created``,
-  ``joined``/``ended``/``endReason`` null, ``metadata``, ``templateContext``).
-  Unknown agent → 404. More than ``max_concurrent`` running calls for the
-  key → 429 with ``Retry-After``.
+  ``joined``/``ended``/``endReason`` null, ``metadata``, ``templateContext``,
+  ``firstSpeakerSettings`` — ``{"agent": {}}`` unless the request says
+  ``{"user": {}}`` — and ``joinTimeout``, default ``"30s"``). Unknown agent →
+  404. More than ``max_concurrent`` running calls for the key → 429 with
+  ``Retry-After``.
+- ``GET /api/agents/{agent_id}`` → the agent (``callTemplate`` with its
+  ``firstSpeakerSettings``); ``GET /api/accounts/me`` → the key's account.
 - ``GET /api/calls?metadata.<key>=<value>&pageSize=N`` → paginated list of
   this key's calls whose metadata match (newest first) — how a caller finds
   a call whose creation timed out before dialling again.
 - ``GET /api/calls/{id}`` → the call; ``ended`` + ``endReason`` ∈
   unjoined/hangup/agent_hangup/timeout/connection_error/system_error and
   ``shortSummary``/``summary`` once over.
-- ``GET /api/calls/{id}/messages?pageSize=N&cursor=C`` →
-  ``{"next", "previous", "results", "total"}``; ``next`` is a full URL, null
-  on the last page (default page size 3).
+- ``GET /api/calls/{id}/messages?mode=last_stage|in_call&pageSize=N&cursor=C``
+  → ``{"next", "previous", "results", "total"}``; ``next`` is a full URL, null
+  on the last page (default page size 3). ``mode`` defaults to
+  ``last_stage``: only the last call stage's messages (a long call moves to a
+  second stage midway); ``in_call`` gives every stage.
+- ``POST /api/calls/{id}/send_data_message`` ``{"type": "hang_up"}`` → 204:
+  the agent ends the live call (``agent_hangup``, its phone leg ends); the
+  record and its messages stay. 400 on an ended call or an unknown type.
 - ``DELETE /api/calls/{id}`` → 204; a running call is hung up first (its
-  phone leg ends), then the call is gone (404 after).
+  phone leg ends), then the call, its messages and stages are gone (404 after).
 
-A call nobody joins within ``join_timeout_s`` (simulated seconds) ends
-``unjoined``; a joined call longer than ``max_duration_s`` ends ``timeout``."""
+A call nobody joins within its ``joinTimeout`` (simulated seconds) ends
+``unjoined``; a joined call longer than ``max_duration_s`` ends ``timeout``.
+With ``history_path`` the calls are kept in that JSON file across restarts
+(running ones are saved as ended ``system_error``), as an account keeps them."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -37,6 +52,9 @@ from sim.http_faults import fault_middleware, json_error, retry_after_headers
 from sim.network import PhoneNetwork
 
 END_REASONS = ("unjoined", "hangup", "agent_hangup", "timeout", "connection_error", "system_error")
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
+STAGE_SPLIT_AFTER = 20  # messages: a call this long moves to a new call stage
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,6 +76,9 @@ class UltravoxCall:
     short_summary: str | None = None
     summary: str | None = None
     messages: list[dict] = field(default_factory=list)
+    first_speaker: str = "agent"
+    join_timeout_s: float = 30.0
+    stage_ids: list[str] = field(default_factory=list)
 
     @property
     def running(self) -> bool:
@@ -70,10 +91,19 @@ class UltravoxCall:
                 callback(self)
 
     def add_message(self, role: str, text: str) -> None:
-        if self.running:
-            self.messages.append({"role": role, "text": text, "medium": "voice",
-                                  "callStageMessageIndex": len(self.messages),
-                                  "callStageId": self.call_id})
+        if not self.running:
+            return
+        if not self.stage_ids or len(self.messages) == STAGE_SPLIT_AFTER:
+            self.stage_ids.append(str(uuid.uuid4()))
+        stage = self.stage_ids[-1]
+        index = sum(1 for m in self.messages if m["callStageId"] == stage)
+        self.messages.append({"role": role, "text": text, "medium": "MESSAGE_MEDIUM_VOICE",
+                              "callStageMessageIndex": index, "callStageId": stage})
+
+    def stage_messages(self, mode: str) -> list[dict]:
+        if mode == "in_call" or not self.stage_ids:
+            return list(self.messages)
+        return [m for m in self.messages if m["callStageId"] == self.stage_ids[-1]]
 
     def end(self, reason: str, summary: str = "") -> None:
         if not self.running:
@@ -93,12 +123,14 @@ class UltravoxCall:
         return {
             "callId": self.call_id, "clientVersion": None, "created": self.created,
             "joined": self.joined, "ended": self.ended, "endReason": self.end_reason,
-            "firstSpeaker": "FIRST_SPEAKER_AGENT", "joinUrl": self.join_url,
+            "firstSpeaker": f"FIRST_SPEAKER_{self.first_speaker.upper()}",
+            "firstSpeakerSettings": {self.first_speaker: {}},
+            "joinUrl": None if self.ended else self.join_url,
             "shortSummary": self.short_summary, "summary": self.summary,
             "agent": {"agentId": self.agent_id, "name": "switchboard-sim-agent"},
             "agentId": self.agent_id, "metadata": dict(self.metadata),
             "templateContext": dict(self.template_context), "medium": self.medium,
-            "joinTimeout": "30s", "maxDuration": "3600s", "recordingEnabled": False,
+            "joinTimeout": f"{self.join_timeout_s:g}s", "maxDuration": "3600s", "recordingEnabled": False,
             "billedDuration": None, "billingStatus": "BILLING_STATUS_PENDING",
         }
 
@@ -107,7 +139,8 @@ class UltravoxSim:
     def __init__(self, *, api_key: str, agent_id: str, faults: Faults, network: PhoneNetwork,
                  speed: float = 1.0, max_concurrent: int = 5, join_timeout_s: float = 30.0,
                  max_duration_s: float = 3600.0, default_page_size: int = 3,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, history_path: str | Path | None = None,
+                 min_join_real_s: float = 0.0) -> None:
         self.api_key = api_key
         self.agent_ids = {agent_id}
         self.faults = faults
@@ -120,6 +153,10 @@ class UltravoxSim:
         self.clock = clock or SystemClock()
         self.calls: dict[str, UltravoxCall] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.history_path = Path(history_path) if history_path else None
+        # at speed > 1 a join window shrinks, but a client's retry waits do not: keep at least this (real s)
+        self.min_join_real_s = min_join_real_s
+        self._load_history()
 
     # --- wiring --------------------------------------------------------------
 
@@ -127,10 +164,13 @@ class UltravoxSim:
         app = web.Application(middlewares=[fault_middleware(self.faults, "ultravox", "/api/")])
         app.add_routes([
             web.post("/api/agents/{agent_id}/calls", self.create_call),
+            web.get("/api/agents/{agent_id}", self.get_agent),
+            web.get("/api/accounts/me", self.get_account),
             web.get("/api/calls", self.list_calls),
             web.get("/api/calls/{call_id}", self.get_call),
             web.delete("/api/calls/{call_id}", self.delete_call),
             web.get("/api/calls/{call_id}/messages", self.list_messages),
+            web.post("/api/calls/{call_id}/send_data_message", self.send_data_message),
         ])
         return app
 
@@ -142,6 +182,38 @@ class UltravoxSim:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        self._save_history()
+
+    # --- the account's call history -------------------------------------------
+
+    def _load_history(self) -> None:
+        if self.history_path is None or not self.history_path.exists():
+            return
+        try:
+            rows = json.loads(self.history_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.exception("simulated Ultravox history %s unreadable; starting empty", self.history_path)
+            return
+        for row in rows:
+            call = UltravoxCall(call_id=row["callId"], api_key=self.api_key, agent_id=row["agentId"],
+                                join_url=row.get("joinUrl") or "", created=row["created"],
+                                template_context=row.get("templateContext") or {},
+                                metadata=row.get("metadata") or {}, medium=row.get("medium") or {},
+                                clock=self.clock, joined=row.get("joined"), ended=row.get("ended"),
+                                end_reason=row.get("endReason"), short_summary=row.get("shortSummary"),
+                                summary=row.get("summary"), messages=row.get("messages") or [])
+            self.calls[call.call_id] = call
+
+    def _save_history(self) -> None:
+        if self.history_path is None:
+            return
+        rows = []
+        for call in self.calls.values():
+            if call.running:
+                call.end("system_error")
+            rows.append({**call.as_json(), "joinUrl": None, "messages": call.messages})
+        self.history_path.parent.mkdir(parents=True, exist_ok=True)
+        self.history_path.write_text(json.dumps(rows), encoding="utf-8")
 
     # --- helpers -------------------------------------------------------------
 
@@ -190,7 +262,10 @@ class UltravoxSim:
                 call.end("timeout")
                 self.network.agent_ended(call_id)
 
-        self._timers[call_id] = loop.call_later(delay_sim_s / self.speed, fire)
+        delay = delay_sim_s / self.speed
+        if reason == "unjoined":
+            delay = max(delay, self.min_join_real_s)
+        self._timers[call_id] = loop.call_later(delay, fire)
 
     def _ended(self, call: UltravoxCall) -> None:
         timer = self._timers.pop(call.call_id, None)
@@ -214,6 +289,12 @@ class UltravoxSim:
         for key in ("templateContext", "metadata"):
             if not isinstance(body.get(key, {}), dict):
                 return json_error("ultravox", 400, f"{key}: must be an object.")
+        speaker = body.get("firstSpeakerSettings", {"agent": {}})
+        if not isinstance(speaker, dict) or len(speaker) != 1 or next(iter(speaker)) not in ("user", "agent"):
+            return json_error("ultravox", 400, "firstSpeakerSettings: exactly one of user or agent should be set.")
+        join = DURATION.match(str(body.get("joinTimeout", "30s")))
+        if join is None:
+            return json_error("ultravox", 400, "joinTimeout: expected a duration such as \"30s\".")
         running = sum(1 for c in self.calls.values() if c.running and c.api_key == self.api_key)
         if running >= self.max_concurrent:
             return json_error("ultravox", 429, f"Too many concurrent calls (limit {self.max_concurrent}).",
@@ -224,12 +305,14 @@ class UltravoxSim:
         metadata = {str(k): str(v) for k, v in body.get("metadata", {}).items()}
         call = UltravoxCall(call_id=call_id, api_key=self.api_key, agent_id=agent_id, join_url=join_url,
                             created=self.clock.now_iso(), template_context=dict(body.get("templateContext", {})),
-                            metadata=metadata, medium=body.get("medium") or {"twilio": {}}, clock=self.clock)
+                            metadata=metadata, medium=body.get("medium") or {"twilio": {}}, clock=self.clock,
+                            first_speaker=next(iter(speaker)),
+                            join_timeout_s=float(join.group(1)) if "joinTimeout" in body else self.join_timeout_s)
         call.on_end.append(self._ended)
         call.on_join.append(self.mark_joined_timer)
         self.calls[call_id] = call
         self.network.register(token, call)
-        self._schedule(call_id, self.join_timeout_s, "unjoined")
+        self._schedule(call_id, call.join_timeout_s, "unjoined")
         return web.json_response(call.as_json(), status=201)
 
     def mark_joined_timer(self, call: UltravoxCall) -> None:
@@ -258,7 +341,52 @@ class UltravoxSim:
         call = self._call(request)
         if call is None:
             return json_error("ultravox", 404, "Not found.")
-        return web.json_response(self._page(request, list(call.messages)))
+        mode = request.query.get("mode", "last_stage")
+        if mode not in ("last_stage", "in_call"):
+            return json_error("ultravox", 400, f"mode: \"{mode}\" is not a valid choice.")
+        return web.json_response(self._page(request, call.stage_messages(mode)))
+
+    async def send_data_message(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        call = self._call(request)
+        if call is None:
+            return json_error("ultravox", 404, "Not found.")
+        try:
+            body = await request.json()
+        except ValueError:
+            return json_error("ultravox", 400, "Request body is not valid JSON.")
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            return json_error("ultravox", 400, "type: This field is required.")
+        if body["type"] != "hang_up":
+            return json_error("ultravox", 400, f"Unsupported data message type {body['type']!r}.")
+        if not call.running:
+            return json_error("ultravox", 400, "The call has already ended.")
+        was_joined = call.joined is not None
+        call.end("agent_hangup" if was_joined else "unjoined")
+        if was_joined:
+            self.network.agent_ended(call.call_id)
+        return web.Response(status=204)
+
+    async def get_agent(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        agent_id = request.match_info["agent_id"]
+        if agent_id not in self.agent_ids:
+            return json_error("ultravox", 404, "Not found.")
+        return web.json_response({
+            "agentId": agent_id, "name": "switchboard-sim-agent", "created": "2026-01-01T00:00:00Z",
+            "callTemplate": {"systemPrompt": "You call people on the user's behalf about {{call_objective}}.",
+                             "firstSpeakerSettings": {"agent": {}}, "joinTimeout": "30s",
+                             "maxDuration": "3600s", "recordingEnabled": False},
+        })
+
+    async def get_account(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        return web.json_response({"accountId": "sim-account", "name": "Switchboard simulation",
+                                  "activeCalls": sum(1 for c in self.calls.values() if c.running),
+                                  "allowedConcurrentCalls": self.max_concurrent})
 
     async def delete_call(self, request: web.Request) -> web.Response:
         if (denied := self._auth(request)) is not None:

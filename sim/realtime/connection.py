@@ -26,8 +26,9 @@ _QUEUE_SIZE = 256
 
 
 class _Close:
-    def __init__(self, code: int) -> None:
+    def __init__(self, code: int, reason: str = "") -> None:
         self.code = code
+        self.reason = reason
 
 
 class Connection(Handlers):
@@ -128,8 +129,8 @@ class Connection(Handlers):
             return
         limit = self.sim.session_max_s
         span = f"{round(limit / 60)} minutes" if limit >= 60 else f"{limit:g} seconds"
-        await self.error("session_expired", f"Your session hit the maximum duration of {span}.")
-        await self._out.put((time.monotonic(), _Close(1000)))
+        # as the GA server has been seen to end a session: a close frame 1001 with the reason, no error event
+        await self._out.put((time.monotonic(), _Close(1001, f"Your session hit the maximum duration of {span}.")))
 
     # --- sending -------------------------------------------------------------
 
@@ -156,7 +157,7 @@ class Connection(Handlers):
                     if wait > 0:
                         await asyncio.sleep(wait)
                 if isinstance(event, _Close):
-                    await self.ws.close(code=event.code)
+                    await self.ws.close(code=event.code, message=event.reason.encode())
                     return
                 text = json.dumps(event, separators=(",", ":"))
                 if faults.take_malformed("realtime"):

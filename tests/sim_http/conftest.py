@@ -38,11 +38,12 @@ class Calls:
         self.uv.headers["X-API-Key"] = cluster.secrets.ultravox_api_key
         self.twilio = twilio_client(cluster)
 
-    def create_uv(self, context: dict | None = None, metadata: dict | None = None) -> requests.Response:
+    def create_uv(self, context: dict | None = None, metadata: dict | None = None,
+                  first_speaker: str = "user") -> requests.Response:
         s = self.cluster.secrets
         return self.uv.post(f"{self.base}/agents/{s.ultravox_agent_id}/calls",
                             json={"templateContext": context or {}, "medium": {"twilio": {}},
-                                  "metadata": metadata or {}})
+                                  "metadata": metadata or {}, "firstSpeakerSettings": {first_speaker: {}}})
 
     def place(self, to: str, objective: str = "confirm the delivery on Friday",
               machine_detection: bool = True, name: str = "Pat") -> tuple[str, str]:
@@ -62,10 +63,10 @@ class Calls:
     def wait_ended(self, call_id: str, timeout: float = 20.0) -> dict:
         return wait_for(lambda: (c := self.get(call_id))["ended"] and c, timeout)  # type: ignore[return-value]
 
-    def messages(self, call_id: str, page_size: int | None = None) -> tuple[list[dict], int]:
-        url = f"{self.base}/calls/{call_id}/messages"
+    def messages(self, call_id: str, page_size: int | None = None, mode: str = "in_call") -> tuple[list[dict], int]:
+        url = f"{self.base}/calls/{call_id}/messages?mode={mode}"
         if page_size:
-            url += f"?pageSize={page_size}"
+            url += f"&pageSize={page_size}"
         out, pages = [], 0
         while url:
             r = self.uv.get(url)

@@ -17,14 +17,14 @@ OBJECTIVE = "confirm the delivery on Friday"
 
 # phone, twilio status, answered_by, endReason, message count (None: any >= 20), strategist action
 CASES = [
-    ("+12025550101", "completed", "human", "agent_hangup", 6, "MARK_JOB_COMPLETED_SUCCESS"),
+    ("+12025550101", "completed", "human", "agent_hangup", 7, "MARK_JOB_COMPLETED_SUCCESS"),
     ("+12025550103", "no-answer", None, "unjoined", 0, "SCHEDULE_JOB_RETRY"),
     ("+12025550104", "busy", None, "unjoined", 0, "SCHEDULE_JOB_RETRY"),
     ("+12025550105", "completed", "machine_start", "agent_hangup", 2, "SCHEDULE_JOB_RETRY"),
-    ("+12025550106", "completed", "human", "hangup", 2, "MARK_JOB_FAILED_MAX_RETRIES"),
-    ("+12025550108", "completed", "human", "hangup", 1, "SCHEDULE_JOB_RETRY"),
+    ("+12025550106", "completed", "human", "hangup", 3, "MARK_JOB_FAILED_MAX_RETRIES"),
+    ("+12025550108", "completed", "human", "hangup", 2, "SCHEDULE_JOB_RETRY"),
     ("+12025550109", "completed", "human", "agent_hangup", None, "MARK_JOB_COMPLETED_SUCCESS"),
-    ("+12025559999", "completed", "human", "agent_hangup", 6, "MARK_JOB_COMPLETED_SUCCESS"),  # unlisted
+    ("+12025559999", "completed", "human", "agent_hangup", 7, "MARK_JOB_COMPLETED_SUCCESS"),  # unlisted
 ]
 
 
@@ -57,7 +57,9 @@ def test_persona_end_state(calls, oa, phone, status, answered_by, end_reason, co
     else:
         assert len(messages) == count
     if status == "completed" and phone not in ("+12025550105",):
-        assert OBJECTIVE in messages[0]["text"] and "Pat" in messages[0]["text"]
+        # the callee speaks first ("Hello?"), then the agent's opening
+        assert messages[0] == {**messages[0], "role": "MESSAGE_ROLE_USER", "text": "Hello?"}
+        assert OBJECTIVE in messages[1]["text"] and "Pat" in messages[1]["text"]
         assert ended["shortSummary"] and ended["summary"]
     if status != "completed":
         assert ended["joined"] is None and leg.duration == "0"

@@ -55,7 +55,7 @@ def test_status_progression_at_demo_speed() -> None:
 
 def test_hang_up_an_answered_call(cluster, calls, slow_calls) -> None:
     call_id, sid = calls.place("+12025550109")  # long call
-    wait_for(lambda: calls.twilio.calls(sid).fetch().status == "in-progress")
+    wait_for(lambda: calls.get(call_id)["joined"])  # answered, and detection over: the stream is on
     leg = calls.twilio.calls(sid).update(status="completed")
     assert leg.status == "completed"
     ended = calls.wait_ended(call_id)

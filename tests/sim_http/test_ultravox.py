@@ -103,12 +103,12 @@ def test_messages_paginate_with_next_cursor_urls(calls) -> None:
     second = calls.uv.get(first["next"]).json()
     assert second["previous"] is not None
     everything, pages = calls.messages(call_id)
-    assert len(everything) == first["total"] == 6 and pages == 2
-    assert [m["callStageMessageIndex"] for m in everything] == list(range(6))
-    assert all(m["role"] in ("MESSAGE_ROLE_AGENT", "MESSAGE_ROLE_USER") and m["medium"] == "voice"
+    assert len(everything) == first["total"] == 7 and pages == 3
+    assert [m["callStageMessageIndex"] for m in everything] == list(range(7))
+    assert all(m["role"] in ("MESSAGE_ROLE_AGENT", "MESSAGE_ROLE_USER") and m["medium"] == "MESSAGE_MEDIUM_VOICE"
                for m in everything)
     ones, pages = calls.messages(call_id, page_size=1)
-    assert ones == everything and pages == 6
+    assert ones == everything and pages == 7
 
 
 def test_call_past_its_max_duration_ends_timeout(calls) -> None:
