@@ -42,7 +42,7 @@ def settings(speed: float) -> config_mod.Config:
 
 def start_sims(speed: float) -> SimCluster:
     return SimCluster(settings(speed).settings, personas_path=ROOT / "sim" / "personas.toml",
-                      ultravox_max_concurrent=1000, ultravox_join_timeout_s=30 * speed).start()
+                      ultravox_max_concurrent=1000, ultravox_min_join_real_s=30.0).start()
 
 
 def _sims_child(speed: float, out: "mp.Queue[object]", stop: "mp.synchronize.Event") -> None:

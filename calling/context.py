@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from core import config as config_mod
@@ -12,7 +14,7 @@ from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
 from calling.ultravox_client import UltravoxClient
 from core.clock import Clock
-from core.events import Bus
+from core.events import Bus, Notice
 from core.retry import RetryPolicy
 from store import JobStore
 
@@ -81,11 +83,34 @@ class Context:
     strategist: Strategist
     policy: RetryPolicy
     leases: Leases
+    install_id: str = ""
     stop: threading.Event = field(default_factory=threading.Event)
+    _paused_until: dict[str, float] = field(default_factory=dict)
+    _pause_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def calling(self) -> config_mod.CallingSection:
         return self.config.settings.calling
+
+    def pause(self, service: str, reason: str, seconds: float) -> bool:
+        """Stop taking new work for ``seconds`` because ``service`` refuses us; the
+        operator is told once per pause (returns True when this call told them)."""
+        until = self.clock.monotonic() + seconds
+        with self._pause_lock:
+            told = self._paused_until.get(service, 0.0) > self.clock.monotonic()
+            self._paused_until[service] = max(until, self._paused_until.get(service, 0.0))
+        if not told:
+            minutes = seconds / 60.0
+            log.error("%s; calls paused for %.0f min", reason, minutes)
+            self.bus.publish(Notice(level="error", text=f"{reason}. Calls are paused, nothing is retried or "
+                                                         f"counted; they resume on their own in {minutes:.0f} min "
+                                                         "(restart after changing a key)."))
+        return not told
+
+    def paused(self) -> bool:
+        now = self.clock.monotonic()
+        with self._pause_lock:
+            return any(until > now for until in self._paused_until.values())
 
     def retrying(self, what: str, fn: Callable[[], T]) -> T:
         """One request under the one retry policy; raises Stopped, Transient (tries used up) or CallError."""
@@ -95,6 +120,22 @@ class Context:
 
         return self.policy.call(fn, clock=self.clock, stop=self.stop, on_retry=on_retry)
 
+
+
+def install_id(data_dir: Path) -> str:
+    """This installation's id, made once and kept in the data folder: it goes
+    into every call's metadata, so calls of another install (or of an earlier
+    database) sharing the account are never taken for ours."""
+    path = Path(data_dir) / "install_id"
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        value = ""
+    if not value:
+        value = uuid.uuid4().hex
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value + "\n", encoding="utf-8")
+    return value
 
 
 class LeaseLost(Exception):

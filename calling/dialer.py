@@ -2,21 +2,39 @@
 it. Each id is written to the attempt row as soon as it is known, and a
 creation that may have gone through (timeout, garbled answer, 5xx, a crash
 before the id was saved) is looked up before anything is created again:
-Ultravox by our metadata; a Twilio leg that may exist without our knowing
-its SID is never dialed again (the call is followed through Ultravox)."""
+Ultravox by our metadata (a key unique to this attempt of this install, and
+only a call that has not ended); a Twilio leg that may exist without our
+knowing its SID is never dialed again (the call is followed through Ultravox).
+
+A leg Twilio refused (429 storm, 5xx through every retry) was never placed:
+the attempt goes back to "Ultravox call created", the refusal is recorded,
+and it is dialed again after the service's Retry-After — never counted as
+the callee not answering."""
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from calling.context import Context
+from calling.errors import ProviderRefused
 from calling.twilio_leg import MaybePlaced
 from core.events import CallJobUpdated
 from core.retry import Transient
 
+JOIN_MARGIN_S = 20  # Twilio's queueing (1 call a second per account) and the stream's set-up
+
 log = logging.getLogger("calling")
 
 CREATED, UV_CREATED, DIALING, DIALED, ENDED = "CREATED", "ULTRAVOX_CREATED", "DIALING", "DIALED", "ENDED"
+
+
+def call_metadata(install_id: str, job: dict[str, Any], attempt: dict[str, Any]) -> dict[str, str]:
+    """What identifies an attempt's Ultravox call as ours: ``call_key`` is unique to
+    this install, the attempt row and its start (ids repeat after a database reset)."""
+    key = uuid.uuid5(uuid.NAMESPACE_URL, f"switchboard:{install_id}:{attempt['id']}:{attempt['started_at']}")
+    return {"call_key": str(key), "install_id": install_id, "job_id": str(job["id"]),
+            "attempt_id": str(attempt["id"]), "attempt_number": str(attempt["attempt_number"])}
 
 
 class Dialer:
@@ -25,6 +43,8 @@ class Dialer:
 
     def ensure_dialed(self, job: dict[str, Any], attempt: dict[str, Any], *, reconciling: bool) -> dict[str, Any]:
         """Bring ``attempt`` to phase DIALED (or beyond); returns the updated row."""
+        if attempt.get("ultravox_call_id") and not attempt.get("twilio_call_sid") and attempt.get("phase") == UV_CREATED:
+            attempt = self._drop_if_ended(job, attempt)
         if not attempt.get("ultravox_call_id"):
             attempt = self._ensure_ultravox(job, attempt, look_first=reconciling)
         if not attempt.get("twilio_call_sid") and attempt.get("phase") != DIALING:
@@ -33,26 +53,44 @@ class Dialer:
 
     # --- Ultravox ---------------------------------------------------------------
 
+    def _drop_if_ended(self, job: dict[str, Any], attempt: dict[str, Any]) -> dict[str, Any]:
+        """An Ultravox call not yet dialed may have ended meanwhile (its join window
+        passed while Twilio refused us): dialing into it would be silence."""
+        ctx = self.ctx
+        call = ctx.retrying("reading the Ultravox call", lambda: ctx.ultravox.get_call(attempt["ultravox_call_id"]))
+        if not call.get("ended"):
+            return attempt
+        log.info("job %s attempt %s: Ultravox call %s ended before it was dialed; creating another",
+                 job["id"], attempt["id"], attempt["ultravox_call_id"])
+        return ctx.jobs.update_attempt(attempt["id"], ultravox_call_id=None, join_url=None, phase=CREATED)
+
+    def first_speaker(self, job: dict[str, Any]) -> str:
+        for contact in self.ctx.config.settings.contacts:
+            if contact.phone == job["phone_number"] and contact.first_speaker:
+                return contact.first_speaker
+        return self.ctx.calling.first_speaker
+
     def _ensure_ultravox(self, job: dict[str, Any], attempt: dict[str, Any], *, look_first: bool) -> dict[str, Any]:
         ctx = self.ctx
         uv = ctx.ultravox
-        metadata = {"job_id": str(job["id"]), "attempt_id": str(attempt["id"]),
-                    "attempt_number": str(attempt["attempt_number"]), "engine_id": ctx.engine_id}
+        metadata = call_metadata(ctx.install_id, job, attempt)
         context = {"contact_name": job["contact_name"],
                    "call_objective": attempt.get("objective") or job["current_call_objective_description"]}
+        join_timeout = ctx.twilio.connect_window_s + JOIN_MARGIN_S
         maybe_created = look_first
 
         def create() -> dict[str, Any]:
             nonlocal maybe_created
             if maybe_created:
-                found = uv.find_calls("attempt_id", str(attempt["id"]))
+                found = uv.find_own_live_call(metadata)
                 if found:
                     log.info("job %s attempt %s: found its Ultravox call %s by metadata",
-                             job["id"], attempt["id"], found[0].get("callId"))
-                    return found[0]
+                             job["id"], attempt["id"], found.get("callId"))
+                    return found
             ctx.leases.renew(job["id"])  # the create then runs well inside our lease
             try:
-                return uv.create_call(ctx.config.secrets.ultravox_agent_id, context, metadata)
+                return uv.create_call(ctx.config.secrets.ultravox_agent_id, context, metadata,
+                                      first_speaker=self.first_speaker(job), join_timeout_s=join_timeout)
             except Transient:
                 maybe_created = True  # it may have gone through: look before creating again
                 raise
@@ -81,6 +119,10 @@ class Dialer:
         try:
             status = ctx.retrying(f"job {job['id']}: placing the Twilio call",
                                   lambda: ctx.twilio.place(job["phone_number"], join_url))
+        except (Transient, ProviderRefused) as e:
+            # refused outright (429, 5xx, no connection, credentials): no leg exists, so dialing again is safe
+            ctx.jobs.update_attempt(attempt["id"], phase=UV_CREATED, error_details=f"not dialed yet: {e}"[:2000])
+            raise
         except MaybePlaced as e:
             log.warning("job %s attempt %s: %s; following the Ultravox call instead of dialing again",
                         job["id"], attempt["id"], e)

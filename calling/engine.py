@@ -16,7 +16,7 @@ import sqlalchemy.exc
 
 from core import config as config_mod
 from calling.gate import Gate
-from calling.context import Context, Leases
+from calling.context import Context, Leases, install_id
 from calling.job_run import JobRun
 from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
@@ -44,11 +44,15 @@ class CallingEngine:
             ultravox=UltravoxClient(s.ultravox.base_url, sec.ultravox_api_key, timeout_s=min(timeout, 15.0)),
             twilio=TwilioLeg(sec.twilio_account_sid, sec.twilio_auth_token, sec.twilio_from_number,
                              base_url=s.twilio.base_url, machine_detection=s.twilio.machine_detection,
-                             timeout_s=min(timeout, 15.0)),
+                             timeout_s=min(timeout, 15.0), ring_timeout_s=s.twilio.ring_timeout_s,
+                             async_amd=s.twilio.async_amd,
+                             machine_detection_timeout_s=s.twilio.machine_detection_timeout_s,
+                             amd_callback_url=s.twilio.amd_callback_url),
             strategist=Strategist(s.openai.api_base, sec.openai_api_key, s.openai.strategist_model,
                                   attempts=s.calling.strategist_attempts, clock=clock, timeout_s=timeout),
             policy=RetryPolicy(attempts=5, base_s=0.25, cap_s=5.0),
             leases=Leases(jobs, self.engine_id, s.calling.lease_s),
+            install_id=install_id(config.data_dir),
         )
         self.gate = Gate(config, jobs)
         self._wake = threading.Event()
@@ -106,6 +110,8 @@ class CallingEngine:
         """Claim due jobs into free slots; returns how many were claimed."""
         ctx = self.ctx
         claimed = 0
+        if ctx.paused():  # a service refuses us until a person acts: no new work meanwhile
+            return 0
         while len(self._inflight) < ctx.calling.concurrency and not ctx.stop.is_set():
             try:
                 job = ctx.jobs.claim_next(self.engine_id, ctx.calling.lease_s, exclude=list(self._inflight))

@@ -14,7 +14,7 @@ from calling.gate import Gate
 from calling.context import Context, LeaseLost
 from calling.decisions import Outcome, cancelled, cost_usd, declined, failed_error, from_leg, from_plan
 from calling.dialer import DIALING, ENDED, Dialer
-from calling.errors import CallError
+from calling.errors import CallError, ProviderRefused
 from calling.follow import CANCELLED, CONVERSATION, CallResult, Follower
 from core.clock import iso
 from core.events import NewCallUpdateAvailable
@@ -42,9 +42,15 @@ class JobRun:
             self._release(job, 0.0, None)
         except LeaseLost as e:
             log.warning("%s", e)
+        except ProviderRefused as e:
+            # not the callee's doing and not worth a retry: the job waits, nothing is counted
+            pause_s = self.ctx.calling.provider_pause_min * 60.0
+            self.ctx.pause(e.service, str(e), pause_s)
+            self._release(job, pause_s, str(e))
         except Transient as e:
-            delay = min(TRANSIENT_BACKOFF_S, self.ctx.calling.lease_s)
-            log.warning("job %s: %s; trying again in %.0fs", job["id"], e, delay)
+            # the service's own Retry-After when it gave one, else a short pause
+            delay = e.retry_after if e.retry_after is not None else min(TRANSIENT_BACKOFF_S, self.ctx.calling.lease_s)
+            log.warning("job %s: %s; trying again in %.1fs", job["id"], e, delay)
             self._release(job, delay, str(e))
         except Exception:
             log.exception("job %s: unexpected failure; releasing it for another try", job["id"])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from calling.errors import retry_after_s
+from calling.errors import ProviderRefused, retry_after_from
 from core.clock import Clock
 from core.retry import RetryPolicy, Stopped, Transient
 
@@ -164,7 +164,12 @@ class Strategist:
                                  "json_schema": {"name": "action_plan", "strict": True, "schema": PLAN_SCHEMA}},
             )
         except openai.RateLimitError as e:
+            if e.code == "insufficient_quota":  # out of credit: retrying never helps
+                raise ProviderRefused("OpenAI", "OpenAI says the account is out of quota (insufficient_quota); "
+                                                "add credit or raise the limit at platform.openai.com") from e
             raise Transient("strategist rate limited", _retry_after(e)) from e
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
+            raise ProviderRefused("OpenAI", f"OpenAI refused the API key ({e.status_code}); check OPENAI_API_KEY") from e
         except openai.InternalServerError as e:
             raise Transient(f"strategist server error {e.status_code}") from e
         except openai.APIConnectionError as e:  # includes timeouts
@@ -192,8 +197,8 @@ class Strategist:
         try:
             return Decision(self.policy.call(lambda: self._ask(messages), clock=self.clock, stop=stop,
                                              on_retry=on_retry), "llm")
-        except Stopped:
-            raise
+        except (Stopped, ProviderRefused):
+            raise  # the decision waits: a fallback "call again" would re-dial the person for nothing
         except Transient as e:
             reason = f"no valid plan after {self.policy.attempts} tries: {e}"
         except openai.APIStatusError as e:
@@ -203,4 +208,4 @@ class Strategist:
 
 
 def _retry_after(e: openai.APIStatusError) -> float | None:
-    return retry_after_s(e.response.headers.get("retry-after"))
+    return retry_after_from(e.response.headers)

@@ -2,8 +2,11 @@
 TwiML streams to the Ultravox joinUrl, read its status, hang it up, and
 find a call we may have placed before a crash or a timed-out create.
 
-Errors become ``retry.Transient`` (429, 5xx, timeouts, connection errors,
-a garbled answer) or ``CallError`` (bad number, bad credentials, other 4xx)."""
+The ring time is set explicitly (Twilio's default is 60 s) and
+answering-machine detection is asynchronous by default, so an answering
+person is connected at once. Errors become ``retry.Transient`` (429 with its
+Retry-After, 5xx, timeouts, connection errors, a garbled answer),
+``ProviderRefused`` (bad credentials) or ``CallError`` (bad number, other 4xx)."""
 from __future__ import annotations
 
 import threading
@@ -16,7 +19,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import Connect, VoiceResponse
 
-from calling.errors import CallError, retry_after_s
+from calling.errors import CallError, ProviderRefused, retry_after_s
 from core.retry import Transient
 
 T = TypeVar("T")
@@ -76,13 +79,19 @@ def _status(call: Any) -> LegStatus:
 
 class TwilioLeg:
     def __init__(self, account_sid: str, auth_token: str, from_number: str, *,
-                 base_url: str = "", machine_detection: bool = True, timeout_s: float = 15.0) -> None:
+                 base_url: str = "", machine_detection: bool = True, timeout_s: float = 15.0,
+                 ring_timeout_s: int = 30, async_amd: bool = True, machine_detection_timeout_s: int = 30,
+                 amd_callback_url: str = "") -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.from_number = from_number
         self.base_url = base_url.rstrip("/")
         self.machine_detection = machine_detection
         self.timeout_s = timeout_s
+        self.ring_timeout_s = ring_timeout_s
+        self.async_amd = async_amd
+        self.machine_detection_timeout_s = machine_detection_timeout_s
+        self.amd_callback_url = amd_callback_url
         self._local = threading.local()  # a Client per thread: its HTTP client is not thread-safe
 
     def _client(self) -> Client:
@@ -115,7 +124,8 @@ class TwilioLeg:
             if code in NUMBER_CODES:
                 raise CallError(f"{SERVICE} cannot call this number: {NUMBER_CODES[code]} (error {code})") from e
             if status in (401, 403) or code == 20003:
-                raise CallError(f"{SERVICE} refused our credentials (error {code})") from e
+                raise ProviderRefused(SERVICE, f"{SERVICE} refused our credentials (error {code}); check "
+                                               "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN") from e
             raise CallError(f"{SERVICE} rejected {what} ({status}, error {code}): {detail}") from e
         except requests.ConnectTimeout as e:
             raise Transient(f"{SERVICE}: {what} could not connect") from e
@@ -126,10 +136,25 @@ class TwilioLeg:
         except (ValueError, KeyError, TypeError) as e:  # a garbled JSON answer
             raise ambiguous(f"{SERVICE}: unreadable answer to {what}") from e
 
+    @property
+    def connect_window_s(self) -> int:
+        """The longest a placed call can take to reach the stream: ringing, plus
+        synchronous answering-machine detection (the callee waits through it)."""
+        amd = self.machine_detection_timeout_s if self.machine_detection and not self.async_amd else 0
+        return self.ring_timeout_s + amd
+
     def place(self, to: str, join_url: str) -> LegStatus:
-        kwargs: dict[str, Any] = {"to": to, "from_": self.from_number, "twiml": stream_twiml(join_url)}
+        kwargs: dict[str, Any] = {"to": to, "from_": self.from_number, "twiml": stream_twiml(join_url),
+                                  "timeout": self.ring_timeout_s}
         if self.machine_detection:
             kwargs["machine_detection"] = "Enable"
+            kwargs["machine_detection_timeout"] = self.machine_detection_timeout_s
+            if self.async_amd:
+                # the callee is connected at once; the result lands on the Call resource's
+                # answered_by (read by polling) and, when configured, is posted to the callback
+                kwargs["async_amd"] = "true"
+                if self.amd_callback_url:
+                    kwargs["async_amd_status_callback"] = self.amd_callback_url
         return self._call("placing the call", lambda: _status(self._client().calls.create(**kwargs)), creates=True)
 
     def fetch(self, sid: str) -> LegStatus:
@@ -137,3 +162,15 @@ class TwilioLeg:
 
     def hang_up(self, sid: str) -> LegStatus:
         return self._call("hanging up", lambda: _status(self._client().calls(sid).update(status="completed")))
+
+    def account_status(self) -> str:
+        """The account's status (``active``…): proves the credentials."""
+        return self._call("reading the account",
+                          lambda: str(self._client().api.v2010.accounts(self.account_sid).fetch().status))
+
+    def number_capabilities(self, number: str) -> dict[str, Any] | None:
+        """The from-number's capabilities if this account owns it, else None."""
+        def look() -> dict[str, Any] | None:
+            found = self._client().incoming_phone_numbers.list(phone_number=number, limit=1)
+            return dict(found[0].capabilities or {}) if found else None
+        return self._call("looking up the from-number", look)

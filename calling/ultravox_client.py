@@ -1,15 +1,18 @@
-"""Ultravox over HTTP (requests): start a call for our agent, read it, read
-its transcript through every page, find a call by our metadata.
+"""Ultravox over HTTP (requests): start a call for our agent (the callee
+speaking first, a join window longer than the phone rings), read it, read
+its transcript through every stage and page, find our own call by its
+metadata, and end a live call without deleting its record.
 
 Every method makes one HTTP request and raises ``retry.Transient`` (429 with
-Retry-After, 5xx, timeouts, dropped connections, a garbled body) or
-``CallError`` (other 4xx); the caller wraps it in the one RetryPolicy."""
+Retry-After, 5xx, timeouts, dropped connections, a garbled body),
+``ProviderRefused`` (401/403) or ``CallError`` (other 4xx); the caller wraps
+it in the one RetryPolicy."""
 from __future__ import annotations
 
 import json
 import threading
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import requests
 
@@ -46,7 +49,7 @@ class UltravoxClient:
             raise Transient(f"{SERVICE}: timed out ({e.__class__.__name__})") from e
         except requests.RequestException as e:
             raise Transient(f"{SERVICE}: connection failed ({e.__class__.__name__})") from e
-        raise_for_status(SERVICE, resp.status_code, resp.headers.get("Retry-After"), resp.text)
+        raise_for_status(SERVICE, resp.status_code, resp.headers, resp.text)
         if resp.status_code == 204 or not resp.content:
             return None
         try:
@@ -54,8 +57,10 @@ class UltravoxClient:
         except (ValueError, json.JSONDecodeError) as e:
             raise Transient(f"{SERVICE}: unreadable answer from {method} {url}") from e
 
-    def create_call(self, agent_id: str, template_context: dict[str, Any], metadata: dict[str, str]) -> dict[str, Any]:
-        body = {"templateContext": template_context, "medium": {"twilio": {}}, "metadata": metadata}
+    def create_call(self, agent_id: str, template_context: dict[str, Any], metadata: dict[str, str], *,
+                    first_speaker: str = "user", join_timeout_s: int = 30) -> dict[str, Any]:
+        body = {"templateContext": template_context, "medium": {"twilio": {}}, "metadata": metadata,
+                "firstSpeakerSettings": {first_speaker: {}}, "joinTimeout": f"{int(join_timeout_s)}s"}
         call = self._request("POST", f"/agents/{agent_id}/calls", json=body)
         if not isinstance(call, dict) or not call.get("callId") or not call.get("joinUrl"):
             raise Transient(f"{SERVICE}: call created without callId/joinUrl")
@@ -69,19 +74,46 @@ class UltravoxClient:
 
     def find_calls(self, key: str, value: str) -> list[dict[str, Any]]:
         """Calls whose metadata has ``key`` = ``value`` (every page)."""
-        return self._pages(f"/calls?metadata.{key}={value}")
+        return self._pages(f"/calls?{urlencode({f'metadata.{key}': value})}")
+
+    def find_own_live_call(self, metadata: dict[str, str]) -> dict[str, Any] | None:
+        """The call created with exactly this metadata that has not ended, if any.
+        Metadata search alone can return old calls (another install, an earlier
+        database): every key must match and an ended call is never adopted."""
+        for call in self.find_calls("call_key", metadata["call_key"]):
+            if not isinstance(call, dict) or call.get("ended") or not call.get("joinUrl"):
+                continue
+            found = call.get("metadata") or {}
+            if all(found.get(k) == v for k, v in metadata.items()):
+                return call
+        return None
 
     def messages(self, call_id: str) -> list[dict[str, Any]]:
-        """The whole transcript, following the ``next`` cursor to the end."""
-        return self._pages(f"/calls/{call_id}/messages?pageSize=50")
+        """The whole transcript: every call stage (``mode=in_call``; the default is
+        the last stage only), following the ``next`` cursor to the end."""
+        return self._pages(f"/calls/{call_id}/messages?mode=in_call&pageSize=50")
 
     def hang_up(self, call_id: str) -> None:
-        """End a running call (its phone leg too) and delete it; a call already gone is fine."""
+        """End a live call with the hang-up data message; the call, its transcript
+        and recording stay (DELETE would destroy them). A call already over is fine."""
         try:
-            self._request("DELETE", f"/calls/{call_id}")
+            self._request("POST", f"/calls/{call_id}/send_data_message", json={"type": "hang_up"})
         except CallError as e:
-            if "(404)" not in str(e):
+            if "(404)" not in str(e) and "(409)" not in str(e) and "(400)" not in str(e):
                 raise
+
+    def get_agent(self, agent_id: str) -> dict[str, Any]:
+        agent = self._request("GET", f"/agents/{agent_id}")
+        if not isinstance(agent, dict):
+            raise Transient(f"{SERVICE}: unreadable agent {agent_id}")
+        return agent
+
+    def account(self) -> dict[str, Any]:
+        """The account the key belongs to (a cheap way to prove the key)."""
+        me = self._request("GET", "/accounts/me")
+        if not isinstance(me, dict):
+            raise Transient(f"{SERVICE}: unreadable account")
+        return me
 
     def _pages(self, url: str) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = []

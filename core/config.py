@@ -50,12 +50,14 @@ class AppSection(_Section):
 
 class OpenAISection(_Section):
     realtime_url: str = "wss://api.openai.com/v1/realtime"
-    realtime_model: str = "gpt-realtime"
+    # none of these is announced for shutdown in the pinned openai package's types (core/models.py checks)
+    realtime_model: str = "gpt-realtime-2"
+    realtime_reasoning_effort: Literal["", "minimal", "low", "medium", "high", "xhigh"] = "low"
     voice: str = "marin"
     api_base: str = "https://api.openai.com/v1"
-    summary_model: str = "gpt-4.1-mini"
-    strategist_model: str = "gpt-4.1"
-    transcription_model: str = "gpt-4o-mini-transcribe"
+    summary_model: str = "gpt-5.4-mini"
+    strategist_model: str = "gpt-5.5"
+    transcription_model: str = "gpt-live-transcribe"
     instructions_file: str = "voice/default_instructions.md"
     request_timeout_s: float = Field(default=30.0, gt=0)
 
@@ -78,6 +80,13 @@ class UltravoxSection(_Section):
 class TwilioSection(_Section):
     base_url: str = ""
     machine_detection: bool = True
+    # Twilio rings 60 s unless told; Ultravox's join window is derived from these (calling.join_timeout_s)
+    ring_timeout_s: int = Field(default=30, ge=5, le=600)
+    machine_detection_timeout_s: int = Field(default=30, ge=3, le=59)
+    # answering-machine detection runs alongside the call; its result is read from the Call resource,
+    # or posted here when set (a public URL Twilio can reach)
+    async_amd: bool = True
+    amd_callback_url: str = ""
     cost_per_minute_usd: float = Field(default=0.014, ge=0)
 
 
@@ -103,6 +112,8 @@ class CallingSection(_Section):
     cooldown_min: float = Field(default=0.0, ge=0)
     do_not_call: list[PhoneEntry] = []  # stored normalised: E.164
     strategist_attempts: int = Field(default=3, ge=1, le=10)
+    first_speaker: Literal["user", "agent"] = "user"  # outbound calls: let the callee say "Hello" first
+    provider_pause_min: float = Field(default=15.0, gt=0)  # work blocked by a refused key or no quota waits this
 
     @field_validator("calling_hours")
     @classmethod
@@ -143,6 +154,7 @@ class Contact(_Section):
     phone: str
     timezone: str = ""
     notes: str = ""
+    first_speaker: Literal["", "user", "agent"] = ""  # "" = calling.first_speaker
 
     @field_validator("phone")
     @classmethod

@@ -110,7 +110,9 @@ class Runtime:
                 if sims is None:
                     from sim.cluster import SimCluster
 
-                    sims = owned_sims = SimCluster(s, personas_path=cfg.resolve_path(s.sim.personas_file)).start()
+                    # the simulated Ultravox account keeps its calls across restarts, as the real one does
+                    sims = owned_sims = SimCluster(s, personas_path=cfg.resolve_path(s.sim.personas_file),
+                                                   ultravox_history=cfg.data_dir / "sim_ultravox_calls.json").start()
                 cfg = point_at_sims(cfg, sims)
             state = StateView(jobs, conversation, cfg.mode)
             state.load()
@@ -141,6 +143,11 @@ class Runtime:
     def announce(self) -> None:
         """The first events every view should see."""
         self.bus.publish(Mode(mode=self.config.mode))
+        from core.models import deprecation_warnings
+
+        for line in deprecation_warnings(self.config.settings):
+            log.warning("%s", line)
+            self.bus.publish(Notice(level="warning", text=line))
         if self.sims is not None:
             self.bus.publish(Notice(level="info", text="SIMULATION: OpenAI, Ultravox and Twilio are local simulators."))
 

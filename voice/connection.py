@@ -25,8 +25,11 @@ from voice.protocol import dumps
 
 log = logging.getLogger(__name__)
 
-# How a connection ended; the worker decides what comes next.
+# How a connection ended; the worker decides what comes next. EXPIRED is the
+# session's planned end (its 60-minute limit): reconnect at once, quietly.
 CLOSED, AUTH, CONFIG, TRANSIENT, STOPPED = "closed", "auth", "config", "transient", "stopped"
+EXPIRED = "expired"
+GOING_AWAY = 1001
 
 
 @dataclass
@@ -61,12 +64,14 @@ class Connection:
         self._stopping = False
         self._error: BaseException | None = None
         self._ending: Outcome | None = None  # set by the session (e.g. an auth error event)
+        self._close: tuple[int | None, str] = (None, "")  # the server's close frame, if one came
         self.app = websocket.WebSocketApp(
             url,
             header=[f"Authorization: Bearer {api_key}"],
             on_open=self._opened,
             on_message=self._message,
             on_error=self._errored,
+            on_close=self._closed,
             on_pong=lambda app, data: self._pong.set(),
         )
 
@@ -164,12 +169,21 @@ class Connection:
         # which a dead peer never sends: shut the socket so it returns at once
         self.shutdown()
 
+    def _closed(self, app: websocket.WebSocketApp, code: int | None, reason: str | bytes | None) -> None:
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", errors="replace")
+        self._close = (code, reason or "")
+
     def _outcome(self) -> Outcome:
         opened = self.opened.is_set()
         if self._ending is not None:
             return self._ending
         if self._stopping:
             return Outcome(STOPPED, "stopped", opened)
+        code, reason = self._close
+        if code == GOING_AWAY and "maximum duration" in reason.lower():
+            # the GA server ends a 60-minute session this way, with or without an error event first
+            return Outcome(EXPIRED, "the session reached its time limit", opened)
         e = self._error
         if isinstance(e, websocket.WebSocketBadStatusException):
             status = e.status_code

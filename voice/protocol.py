@@ -39,26 +39,33 @@ def session_update(
     transcription_model: str,
     text_only: bool,
     event_id_: str,
+    model: str = "",
+    reasoning_effort: str = "",
 ) -> dict[str, Any]:
-    return {
-        "type": "session.update",
-        "event_id": event_id_,
-        "session": {
-            "type": "realtime",
-            "instructions": instructions,
-            "output_modalities": ["text"] if text_only else ["audio"],
-            "audio": {
-                "input": {
-                    "format": AUDIO_FORMAT,
-                    "transcription": {"model": transcription_model},
-                    "turn_detection": {"type": "server_vad", "create_response": True, "interrupt_response": True},
-                },
-                "output": {"format": AUDIO_FORMAT, "voice": voice},
+    session: dict[str, Any] = {
+        "type": "realtime",
+        "instructions": instructions,
+        "output_modalities": ["text"] if text_only else ["audio"],
+        "audio": {
+            "input": {
+                "format": AUDIO_FORMAT,
+                "transcription": {"model": transcription_model},
+                "turn_detection": {"type": "server_vad", "create_response": True, "interrupt_response": True},
             },
-            "tools": tools,
-            "tool_choice": "auto",
+            "output": {"format": AUDIO_FORMAT, "voice": voice},
         },
+        "tools": tools,
+        "tool_choice": "auto",
     }
+    if reasoning_effort and reasoning_capable(model):
+        session["reasoning"] = {"effort": reasoning_effort}
+    return {"type": "session.update", "event_id": event_id_, "session": session}
+
+
+def reasoning_capable(model: str) -> bool:
+    """The package's types name ``gpt-realtime-2`` as the reasoning Realtime family
+    (``reasoning`` is "only supported by reasoning Realtime models"): others are not sent it."""
+    return model.startswith("gpt-realtime-2")
 
 
 def user_text(item_id: str, text: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from core.events import VoiceState
 from voice import protocol
-from voice.connection import AUTH, CONFIG, Connection, Outcome
+from voice.connection import AUTH, CONFIG, EXPIRED, Connection, Outcome
 from voice.instructions import build_instructions, delivery_instructions, say_instructions
 from voice.priming import history_items, tool_call_text
 from voice.turns import TurnLog
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECTED_MESSAGE = "Connected to the assistant."
-EXPIRED = "expired"  # an Outcome kind: planned reconnect, no backoff
 STALE_RESPONSE_S = 20.0
 AUTH_CODES = {"invalid_api_key", "invalid_authentication", "authentication_error"}
 DELIVERY_KEY = "deliver_jobs"  # response metadata naming the jobs a delivery response tells
@@ -127,6 +126,7 @@ class Session:
         ok = self.conn.send(protocol.session_update(
             instructions=text, voice=w.settings.openai.voice, tools=w.tool_definitions,
             transcription_model=w.settings.openai.transcription_model, text_only=w.text_only, event_id_=event_id,
+            model=w.settings.openai.realtime_model, reasoning_effort=w.settings.openai.realtime_reasoning_effort,
         ))
         if ok:
             self.instructions = text

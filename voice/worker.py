@@ -26,10 +26,10 @@ from core.events import AudioState, CallJobUpdated, ConnectionStatus, Event, Too
 from core.retry import RetryPolicy
 from voice import protocol
 from voice.audio import AudioDevice, Player, open_default_device
-from voice.connection import AUTH, CONFIG, STOPPED, Connection
+from voice.connection import AUTH, CONFIG, EXPIRED, STOPPED, Connection
 from voice.instructions import load_default_instructions
 from voice.priming import Summariser
-from voice.session import EXPIRED, Session
+from voice.session import Session
 from voice.tools import TOOLS, ToolBox
 from voice.turns import ItemClock
 from store.jobs import FINISHED
@@ -211,7 +211,8 @@ class VoiceWorker:
                 self.player.reset()
             if outcome.kind == STOPPED or self._stop.is_set():
                 break
-            self.set_status("disconnected", DISCONNECTED_MESSAGE)
+            if outcome.kind != EXPIRED:  # a session's planned end is no connectivity issue
+                self.set_status("disconnected", DISCONNECTED_MESSAGE)
             if outcome.kind in (AUTH, CONFIG):
                 state = "auth_failed" if outcome.kind == AUTH else "config_error"
                 log.error("voice: %s; not retrying", outcome.detail)

@@ -44,9 +44,9 @@ def engine_config(sims: SimCluster, data_dir: Path, **calling: Any) -> config_mo
 @pytest.fixture
 def sims() -> Iterator[SimCluster]:
     cluster = SimCluster(base_settings().settings, personas_path=ROOT / "sim" / "personas.toml",
-                         # join timeout in simulated seconds: ~10 s real, as a live Ultravox call waits 30 s
-                         # for a leg that is being retried, not the 0.75 s that 30 sim-s would be at this speed
-                         ultravox_max_concurrent=50, ultravox_join_timeout_s=10 * SPEED).start()
+                         # a join window of at least ~10 s real, as a live call's window outlasts a leg being
+                         # retried, not the ~1 s that the requested 50 sim-s would be at this speed
+                         ultravox_max_concurrent=50, ultravox_min_join_real_s=10.0).start()
     try:
         yield cluster
     finally:
@@ -141,6 +141,22 @@ class Dials:
         from collections import Counter
 
         return dict(Counter(self.ultravox_calls))
+
+    def ultravox_dialed(self) -> dict[str, int]:
+        """Ultravox calls per attempt that a phone leg streamed to (a call whose join
+        window passed before it was dialed is replaced, never dialed)."""
+        from collections import Counter
+
+        assert self.sims.twilio is not None
+        dialed = {_token(leg.stream_url) for leg in self.sims.twilio.legs.values()}
+        return dict(Counter(self.attempt_by_token[t] for t in self.attempt_by_token if t in dialed))
+
+    def undialed_unjoined_only(self) -> bool:
+        """Every Ultravox call no leg streamed to ended unjoined (a replaced, never-dialed call)."""
+        assert self.sims.twilio is not None
+        dialed = {_token(leg.stream_url) for leg in self.sims.twilio.legs.values()}
+        return all(c.end_reason in (None, "unjoined") and c.joined is None
+                   for t, c in zip(self.attempt_by_token, self.calls) if t not in dialed)
 
     def twilio(self) -> dict[str, int]:
         from collections import Counter

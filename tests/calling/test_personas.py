@@ -61,9 +61,9 @@ def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_p
     assert cb[1]["objective"] == cb_job["current_call_objective_description"]
     # long call: the whole transcript came through every page; progress was published live
     long_attempt = jobs.attempts_for_job(final["+12025550109"]["id"])[0]
-    assert len(json.loads(long_attempt["transcript"])) == 60
+    assert len(json.loads(long_attempt["transcript"])) == 61  # every call stage (mode=in_call), not the last
     progress = [e for e in recorder.of("call_transcript_progress") if e.attempt_id == long_attempt["id"]]
-    assert len(progress) >= 3 and len(progress[-1].messages) == 60
+    assert len(progress) >= 3 and len(progress[-1].messages) == 61
     assert [len(e.messages) for e in progress] == sorted(len(e.messages) for e in progress)
     # cost estimate from the durations: (0.05 + 0.014) $/min
     assert final["+12025550109"]["cost_estimate_usd"] == round(long_attempt["duration_s"] / 60 * 0.064, 6) > 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+from calling.context import install_id
+from calling.dialer import call_metadata
 from calling.engine import CallingEngine
 from calling.twilio_leg import TwilioLeg
 from calling.ultravox_client import UltravoxClient
@@ -30,11 +32,12 @@ def _clients(sims):
                       base_url=sims.urls["twilio_base_url"]))
 
 
-def _create_uv(sims, job, attempt):
+def _create_uv(sims, job, attempt, data_dir):
+    """The call the dead engine created for this attempt (the engine's own metadata)."""
     uv, _ = _clients(sims)
     return uv.create_call(sims.secrets.ultravox_agent_id,
                           {"contact_name": "Akhil", "call_objective": "confirm the invoice"},
-                          {"job_id": str(job["id"]), "attempt_id": str(attempt["id"])})
+                          call_metadata(install_id(data_dir), job, attempt))
 
 
 def _finish(sims, jobs, bus, tmp_path, job, attempt, dials):
@@ -56,23 +59,40 @@ def test_never_placed_is_dialed(sims, jobs, bus, dials, tmp_path):
 
 def test_created_but_not_saved_is_found_by_metadata(sims, jobs, bus, dials, tmp_path):
     job, attempt = _dead_engine_job(jobs)
-    call = _create_uv(sims, job, attempt)
+    call = _create_uv(sims, job, attempt, tmp_path)
     done, a = _finish(sims, jobs, bus, tmp_path, job, attempt, dials)
     assert a["ultravox_call_id"] == call["callId"] and done["overall_status"] == "COMPLETED_SUCCESS"
 
 
+def test_someone_elses_or_an_ended_call_is_never_adopted(sims, jobs, bus, dials, tmp_path):
+    """Attempt ids repeat (a database reset, a second install on the account): a call
+    with our attempt_id but another install's key, or our own but ended, is not ours to follow."""
+    job, attempt = _dead_engine_job(jobs)
+    uv, _ = _clients(sims)
+    other = uv.create_call(sims.secrets.ultravox_agent_id, {"contact_name": "Someone"},
+                           call_metadata("another-install", job, attempt))
+    ours_but_over = uv.create_call(sims.secrets.ultravox_agent_id, {"contact_name": "Akhil"},
+                                   call_metadata(install_id(tmp_path), job, attempt))
+    uv.hang_up(ours_but_over["callId"])
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        done = drive(jobs, job["id"])
+    (a,) = jobs.attempts_for_job(job["id"])
+    assert a["ultravox_call_id"] not in (other["callId"], ours_but_over["callId"])
+    assert done["overall_status"] == "COMPLETED_SUCCESS" and dials.twilio() == {str(attempt["id"]): 1}
+
+
 def test_placed_without_a_saved_sid_is_followed_not_redialed(sims, jobs, bus, dials, tmp_path):
     job, attempt = _dead_engine_job(jobs)
-    call = _create_uv(sims, job, attempt)
+    call = _create_uv(sims, job, attempt, tmp_path)
     jobs.update_attempt(attempt["id"], ultravox_call_id=call["callId"], join_url=call["joinUrl"], phase="DIALING")
     _clients(sims)[1].place(PHONE, call["joinUrl"])  # went out; the engine died before saving the SID
     done, a = _finish(sims, jobs, bus, tmp_path, job, attempt, dials)
-    assert done["overall_status"] == "COMPLETED_SUCCESS" and len(json.loads(a["transcript"])) == 6
+    assert done["overall_status"] == "COMPLETED_SUCCESS" and len(json.loads(a["transcript"])) == 7
 
 
 def test_running_call_is_followed(sims, jobs, bus, dials, tmp_path):
     job, attempt = _dead_engine_job(jobs)
-    call = _create_uv(sims, job, attempt)
+    call = _create_uv(sims, job, attempt, tmp_path)
     leg = _clients(sims)[1].place(PHONE, call["joinUrl"])
     jobs.update_attempt(attempt["id"], ultravox_call_id=call["callId"], join_url=call["joinUrl"],
                         twilio_call_sid=leg.sid, phase="DIALED")
@@ -82,7 +102,7 @@ def test_running_call_is_followed(sims, jobs, bus, dials, tmp_path):
 
 def test_call_that_ended_while_no_engine_ran_is_finished(sims, jobs, bus, dials, tmp_path):
     job, attempt = _dead_engine_job(jobs)
-    call = _create_uv(sims, job, attempt)
+    call = _create_uv(sims, job, attempt, tmp_path)
     uv, twilio = _clients(sims)
     leg = twilio.place(PHONE, call["joinUrl"])
     jobs.update_attempt(attempt["id"], ultravox_call_id=call["callId"], join_url=call["joinUrl"],
@@ -128,7 +148,7 @@ def test_stop_mid_call_then_restart_continues_the_same_attempt(sims, jobs, bus, 
     assert done["overall_status"] == "COMPLETED_SUCCESS" and len(attempts) == 1
     aid = str(attempts[0]["id"])
     assert dials.ultravox() == {aid: 1} and dials.twilio() == {aid: 1}
-    assert len(json.loads(attempts[0]["transcript"])) == 60
+    assert len(json.loads(attempts[0]["transcript"])) == 61
 
 
 def test_what_goes_on_the_wire(sims, jobs, bus, dials, tmp_path):
@@ -146,7 +166,7 @@ def test_what_goes_on_the_wire(sims, jobs, bus, dials, tmp_path):
 
 def test_a_sid_twilio_does_not_know_is_followed_through_ultravox(sims, jobs, bus, dials, tmp_path):
     job, attempt = _dead_engine_job(jobs)
-    call = _create_uv(sims, job, attempt)
+    call = _create_uv(sims, job, attempt, tmp_path)
     _clients(sims)[1].place(PHONE, call["joinUrl"])
     jobs.update_attempt(attempt["id"], ultravox_call_id=call["callId"], join_url=call["joinUrl"],
                         twilio_call_sid="CA" + "0" * 32, phase="DIALED")  # a SID that is not Twilio's

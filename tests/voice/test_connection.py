@@ -63,6 +63,9 @@ def test_session_expiry_is_a_planned_immediate_reconnect(harness):
     harness.wait_state("primed", 2)
     (planned,) = harness.states("reconnecting")
     assert planned.retry_in_s == 0 and "time limit" in planned.detail
+    # the close frame 1001 "maximum duration" is a session end, not an outage: no "connectivity issues"
+    assert [e.status for e in harness.rec.of("connection_status")] == ["connected"], \
+        harness.rec.of("connection_status")
 
 
 def test_an_auth_failure_stops_retrying_and_says_so(harness):
