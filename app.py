@@ -10,6 +10,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core import config
 
     args = cli.parse(argv)
+    if args.command == "doctor":
+        return _doctor(args)
     try:
         cfg = config.load(args.config, mode=args.mode, overrides=cli.overrides(args))
     except config.ConfigError as e:
@@ -73,6 +75,25 @@ def _start_mirror(rt):  # type: ignore[no-untyped-def]
     rt.mirror_url = mirror.url
     rt.mirror_link = mirror.link
     return mirror
+
+
+def _doctor(args) -> int:  # type: ignore[no-untyped-def]
+    import json
+
+    from core import config, doctor, logs
+
+    try:
+        cfg = doctor.load(args.config, args.mode)
+    except config.ConfigError as e:
+        fix = "correct it in the config file or the environment"
+        if args.json:
+            print(json.dumps({"ready": False, "checks": [{"name": "config", "status": "fail", "detail": str(e),
+                                                          "fix": fix}]}))
+        else:
+            print(f"FAIL config: {e} — fix: {fix}")
+        return 1
+    logs.setup(cfg.data_dir, cfg.settings.app.log_level, stderr_level="ERROR")
+    return doctor.main(cfg, as_json=args.json)
 
 
 def _export(cfg, args) -> int:  # type: ignore[no-untyped-def]

@@ -20,6 +20,11 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write call jobs and attempts to CSV or JSON, then exit")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--out", metavar="DIR", help="folder for the files (default <data_dir>/exports)")
+    doctor = sub.add_parser("doctor", help="check that everything is ready for real calls (never places one)")
+    doctor.add_argument("--json", action="store_true", help="one JSON object for scripts")
+    # also accepted after the command word (``doctor --mode live``)
+    doctor.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    doctor.add_argument("--mode", choices=("auto", "live", "simulate"), default=argparse.SUPPRESS)
     return p
 
 
