@@ -7,7 +7,8 @@ app (``cluster.urls["control_url"]``). No auth: loopback only.
 - ``POST /_sim/faults`` with one of ``{"action": "drop"|"half_open"|"expire"}``,
   ``{"refuse_for_s": 5}``, ``{"fail_next": {"service", "status", "count",
   "retry_after_s"?}}``, ``{"malform_next": {"service", "count"}}``,
-  ``{"delay_s": 0.2}``, ``{"reset": true}`` (several keys may be combined)
+  ``{"delay_s": 0.2}``, ``{"openai_out_of_quota": true|false}`` (every OpenAI
+  HTTP request 429 ``insufficient_quota``), ``{"reset": true}`` (several keys may be combined)
   → ``{"ok": true, "faults": snapshot, ...}``; 400 ``{"error": ...}`` on a bad body.
 - ``POST /_sim/transcripts`` ``{"text": "..."}`` → queued as the next thing
   the Realtime sim "hears" (``realtime.next_transcripts``)."""
@@ -68,6 +69,10 @@ class ControlApi:
                     f.fail_next(str(spec.get("service", "")), int(spec.get("status", 503)),
                                 int(spec.get("count", 1)),
                                 None if retry_after is None else _number(retry_after, "retry_after_s"))
+                elif key == "openai_out_of_quota":
+                    if not isinstance(value, bool):
+                        raise ValueError("openai_out_of_quota must be true or false")
+                    f.set_quota_exhausted(value)
                 elif key == "malform_next":
                     spec = _obj(value, key)
                     f.malform_next(str(spec.get("service", "")), int(spec.get("count", 1)))
