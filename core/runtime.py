@@ -87,6 +87,7 @@ class Runtime:
     owned_sims: Any = None  # started by build(), stopped by close()
     mirror_url: str | None = None
     mirror_link: str | None = None  # the mirror URL with its token, for the operator
+    model_warnings: list[str] = field(default_factory=list)  # configured models the openai package deprecates
 
     @classmethod
     def build(
@@ -117,8 +118,10 @@ class Runtime:
             state = StateView(jobs, conversation, cfg.mode)
             state.load()
             bus.subscribe(state)
+            from core.models import deprecation_warnings
+
             rt = cls(cfg, clock, bus, jobs, conversation, state, Actions(s, bus, jobs, state), sims=sims,
-                     owned_sims=owned_sims)
+                     owned_sims=owned_sims, model_warnings=deprecation_warnings(s))
             if with_workers:
                 rt._build_workers()
             return rt
@@ -143,9 +146,7 @@ class Runtime:
     def announce(self) -> None:
         """The first events every view should see."""
         self.bus.publish(Mode(mode=self.config.mode))
-        from core.models import deprecation_warnings
-
-        for line in deprecation_warnings(self.config.settings):
+        for line in self.model_warnings:
             log.warning("%s", line)
             self.bus.publish(Notice(level="warning", text=line))
         if self.sims is not None:
