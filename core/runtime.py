@@ -113,7 +113,9 @@ class Runtime:
 
                     # the simulated Ultravox account keeps its calls across restarts, as the real one does
                     sims = owned_sims = SimCluster(s, personas_path=cfg.resolve_path(s.sim.personas_file),
-                                                   ultravox_history=cfg.data_dir / "sim_ultravox_calls.json").start()
+                                                   ultravox_history=cfg.data_dir / "sim_ultravox_calls.json",
+                                                   # faster calls, but our requests still take real time
+                                                   ultravox_min_join_real_s=10.0).start()
                 cfg = point_at_sims(cfg, sims)
             state = StateView(jobs, conversation, cfg.mode)
             state.load()
