@@ -183,3 +183,37 @@ def test_a_number_on_the_do_not_call_list_is_refused_not_offered_again(env):
         assert "+12025550106 is on the do-not-call list" in text and "call again?" not in text
         assert "lift it in the console's do-not-call list" in text
     assert len(jobs.list_jobs()) == 1
+
+
+@pytest.mark.parametrize("who", [None, "calls", "my calls"])
+def test_any_updates_on_my_calls_returns_every_untold_outcome(env, who):
+    box, jobs, _, _ = env
+    first = jobs.create_job("+12025550101", "Akhil", "the invoice", max_retries=3)
+    second = jobs.create_job("+12025550102", "Priya", "the budget", max_retries=3)
+    jobs.update_job(first["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid on Monday.")
+    jobs.update_job(second["id"], overall_status="FAILED_MAX_RETRIES", final_summary_for_main_agent="No answer.")
+    args = {} if who is None else {"contact_name": who}
+    text = call(box, "check_scheduled_call_status", **args)
+    assert "No scheduled call matches" not in text
+    assert "Paid on Monday" in text and "No answer" in text and text.endswith("Tell the user these outcomes now.")
+    assert jobs.pending_updates() == []
+    latest = call(box, "check_scheduled_call_status", **args)  # nothing untold: the most recent call
+    assert latest.startswith(f"Job {second['id']}") and "already been told" in latest
+
+
+def test_a_recently_finished_call_is_not_repeated_without_a_yes(env):
+    box, jobs, _, clock = env
+    call(box, "schedule_outbound_call", contact_name="Akhil", call_objective="Ask about the invoice")
+    [job] = jobs.list_jobs()
+    jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
+    clock.advance(180)
+    text = call(box, "schedule_outbound_call", contact_name="Akhil", call_objective="ask about the invoice")
+    assert text.startswith("I called Akhil about this 3 minutes ago — call again?") and len(jobs.list_jobs()) == 1
+    text = call(box, "schedule_outbound_call", contact_name="Akhil", call_objective="ask about the invoice",
+                call_again=True)
+    assert text.startswith("Scheduled job") and len(jobs.list_jobs()) == 2
+    clock.advance(61 * 60)
+    jobs.update_job(jobs.list_jobs()[0]["id"], overall_status="CANCELLED")
+    clock.advance(61 * 60)
+    assert call(box, "schedule_outbound_call", contact_name="Akhil",
+                call_objective="ask about the invoice").startswith("Scheduled job")
