@@ -38,11 +38,11 @@ async def test_two_submissions_in_one_tick_each_send_their_own_text_once(sim_run
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: rt.state.connection["status"] == "connected", timeout=30)
         prompt = app.main_screen.query_one("#prompt", Prompt)
-        # Enter, more keys and Enter again before the screen handles the first submission
-        prompt.insert_text_at_cursor("Repeat after me: first")
-        await prompt.action_submit()
-        prompt.insert_text_at_cursor("Repeat after me: second")
-        await prompt.action_submit()
+        # keys as a fast typist (or tmux send-keys) delivers them: all in one tick
+        for char in "Repeat after me: first\rRepeat after me: second\r":
+            key = {" ": "space", ":": "colon", "\r": "enter"}.get(char, char)
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
         assert prompt.value == ""
         await wait_for(pilot, lambda: " ".join(said(rt)) == "first second", timeout=30)
         assert user_turns(rt) == ["Repeat after me: first", "Repeat after me: second"]
