@@ -173,7 +173,13 @@ def reply(instructions: str, items: list[dict], tools: set[str], mentioned: froz
                 break
             unanswered.insert(0, item)
     if last.get("type") == "function_call_output":
-        outputs.append(after_tool(last, items, usable))
+        # the results given together since the last response, in order (it may have called several tools)
+        given: list[dict] = []
+        for item in reversed(items):
+            if item.get("type") != "function_call_output":
+                break
+            given.insert(0, item)
+        outputs.extend(after_tool(item, items, usable) for item in given)
     elif not unanswered:
         return Reply((Say("Is there anything else I can help with?"),), mentioned)
     directory, pending = parse_directory(instructions), parse_pending(instructions)
@@ -438,6 +444,8 @@ def _words_for_user(text: str, tool: str | None) -> str:
         if re.search(r"\bNo contact named\b", reason, re.I):
             said += " What number should I call?"
         return said
+    if text.startswith("Shown on the screen: "):
+        return _sentence(f"It's on your screen now: {text[len('Shown on the screen: '):].rstrip('.')}")
     m = _SCHEDULED.match(text)
     if m:
         said = f"I've scheduled a call to {m['name']} about {m['objective'].rstrip('.')}; I'll let you know how it goes."

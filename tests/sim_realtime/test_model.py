@@ -240,3 +240,22 @@ def test_two_requests_before_one_response_are_both_answered():
     out = model.reply(INSTRUCTIONS, items, TOOLS).outputs
     calls = [o for o in out if isinstance(o, Call)]
     assert [c.arguments["contact_name"] for c in calls] == ["Akhil Rao", "Priya"]  # names as in the directory
+
+
+def test_every_result_of_one_response_is_answered_once():
+    items = [user("call Akhil about stock"), user("list my calls"),
+             {"type": "function_call", "call_id": "c1", "name": "schedule_outbound_call", "arguments": "{}"},
+             {"type": "function_call", "call_id": "c2", "name": "list_scheduled_calls", "arguments": "{}"},
+             {"type": "function_call_output", "call_id": "c1",
+              "output": 'Scheduled job 1: a call to Akhil (+12025550101) to "stock". It is queued.'},
+             {"type": "function_call_output", "call_id": "c2",
+              "output": 'Scheduled calls, newest first:\n- job 1 (Akhil, "stock", PENDING)'}]
+    assert model.reply(INSTRUCTIONS, items, TOOLS).outputs == (Say(
+        "I've scheduled a call to Akhil about stock; I'll let you know how it goes. "
+        "You have 1 call: Akhil about stock (queued)."),)
+    listed = 'Scheduled calls, newest first:\n- job 1 (Akhil, "stock", PENDING)'
+    table = tool_round("show me a table of my calls", "list_scheduled_calls", {}, listed)
+    [show] = model.reply(INSTRUCTIONS, table, TOOLS).outputs
+    table += [{"type": "function_call", "call_id": "c9", "name": show.name, "arguments": json.dumps(show.arguments)},
+              {"type": "function_call_output", "call_id": "c9", "output": "Shown on the screen: My calls."}]
+    assert model.reply(INSTRUCTIONS, table, TOOLS).outputs == (Say("It's on your screen now: My calls."),)
