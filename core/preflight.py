@@ -6,12 +6,16 @@ created or changed here: a file that is not a database is left as it was."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from core import config as config_mod
+from core.text import visible
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg://")
+# engines sharing a database hold its write lock for milliseconds: this long is another program
+LOCK_WAIT_S = 5.0
 
 
 class PreflightError(Exception):
@@ -56,6 +60,46 @@ def check_sqlite_file(key: str, path: Path) -> None:
     if head and head != SQLITE_HEADER:
         raise PreflightError(f"{key}: {path} is not a SQLite database (left untouched); "
                              "move it away or point the setting at another file")
+    if head:
+        _not_locked(key, path)
+
+
+def _not_locked(key: str, path: Path) -> None:
+    """Take the write lock and give it back at once (nothing is written)."""
+    conn = sqlite3.connect(path, timeout=LOCK_WAIT_S, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e) and "busy" not in str(e):
+            raise PreflightError(f"{key}: {path}: {e}") from e
+        who = "; ".join(holders(path)) or "a process this user cannot see"
+        raise PreflightError(f"{key}: {path} has been locked for {LOCK_WAIT_S:g} s by {who}: "
+                             "close that program (or wait for it) and start again") from e
+    except sqlite3.DatabaseError as e:
+        raise PreflightError(f"{key}: cannot open {path}: {e} (the file is corrupt; it was left as it is: "
+                             "restore a backup or move it away)") from e
+    finally:
+        conn.close()
+
+
+def holders(path: Path) -> list[str]:
+    """Other processes with ``path`` open, as "pid N (command)" (Linux /proc)."""
+    target = str(path.resolve())
+    found = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) == target for fd in (entry / "fd").iterdir()):
+                command = " ".join((entry / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())
+                found.append(f"pid {entry.name} ({visible(command[:80])})")
+        except OSError:
+            continue  # gone, or not ours to look at
+    return found
 
 
 def _existing_parent(path: Path) -> Path:

@@ -106,3 +106,27 @@ def test_sqlite_file_is_corrupt(tmp_path):
     db.write_bytes(bytes(raw))
     one_clear_line(run(tmp_path), "calling.calls_db_url", "corrupt")
     assert db.read_bytes() == bytes(raw)
+
+
+def test_a_database_locked_by_another_process_names_it(tmp_path):
+    import sqlite3
+    import time
+
+    (tmp_path / "data").mkdir()
+    db = tmp_path / "data" / "calls.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE other_program (x TEXT)")
+    conn.close()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+        "c.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(120)\n")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        line = one_clear_line(run(tmp_path), "calling.calls_db_url", "locked", f"pid {holder.pid}")
+        assert time.monotonic() - started < 30, line
+    finally:
+        holder.kill()
+        holder.wait()
