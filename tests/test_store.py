@@ -189,3 +189,41 @@ def test_create_jobs_in_bulk(jobs: JobStore) -> None:
     assert jobs.claim_next("e", 60)["current_call_objective_description"] == "x"
     with pytest.raises(ValueError, match="unknown fields"):
         jobs.create_jobs([{"phone_number": "+12025550101", "contact_name": "A", "objective": "x", "colour": "red"}])
+
+
+def test_do_not_call_table_and_the_declined_decision(jobs: JobStore, clock: FixedClock) -> None:
+    seen: list = []
+    assert jobs.bus is not None
+    jobs.bus.subscribe(seen.append)
+    job = jobs.create_job("+12025550106", "Lee", "the contract", max_retries=3)
+    claimed = jobs.claim_next("engine-1", 60)
+    assert claimed is not None and claimed["id"] == job["id"]
+    attempt = jobs.start_attempt(job["id"], 1, "the contract", "engine-1")
+    done = jobs.decide(job["id"], attempt["id"], owner="engine-1",
+                       job_fields={"overall_status": "DECLINED", "final_summary_for_main_agent": "Lee said no."},
+                       attempt_fields={"attempt_outcome": "DECLINED", "cost_usd": 0.01},
+                       do_not_call={"reason": "Lee asked not to be called again", "added_by": "the refusal rule"})
+    assert done is not None and done["overall_status"] == "DECLINED"
+    (entry,) = jobs.list_do_not_call()
+    assert entry == {**entry, "phone_number": "+12025550106", "job_id": job["id"], "added_by": "the refusal rule",
+                     "reason": "Lee asked not to be called again", "added_at": clock.now_iso()}
+    assert jobs.attempts_for_job(job["id"])[0]["cost_usd"] == 0.01
+    assert [(e.phone_number, e.listed) for e in seen if e.type == "do_not_call_changed"] == [("+12025550106", True)]
+    # listing again keeps the first entry, and says nothing new
+    again = jobs.add_do_not_call("+12025550106", "another reason", added_by="operator")
+    assert again["reason"] == "Lee asked not to be called again" and len(jobs.list_do_not_call()) == 1
+    assert len([e for e in seen if e.type == "do_not_call_changed"]) == 1
+    # a finished DECLINED job is an update to tell
+    assert [j["id"] for j in jobs.pending_updates()] == [job["id"]]
+    # lifting it
+    assert jobs.remove_do_not_call("+12025550106")["job_id"] == job["id"]
+    assert jobs.remove_do_not_call("+12025550106") is None
+    assert jobs.do_not_call_entry("+12025550106") is None
+    assert [(e.phone_number, e.listed) for e in seen if e.type == "do_not_call_changed"][-1] == ("+12025550106", False)
+
+
+def test_a_decision_that_lost_its_lease_lists_nothing(jobs: JobStore) -> None:
+    job = jobs.create_job("+12025550106", "Lee", "the contract", max_retries=3)
+    assert jobs.decide(job["id"], None, owner="someone-else", job_fields={"overall_status": "DECLINED"},
+                       do_not_call={"reason": "x", "added_by": "y"}) is None
+    assert jobs.list_do_not_call() == []
