@@ -90,7 +90,7 @@ class Follower:
                 current = ctx.jobs.get_job(job_id)
                 if current is not None and current["cancel_requested"]:
                     log.info("job %s: cancel requested during the call; hanging up", job_id)
-                    return self._cancel(job_id, {**attempt, "twilio_call_sid": sid})
+                    return self.cancel(job_id, {**attempt, "twilio_call_sid": sid})
 
             leg = self._fetch_leg(job_id, sid) if sid else None
             if sid and leg is None:
@@ -123,7 +123,7 @@ class Follower:
             if ctx.clock.sleep(interval, ctx.stop):
                 raise Stopped()
 
-    def _cancel(self, job_id: int, attempt: dict[str, Any]) -> CallResult:
+    def cancel(self, job_id: int, attempt: dict[str, Any]) -> CallResult:
         """Hang up, keeping what was said so far and the leg as it ended."""
         call_id = attempt.get("ultravox_call_id")
         transcript = _turns(self._messages(call_id)) if call_id else []

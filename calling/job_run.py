@@ -76,9 +76,18 @@ class JobRun:
         undecided = [a for a in history if a["phase"] != "DECIDED"]
         attempt = undecided[-1] if undecided else None
         if job["cancel_requested"]:
-            if attempt is not None and attempt.get("ultravox_call_id"):
-                self.follower.hang_up(attempt)
-            self._decide(job, attempt, cancelled(job), None)
+            if attempt is not None and attempt.get("ultravox_call_id") and attempt["phase"] != ENDED:
+                # a call left running when its engine stopped: hang up, keeping what was said
+                result = self.follower.cancel(job["id"], attempt)
+                attempt = ctx.jobs.update_attempt(
+                    attempt["id"], phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
+                    transcript=result.transcript, twilio_status=result.twilio_status,
+                    answered_by=result.answered_by, duration_s=result.duration_s, attempt_outcome=result.kind)
+            extra = self._cost(attempt.get("duration_s") if attempt is not None else None)
+            outcome = cancelled(job, extra)
+            if attempt is not None:
+                outcome.attempt_fields["cost_usd"] = extra
+            self._decide(job, attempt, outcome, None)
             return
         reconciling = attempt is not None
         if attempt is None:
@@ -110,8 +119,7 @@ class JobRun:
                 duration_s=result.duration_s, summary=result.summary, attempt_outcome=result.kind)
 
         job = ctx.jobs.get_job(job["id"]) or job
-        extra = cost_usd(result.duration_s, ctx.config.settings.ultravox.cost_per_minute_usd
-                         + ctx.config.settings.twilio.cost_per_minute_usd)
+        extra = self._cost(result.duration_s)
         if result.kind == CANCELLED or job["cancel_requested"]:
             outcome = cancelled(job, extra)
         elif result.kind == CONVERSATION:
@@ -129,6 +137,10 @@ class JobRun:
             outcome = from_leg(job, result, ctx.clock.now(), extra)
         outcome.attempt_fields["cost_usd"] = extra
         self._decide(job, attempt, outcome, result)
+
+    def _cost(self, duration_s: float | None) -> float:
+        rates = self.ctx.config.settings
+        return cost_usd(duration_s, rates.ultravox.cost_per_minute_usd + rates.twilio.cost_per_minute_usd)
 
     def _new_attempt(self, job: dict[str, Any], number: int) -> dict[str, Any] | None:
         ctx = self.ctx

@@ -51,4 +51,18 @@ def test_a_call_cancelled_mid_way_keeps_its_transcript(sims, jobs, bus, tmp_path
     assert done["overall_status"] == "CANCELLED"
     transcript = json.loads(attempt["transcript"])
     assert len(transcript) >= 4 and transcript[0]["text"]
-    assert attempt["twilio_status"] in FINAL and attempt["ended_at"]
+    assert attempt["twilio_status"] in FINAL and attempt["ended_at"] and attempt["cost_usd"] is not None
+
+
+def test_a_call_cancelled_while_no_engine_ran_keeps_its_transcript(sims, jobs, bus, recorder, tmp_path):
+    job = jobs.create_job("+12025550109", "Ravi", "walk through the release plan", max_retries=0)  # a long call
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        wait_for(lambda: any(len(e.messages) >= 4 for e in recorder.of("call_transcript_progress")), 60,
+                 what="the call to be under way")
+    assert jobs.cancel_job(job["id"], "not needed any more")["overall_status"] == "PROCESSING"
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        done = drive(jobs, job["id"], timeout=60)
+    (attempt,) = jobs.attempts_for_job(job["id"])
+    assert done["overall_status"] == "CANCELLED"
+    assert len(json.loads(attempt["transcript"] or "[]")) >= 4
+    assert attempt["twilio_status"] in FINAL and attempt["ended_at"] and attempt["cost_usd"] is not None
