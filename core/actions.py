@@ -99,6 +99,19 @@ class Actions:
                           "job_id": None, "added_at": None, "added_by": "config"}
                          for phone in sorted(configured_do_not_call(self.settings) - in_table)]
 
+    def add_do_not_call(self, phone_number: str, reason: str) -> dict[str, Any]:
+        """The operator lists a number (any form, read with the default region).
+        Raises ValueError with a message for the operator on bad input."""
+        from core.phone import normalise
+
+        phone = normalise(phone_number, self.settings.app.default_region)
+        reason = " ".join(reason.split())
+        if not reason:
+            raise ValueError("Say why this number must not be called.")
+        if self.jobs.do_not_call_entry(phone) is not None:
+            raise ValueError(f"{phone} is already on the do-not-call list.")
+        return self.jobs.add_do_not_call(phone, reason, added_by="operator")
+
     def lift_do_not_call(self, phone_number: str) -> dict[str, Any] | None:
         """Take a number off the persistent do-not-call list; a notice says
         what happened (a number from the config is lifted only there)."""

@@ -32,6 +32,7 @@ DETAIL_BINDINGS = [
 ]
 
 DO_NOT_CALL_BINDINGS = [
+    Binding("a", "add", "Add a number", id="add_do_not_call"),
     Binding("x", "remove", "Remove (press twice)", id="remove_do_not_call"),
     Binding("escape", "close", "Back", id="close_do_not_call"),
 ]

@@ -126,3 +126,34 @@ def test_do_not_call_list_snapshot(snap_compare, make_runtime):
                        and len(rows(pilot.app.screen)) == 2)
 
     assert snap_compare(app_for(rt), terminal_size=SIZE, run_before=open_list)
+
+
+@pytest.mark.asyncio
+async def test_the_operator_adds_a_number_in_any_form(runtime):
+    from textual.widgets import Input, Label
+
+    from tui.screens.do_not_call import AddDoNotCallScreen
+
+    app = app_for(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape", "b")
+        screen = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, DoNotCallScreen) else None)
+        await pilot.press("a")
+        form = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, AddDoNotCallScreen) else None)
+        await pilot.pause(0.1)  # laid out before the clicks
+        for phone, reason, message in (("garbage!!", "asked by email", "is not a phone number"),
+                                       ("(202) 555-0104", "", "Say why")):
+            form.query_one("#dnc-phone", Input).value = phone
+            form.query_one("#dnc-reason", Input).value = reason
+            await pilot.pause(0.1)  # the error line above may have moved the button
+            await pilot.click("#dnc-ok")
+            await wait_for(pilot, lambda: message in str(form.query_one("#dnc-error", Label).content))
+        assert runtime.jobs.list_do_not_call() == []
+        form.query_one("#dnc-reason", Input).value = "asked by email"
+        await pilot.pause(0.1)
+        await pilot.click("#dnc-ok")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: [r[0] for r in rows(screen)] == ["+12025550104"])
+        assert rows(screen)[0][1] == "asked by email" and rows(screen)[0][4] == "operator"
+    with pytest.raises(ValueError, match="already on the do-not-call list"):
+        runtime.actions.add_do_not_call("202-555-0104", "again")

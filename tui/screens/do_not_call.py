@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from core import events as ev
 from core.text import visible
-from tui.bindings import DO_NOT_CALL_BINDINGS
-from tui.format import short_time
+from tui.bindings import DO_NOT_CALL_BINDINGS, MODAL_BINDINGS
+from tui.format import safe, short_time
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -43,7 +44,7 @@ class DoNotCallScreen(Screen):
     def on_mount(self) -> None:
         self.title = "Switchboard — do-not-call list"
         self.query_one("#dnc-hint", Static).update(Text(
-            "Numbers Switchboard never dials. Select one and press the remove key (x) twice to lift it; "
+            "Numbers Switchboard never dials. a adds one; select one and press x twice to lift it; "
             "numbers from the config are lifted in config.toml (calling.do_not_call).", style="dim"))
         self.query_one(DataTable).focus()
         self.reload()
@@ -110,5 +111,55 @@ class DoNotCallScreen(Screen):
     def lift(self, phone: str) -> None:
         self.runtime.actions.lift_do_not_call(phone)
 
+    def action_add(self) -> None:
+        self.app.push_screen(AddDoNotCallScreen(self.runtime))
+
     def action_close(self) -> None:
         self.dismiss()
+
+
+class AddDoNotCallScreen(ModalScreen[dict[str, Any] | None]):
+    """List a number by hand: any form of it, and why."""
+    BINDINGS = MODAL_BINDINGS
+
+    def __init__(self, runtime: "Runtime") -> None:
+        super().__init__(id="add-do-not-call")
+        self.runtime = runtime
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dnc-form"):
+            yield Label("Never call this number", id="dnc-form-title")
+            yield Input(placeholder="+14155550123", id="dnc-phone")
+            yield Input(placeholder="Why (e.g. asked by email not to be called)", id="dnc-reason")
+            yield Label("", id="dnc-error")
+            with Horizontal(id="dnc-buttons"):
+                yield Button("Add", variant="primary", id="dnc-ok")
+                yield Button("Cancel", id="dnc-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#dnc-phone", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "dnc-ok":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def submit(self) -> None:
+        phone = self.query_one("#dnc-phone", Input).value
+        reason = self.query_one("#dnc-reason", Input).value
+        try:
+            entry = self.runtime.actions.add_do_not_call(phone, reason)
+        except ValueError as e:
+            self.query_one("#dnc-error", Label).update(safe(e))
+            return
+        self.notify(f"{entry['phone_number']} is on the do-not-call list.", markup=False)
+        self.dismiss(entry)
