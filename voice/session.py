@@ -383,6 +383,9 @@ class Session:
             self.conn.end(Outcome(EXPIRED, "the session reached its time limit", True))
         elif code in AUTH_CODES or error.get("type") == "authentication_error":
             self.conn.end(Outcome(AUTH, f"the server refused the API key: {message}", True))
+        elif code == "insufficient_quota":  # no credit: reconnecting or asking again never helps
+            self.conn.end(Outcome(AUTH, "OpenAI says the account is out of quota (insufficient_quota); add credit "
+                                        "at platform.openai.com and restart", True))
         elif error.get("event_id") and any(error["event_id"] == eid for eid, _ in self.sent_updates):
             self.conn.end(Outcome(CONFIG, f"the server rejected the session settings: {message}", True))
         elif error.get("event_id") and error["event_id"] == self.response_request:

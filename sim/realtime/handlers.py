@@ -222,6 +222,10 @@ class Handlers:
     # --- responses -----------------------------------------------------------
 
     async def on_response_create(self: "Connection", data: dict, ev: str | None) -> None:
+        if self.sim.faults.out_of_quota():  # the account has no credit left: no response at all
+            await self.error("insufficient_quota", "You exceeded your current quota, please check your plan and "
+                             "billing details.", client_event_id=ev, kind="insufficient_quota")
+            return
         if self.response is not None:
             await self.error(
                 "conversation_already_has_active_response",

@@ -29,7 +29,7 @@ from tests.helpers import wait_for, Recorder
 
 SPEED = 20.0
 # server errors that are part of the protocol, not a client mistake
-EXPECTED_ERRORS = {"session_expired", "conversation_already_has_active_response"}
+EXPECTED_ERRORS = {"session_expired", "conversation_already_has_active_response", "insufficient_quota"}
 
 
 # --- client events on the wire ---------------------------------------------------

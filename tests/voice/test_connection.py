@@ -80,6 +80,19 @@ def test_an_auth_failure_stops_retrying_and_says_so(harness):
     assert harness.stop() < 2.0
 
 
+def test_an_account_out_of_quota_stops_retrying_and_says_so(harness):
+    worker = harness.start()
+    harness.wait_state("primed")
+    harness.sims.faults.set_quota_exhausted(True)
+    worker.send_text("call Akhil about the invoice")
+    harness.wait_state("auth_failed")
+    (failed,) = harness.states("auth_failed")
+    assert "out of quota" in failed.detail and "not retrying" in failed.detail
+    time.sleep(0.5)  # a wrongly reconnecting worker would show itself
+    assert len(harness.states("connecting")) == 1
+    harness.sims.faults.set_quota_exhausted(False)
+
+
 def test_config_errors_stop_before_connecting(harness):
     cfg = voice_config(harness.sims, harness.tmp, voice={"ping_interval_s": 2.0, "ping_timeout_s": 4.0})
     harness.start(cfg)
