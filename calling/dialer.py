@@ -90,7 +90,8 @@ class Dialer:
             ctx.leases.renew(job["id"])  # the create then runs well inside our lease
             try:
                 return uv.create_call(ctx.config.secrets.ultravox_agent_id, context, metadata,
-                                      first_speaker=self.first_speaker(job), join_timeout_s=join_timeout)
+                                      first_speaker=self.first_speaker(job), join_timeout_s=join_timeout,
+                                      record=ctx.config.settings.ultravox.record_calls)
             except Transient:
                 maybe_created = True  # it may have gone through: look before creating again
                 raise

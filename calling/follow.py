@@ -35,6 +35,7 @@ class CallResult:
     duration_s: float | None = None
     transcript: list[dict[str, Any]] = field(default_factory=list)
     summary: str = ""
+    recording_url: str | None = None
 
 
 def _seconds_between(a: str | None, b: str | None) -> float | None:
@@ -205,4 +206,5 @@ class Follower:
         return CallResult(CONVERSATION if joined else FAILED, end_reason=str(end_reason or ""),
                           twilio_status=status, answered_by=leg.answered_by if leg is not None else None,
                           duration_s=duration, transcript=transcript,
-                          summary=str(call.get("summary") or call.get("shortSummary") or ""))
+                          summary=str(call.get("summary") or call.get("shortSummary") or ""),
+                          recording_url=ctx.ultravox.recording_url(call_id) if call.get("recordingEnabled") else None)

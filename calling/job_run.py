@@ -116,7 +116,8 @@ class JobRun:
             attempt = ctx.jobs.update_attempt(
                 attempt["id"], phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
                 transcript=result.transcript, twilio_status=result.twilio_status, answered_by=result.answered_by,
-                duration_s=result.duration_s, summary=result.summary, attempt_outcome=result.kind)
+                duration_s=result.duration_s, summary=result.summary, attempt_outcome=result.kind,
+                recording_url=result.recording_url)
 
         job = ctx.jobs.get_job(job["id"]) or job
         extra = self._cost(result.duration_s)

@@ -58,9 +58,11 @@ class UltravoxClient:
             raise Transient(f"{SERVICE}: unreadable answer from {method} {url}") from e
 
     def create_call(self, agent_id: str, template_context: dict[str, Any], metadata: dict[str, str], *,
-                    first_speaker: str = "user", join_timeout_s: int = 30) -> dict[str, Any]:
-        body = {"templateContext": template_context, "medium": {"twilio": {}}, "metadata": metadata,
-                "firstSpeakerSettings": {first_speaker: {}}, "joinTimeout": f"{int(join_timeout_s)}s"}
+                    first_speaker: str = "user", join_timeout_s: int = 30, record: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"templateContext": template_context, "medium": {"twilio": {}}, "metadata": metadata,
+                                "firstSpeakerSettings": {first_speaker: {}}, "joinTimeout": f"{int(join_timeout_s)}s"}
+        if record:
+            body["recordingEnabled"] = True
         call = self._request("POST", f"/agents/{agent_id}/calls", json=body)
         if not isinstance(call, dict) or not call.get("callId") or not call.get("joinUrl"):
             raise Transient(f"{SERVICE}: call created without callId/joinUrl")
@@ -101,6 +103,10 @@ class UltravoxClient:
         except CallError as e:
             if "(404)" not in str(e) and "(409)" not in str(e) and "(400)" not in str(e):
                 raise
+
+    def recording_url(self, call_id: str) -> str:
+        """The recording's stable address (it redirects, with our key, to a short-lived file URL)."""
+        return f"{self.base}/calls/{call_id}/recording"
 
     def get_agent(self, agent_id: str) -> dict[str, Any]:
         agent = self._request("GET", f"/agents/{agent_id}")

@@ -74,6 +74,7 @@ class VoiceSection(_Section):
 
 class UltravoxSection(_Section):
     base_url: str = "https://api.ultravox.ai/api"
+    record_calls: bool = False  # Ultravox records each call; its address is kept on the attempt
     cost_per_minute_usd: float = Field(default=0.05, ge=0)
 
 

@@ -22,6 +22,9 @@ Routes (``X-API-Key`` auth; a wrong key gets 401 ``{"detail": ...}``):
   on the last page (default page size 3). ``mode`` defaults to
   ``last_stage``: only the last call stage's messages (a long call moves to a
   second stage midway); ``in_call`` gives every stage.
+- ``GET /api/calls/{id}/recording`` → 302 to a short-lived signed file URL
+  (a WAV) once a call created with ``recordingEnabled: true`` has ended; 404
+  otherwise.
 - ``POST /api/calls/{id}/send_data_message`` ``{"type": "hang_up"}`` → 204:
   the agent ends the live call (``agent_hangup``, its phone leg ends); the
   record and its messages stay. 400 on an ended call or an unknown type.
@@ -78,6 +81,7 @@ class UltravoxCall:
     messages: list[dict] = field(default_factory=list)
     first_speaker: str = "agent"
     join_timeout_s: float = 30.0
+    recording_enabled: bool = False
     stage_ids: list[str] = field(default_factory=list)
 
     @property
@@ -130,7 +134,7 @@ class UltravoxCall:
             "agent": {"agentId": self.agent_id, "name": "switchboard-sim-agent"},
             "agentId": self.agent_id, "metadata": dict(self.metadata),
             "templateContext": dict(self.template_context), "medium": self.medium,
-            "joinTimeout": f"{self.join_timeout_s:g}s", "maxDuration": "3600s", "recordingEnabled": False,
+            "joinTimeout": f"{self.join_timeout_s:g}s", "maxDuration": "3600s", "recordingEnabled": self.recording_enabled,
             "billedDuration": None, "billingStatus": "BILLING_STATUS_PENDING",
         }
 
@@ -171,6 +175,8 @@ class UltravoxSim:
             web.delete("/api/calls/{call_id}", self.delete_call),
             web.get("/api/calls/{call_id}/messages", self.list_messages),
             web.post("/api/calls/{call_id}/send_data_message", self.send_data_message),
+            web.get("/api/calls/{call_id}/recording", self.get_recording),
+            web.get("/recordings/{call_id}.wav", self.recording_file),
         ])
         return app
 
@@ -306,7 +312,7 @@ class UltravoxSim:
         call = UltravoxCall(call_id=call_id, api_key=self.api_key, agent_id=agent_id, join_url=join_url,
                             created=self.clock.now_iso(), template_context=dict(body.get("templateContext", {})),
                             metadata=metadata, medium=body.get("medium") or {"twilio": {}}, clock=self.clock,
-                            first_speaker=next(iter(speaker)),
+                            first_speaker=next(iter(speaker)), recording_enabled=body.get("recordingEnabled") is True,
                             join_timeout_s=float(join.group(1)) if "joinTimeout" in body else self.join_timeout_s)
         call.on_end.append(self._ended)
         call.on_join.append(self.mark_joined_timer)
@@ -367,6 +373,26 @@ class UltravoxSim:
         if was_joined:
             self.network.agent_ended(call.call_id)
         return web.Response(status=204)
+
+    async def get_recording(self, request: web.Request) -> web.Response:
+        if (denied := self._auth(request)) is not None:
+            return denied
+        call = self._call(request)
+        if call is None or not call.recording_enabled or call.running or call.joined is None:
+            return json_error("ultravox", 404, "Not found.")
+        raise web.HTTPFound(f"{request.scheme}://{request.host}/recordings/{call.call_id}.wav?sig={secrets.token_hex(8)}")
+
+    async def recording_file(self, request: web.Request) -> web.Response:
+        """The short-lived file a recording redirects to: a second of 8 kHz silence."""
+        call = self.calls.get(request.match_info["call_id"])
+        if call is None or not call.recording_enabled or not request.query.get("sig"):
+            return web.Response(status=403, text="Signature required.")
+        rate, frames = 8000, 8000
+        header = (b"RIFF" + (36 + frames * 2).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+                  + (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + rate.to_bytes(4, "little")
+                  + (rate * 2).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+                  + b"data" + (frames * 2).to_bytes(4, "little"))
+        return web.Response(body=header + bytes(frames * 2), content_type="audio/wav")
 
     async def get_agent(self, request: web.Request) -> web.Response:
         if (denied := self._auth(request)) is not None:

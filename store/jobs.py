@@ -44,6 +44,7 @@ ATTEMPT_FIELDS = frozenset({
     "attempt_outcome", "strategist_reasoning_for_attempt", "error_details", "objective", "phase",
     "twilio_status", "answered_by", "duration_s", "summary", "decision_source", "engine_id",
     "join_url", "cost_usd",
+    "recording_url",
 })
 
 

@@ -121,5 +121,10 @@ def calls_v4(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE call_attempts ADD COLUMN cost_usd REAL"))
 
 
-CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4]
+def calls_v5(conn: sa.Connection) -> None:
+    # where the call's recording can be fetched (Ultravox keeps it; we keep its address)
+    conn.execute(sa.text("ALTER TABLE call_attempts ADD COLUMN recording_url TEXT"))
+
+
+CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5]
 CONVERSATION_MIGRATIONS = [conversation_v1]

@@ -86,3 +86,21 @@ def test_hanging_up_keeps_the_call_record_and_transcript(sims, jobs, bus, tmp_pa
     assert call is not None, "the Ultravox call was deleted"
     assert call.end_reason in ("hangup", "agent_hangup") and len(call.messages) >= 3
     assert done["cancel_requested"]
+
+
+def test_a_recorded_call_keeps_its_recording_address(sims, jobs, bus, tmp_path):
+    import requests
+
+    cfg = engine_config(sims, tmp_path)
+    recorded = config_mod.with_sections(cfg, ultravox={**cfg.settings.ultravox.model_dump(), "record_calls": True})
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=0)
+    with running(CallingEngine(recorded, bus, jobs)):
+        drive(jobs, job["id"])
+    attempt = _only_attempt(jobs, job)
+    assert attempt["recording_url"] == f"{sims.urls['ultravox_base_url']}/calls/{attempt['ultravox_call_id']}/recording"
+    audio = requests.get(attempt["recording_url"], headers={"X-API-Key": sims.secrets.ultravox_api_key}, timeout=5)
+    assert audio.status_code == 200 and audio.content.startswith(b"RIFF")
+    plain = jobs.create_job(SUCCESS, "Akhil", "and the receipt", max_retries=0)
+    with running(CallingEngine(cfg, bus, jobs)):
+        drive(jobs, plain["id"])
+    assert _only_attempt(jobs, plain)["recording_url"] is None
