@@ -103,7 +103,7 @@ def _export(cfg, args) -> int:  # type: ignore[no-untyped-def]
     from calling.export import export
     from store import JobStore
 
-    jobs = JobStore(config.sqlite_path(cfg.settings.calling.calls_db_url, cfg.base_dir))
+    jobs = JobStore(cfg.db_url(cfg.settings.calling.calls_db_url))
     jobs.init_db()
     out = Path(args.out) if args.out else cfg.data_dir / "exports"
     for path in export(jobs, out, args.format):

@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = point_at_sims(cfg, sims)
         print(f"calling: SIMULATION: services at {sims.urls}", file=sys.stderr)
     bus = Bus()
-    jobs = JobStore(config_mod.sqlite_path(cfg.settings.calling.calls_db_url, cfg.base_dir), bus=bus)
+    jobs = JobStore(cfg.db_url(cfg.settings.calling.calls_db_url), bus=bus)
     try:
         try:
             jobs.init_db()

@@ -19,7 +19,6 @@ from typing import Any
 from calling.context import Context
 from calling.errors import ProviderRefused
 from calling.twilio_leg import MaybePlaced
-from core.events import CallJobUpdated
 from core.retry import Transient
 
 JOIN_MARGIN_S = 20  # Twilio's queueing (1 call a second per account) and the stream's set-up
@@ -130,5 +129,4 @@ class Dialer:
             return attempt
         attempt = ctx.jobs.update_attempt(attempt["id"], twilio_call_sid=status.sid, twilio_status=status.status,
                                           phase=DIALED)
-        ctx.bus.publish(CallJobUpdated(job=job))  # the row is as claimed; views learn the call is out
-        return attempt
+        return attempt  # update_attempt published the job's row: views learn the call is out

@@ -103,7 +103,8 @@ PhoneEntry = Annotated[str, AfterValidator(_normalised_entry)]
 
 
 class CallingSection(_Section):
-    calls_db_url: str = "sqlite:///data/scheduled_calls.db"
+    enabled: bool = True  # false: this process runs no calling engine (a console beside separate engines)
+    calls_db_url: str = "sqlite:///scheduled_calls.db"  # a relative SQLite path is under app.data_dir
     max_retries: int = Field(default=3, ge=0, le=50)
     concurrency: int = Field(default=1, ge=1, le=256)
     poll_interval_s: float = Field(default=2.0, gt=0)
@@ -115,6 +116,10 @@ class CallingSection(_Section):
     strategist_attempts: int = Field(default=3, ge=1, le=10)
     first_speaker: Literal["user", "agent"] = "user"  # outbound calls: let the callee say "Hello" first
     provider_pause_min: float = Field(default=15.0, gt=0)  # work blocked by a refused key or no quota waits this
+    # the providers' account limits, shared by every engine on the database
+    # (Ultravox pay-as-you-go: 5 concurrent calls; Twilio: 1 outbound call a second)
+    max_concurrent_calls: int = Field(default=5, ge=1, le=10000)
+    calls_per_second: float = Field(default=1.0, gt=0, le=1000)
 
     @field_validator("calling_hours")
     @classmethod
@@ -124,7 +129,7 @@ class CallingSection(_Section):
 
 
 class ConversationSection(_Section):
-    db_url: str = "sqlite:///data/conversation_history.db"
+    db_url: str = "sqlite:///conversation_history.db"  # a relative SQLite path is under app.data_dir
 
 
 class MirrorSection(_Section):
@@ -212,6 +217,10 @@ class Config:
     @property
     def data_dir(self) -> Path:
         return self.base_dir / self.settings.app.data_dir
+
+    def db_url(self, url: str) -> str:
+        """A database URL from the config: a relative SQLite path lives under app.data_dir."""
+        return sqlite_path(url, self.data_dir)
 
     def resolve_path(self, p: str) -> Path:
         """A path from the config: relative to the config file's folder, or,
@@ -369,7 +378,7 @@ def with_sections(config: Config, secrets: Secrets | None = None, **sections: Ma
 
 
 def sqlite_path(url: str, base: Path) -> str:
-    """Make a relative sqlite URL absolute against ``base`` (the config's folder)."""
+    """Make a relative sqlite URL absolute against ``base`` (``Config.db_url`` passes app.data_dir)."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
         return prefix + str((base / url[len(prefix):]).resolve())

@@ -55,7 +55,7 @@ def _open_stores(cfg: config_mod.Config, clock: Clock, bus: Bus) -> tuple[JobSto
             ("conversation.db_url", s.conversation.db_url, ConversationStore),
         ):
             try:
-                store = kind(config_mod.sqlite_path(url, cfg.base_dir), clock=clock, **({"bus": bus} if kind is JobStore else {}))
+                store = kind(cfg.db_url(url), clock=clock, **({"bus": bus} if kind is JobStore else {}))
                 opened.append(store)
                 store.init_db()
             except (sqlalchemy.exc.SQLAlchemyError, sqlite3.Error, OSError) as e:
@@ -83,7 +83,8 @@ class Runtime:
     workers: list[Worker] = field(default_factory=list)
     sims: Any = None
     voice: Any = None
-    engine: Any = None
+    engine: Any = None  # None with calling.enabled = false: engines run elsewhere
+    feed: Any = None
     owned_sims: Any = None  # started by build(), stopped by close()
     mirror_url: str | None = None
     mirror_link: str | None = None  # the mirror URL with its token, for the operator
@@ -136,11 +137,16 @@ class Runtime:
 
     def _build_workers(self) -> None:
         from calling.engine import CallingEngine
+        from store.feed import ChangeFeed
         from voice.worker import VoiceWorker
 
         self.voice = VoiceWorker(self.config, self.bus, self.jobs, self.conversation, clock=self.clock)
-        self.engine = CallingEngine(self.config, self.bus, self.jobs, clock=self.clock)
-        self.workers = [self.voice, self.engine]
+        # what other processes (engines, consoles, the mirror) change reaches this one's views
+        self.feed = ChangeFeed(self.jobs, self.bus, known=self.state.snapshot(jobs_limit=10**9)["jobs"])
+        self.workers = [self.voice, self.feed]
+        if self.config.settings.calling.enabled:
+            self.engine = CallingEngine(self.config, self.bus, self.jobs, clock=self.clock)
+            self.workers.append(self.engine)
         self.actions.assistant = self.voice
         if self.sims is not None:
             self.actions.faults = self.sims.faults

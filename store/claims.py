@@ -60,6 +60,7 @@ class Claims:
                 ),
                 params,
             ).mappings().first()
+            self._mine(row)
         if row is None:
             return None
         return self._publish_row(row)

@@ -14,6 +14,7 @@ from core.events import Bus, CallJobUpdated
 from store.claims import Claims
 from store.db import migrate, open_db, transaction
 from store.do_not_call import DoNotCallList
+from store.notify import FEED_MIGRATIONS
 from store.schema import CALLS_MIGRATIONS
 
 
@@ -94,12 +95,26 @@ class JobStore(Claims, DoNotCallList):
         self.db = open_db(url)
         assert self.db.engine is not None
         self.is_postgres = self.db.engine.dialect.name == "postgresql"
+        # job id -> updated_at of this store's latest write, noted before its commit,
+        # so the change feed never re-announces a write this process publishes itself
+        self._own: dict[int, str] = {}
 
     def init_db(self) -> None:
         migrate(self.db, "calls", CALLS_MIGRATIONS)
+        migrate(self.db, "feed", FEED_MIGRATIONS)
 
     def close(self) -> None:
         self.db.close()
+
+    def _mine(self, row: Any) -> Any:
+        """Note a job row this store is writing (call inside the transaction)."""
+        if row is not None:
+            self._own[int(row["id"])] = str(row["updated_at"])
+        return row
+
+    def is_own_write(self, job: dict[str, Any]) -> bool:
+        """Whether this job row, as read, is this store's own latest write."""
+        return self._own.get(int(job["id"])) == job["updated_at"]
 
     def _publish_row(self, row: Any) -> dict[str, Any]:
         job = _job(row)
@@ -134,6 +149,7 @@ class JobStore(Claims, DoNotCallList):
                 ),
                 {"p": phone_number, "n": contact_name, "o": objective, "m": max_retries, "t": now, "z": timezone},
             ).mappings().one()
+            self._mine(row)
         return self._publish_row(row)
 
     def create_jobs(self, jobs: Iterable[dict[str, Any]], *, chunk_size: int = 5000) -> None:
@@ -176,12 +192,25 @@ class JobStore(Claims, DoNotCallList):
         with transaction(self.db) as conn:
             return [_job(r) for r in conn.execute(sa.text(sql), params).mappings()]
 
-    def jobs_updated_since(self, ts: str, limit: int = 1000) -> list[dict[str, Any]]:
-        """For views of a database another process also writes."""
+    def jobs_updated_since(self, ts: str, limit: int = 1000, *, after_id: int = 0) -> list[dict[str, Any]]:
+        """Rows changed after (``ts``, ``after_id``), in (updated_at, id) order:
+        page on with the last row's pair. For views of a database another
+        process also writes."""
         with transaction(self.db) as conn:
             rows = conn.execute(
-                sa.text("SELECT * FROM scheduled_calls WHERE updated_at > :t ORDER BY updated_at LIMIT :n"),
-                {"t": ts, "n": limit},
+                sa.text("SELECT * FROM scheduled_calls WHERE updated_at > :t OR (updated_at = :t AND id > :i)"
+                        " ORDER BY updated_at, id LIMIT :n"),
+                {"t": ts, "i": after_id, "n": limit},
+            ).mappings()
+            return [_job(r) for r in rows]
+
+    def jobs_by_id(self, job_ids: Iterable[int]) -> list[dict[str, Any]]:
+        ids = sorted({int(i) for i in job_ids})
+        if not ids:
+            return []
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text(f"SELECT * FROM scheduled_calls WHERE id IN ({','.join(str(i) for i in ids)})")
             ).mappings()
             return [_job(r) for r in rows]
 
@@ -209,7 +238,7 @@ class JobStore(Claims, DoNotCallList):
             return None
         sql, params = _job_update(job_id, dict(fields, updated_at=self.clock.now_iso()), expect_owner)
         with transaction(self.db) as conn:
-            row = conn.execute(sql, params).mappings().first()
+            row = self._mine(conn.execute(sql, params).mappings().first())
         if row is None:
             return None
         return self._publish_row(row)
@@ -227,6 +256,8 @@ class JobStore(Claims, DoNotCallList):
                 ),
                 {"j": job_id, "n": attempt_number, "t": self.clock.now_iso(), "o": objective, "e": engine_id},
             ).mappings().one()
+            job = self._touch(conn, job_id)
+        self._publish_row(job)
         return dict(row)
 
     def update_attempt(self, attempt_id: int, **fields: Any) -> dict[str, Any]:
@@ -237,7 +268,17 @@ class JobStore(Claims, DoNotCallList):
                 sa.text(f"UPDATE call_attempts SET {_set_clause(fields, ATTEMPT_FIELDS)} WHERE id = :_id RETURNING *"),
                 dict(fields, _id=attempt_id),
             ).mappings().one()
+            job = self._touch(conn, row["job_id"])
+        self._publish_row(job)
         return dict(row)
+
+    def _touch(self, conn: sa.Connection, job_id: int) -> Any:
+        """An attempt changed: so does its job's updated_at, which is what every
+        other process's change feed watches."""
+        return self._mine(conn.execute(
+            sa.text("UPDATE scheduled_calls SET updated_at = :t WHERE id = :i RETURNING *"),
+            {"t": self.clock.now_iso(), "i": job_id},
+        ).mappings().one())
 
     def attempts_for_job(self, job_id: int) -> list[dict[str, Any]]:
         if not is_id(job_id):
@@ -281,6 +322,7 @@ class JobStore(Claims, DoNotCallList):
             if row is None:
                 conn.rollback()
                 return None
+            self._mine(row)
             if attempt_id is not None:
                 fields = dict(attempt_fields or {}, phase="DECIDED")
                 if "transcript" in fields and not isinstance(fields["transcript"], (str, type(None))):
@@ -318,6 +360,7 @@ class JobStore(Claims, DoNotCallList):
                 ),
                 {"r": reason, "t": now, "i": job_id},
             ).mappings().first()
+            self._mine(row)
         if row is None:
             return None
         return self._publish_row(row)
@@ -335,6 +378,7 @@ class JobStore(Claims, DoNotCallList):
                 ),
                 {"t": now, "i": job_id},
             ).mappings().first()
+            self._mine(row)
         if row is None:
             return None
         return self._publish_row(row)
@@ -366,6 +410,8 @@ class JobStore(Claims, DoNotCallList):
                 ),
                 {"t": now},
             ).mappings().all()
+            for r in rows:
+                self._mine(r)
         jobs = [_job(r) for r in rows]
         self._publish(jobs)
         return jobs

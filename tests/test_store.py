@@ -103,7 +103,9 @@ def test_job_life_and_events(jobs: JobStore, clock: FixedClock) -> None:
     assert len(jobs.mark_informed([job["id"]])) == 1
     assert jobs.mark_informed([job["id"]]) == []  # exactly once
     assert jobs.pending_updates() == []
-    assert [e.job["overall_status"] for e in seen] == ["PENDING", "PROCESSING", "COMPLETED_SUCCESS", "COMPLETED_SUCCESS"]
+    # starting the attempt is a change of its job too (so other processes' feeds hear it)
+    assert [e.job["overall_status"] for e in seen] == ["PENDING", "PROCESSING", "PROCESSING", "COMPLETED_SUCCESS",
+                                                      "COMPLETED_SUCCESS"]
 
 
 def test_due_retries_and_expired_leases_are_claimed(jobs: JobStore, clock: FixedClock) -> None:

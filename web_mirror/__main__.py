@@ -12,7 +12,7 @@ import threading
 
 from core import config as config_mod
 from web_mirror.server import MirrorServer
-from web_mirror.standalone import JobWatcher, build_runtime
+from web_mirror.standalone import build_runtime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,21 +35,21 @@ def main(argv: list[str] | None = None) -> int:
     m = cfg.settings.mirror
     port = m.port if args.mirror_port is None else args.mirror_port
     runtime = build_runtime(cfg)
-    watcher = JobWatcher(runtime)
-    watcher_thread = threading.Thread(target=watcher.run, name=watcher.name, daemon=True)
+    feed = runtime.feed
+    feed_thread = threading.Thread(target=feed.run, name=feed.name, daemon=True)
     server = MirrorServer(runtime, host=m.host, port=port).start()
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    watcher_thread.start()
+    feed_thread.start()
     print(f"Web mirror: {server.link}", flush=True)
     try:
         while not done.wait(0.5):
             pass
     finally:
         server.stop()
-        watcher.stop()
-        watcher_thread.join(timeout=5)
+        feed.stop()
+        feed_thread.join(timeout=5)
         runtime.close()
     return 0
 
