@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from core import config as config_mod
+from calling.pacing import Pacing
 from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
 from calling.ultravox_client import UltravoxClient
@@ -83,6 +84,7 @@ class Context:
     strategist: Strategist
     policy: RetryPolicy
     leases: Leases
+    pacing: Pacing
     install_id: str = ""
     stop: threading.Event = field(default_factory=threading.Event)
     _paused_until: dict[str, float] = field(default_factory=dict)

@@ -18,7 +18,8 @@ from typing import Any
 
 from calling.context import Context
 from calling.errors import ProviderRefused
-from calling.twilio_leg import MaybePlaced
+from calling.pacing import TWILIO, ULTRAVOX
+from calling.twilio_leg import LegStatus, MaybePlaced
 from core.retry import Transient
 
 JOIN_MARGIN_S = 20  # Twilio's queueing (1 call a second per account) and the stream's set-up
@@ -86,6 +87,7 @@ class Dialer:
                     log.info("job %s attempt %s: found its Ultravox call %s by metadata",
                              job["id"], attempt["id"], found.get("callId"))
                     return found
+            ctx.pacing.before_create(ULTRAVOX)
             ctx.leases.renew(job["id"])  # the create then runs well inside our lease
             try:
                 return uv.create_call(ctx.config.secrets.ultravox_agent_id, context, metadata,
@@ -116,9 +118,13 @@ class Dialer:
         # from DIALING on the joinUrl is never used again (a crash follows the call
         # through Ultravox): the credential it carries leaves the database
         attempt = ctx.jobs.update_attempt(attempt["id"], phase=DIALING, join_url=None)
+
+        def place() -> LegStatus:
+            ctx.pacing.before_create(TWILIO)
+            return ctx.twilio.place(job["phone_number"], join_url)
+
         try:
-            status = ctx.retrying(f"job {job['id']}: placing the Twilio call",
-                                  lambda: ctx.twilio.place(job["phone_number"], join_url))
+            status = ctx.retrying(f"job {job['id']}: placing the Twilio call", place)
         except (Transient, ProviderRefused) as e:
             # refused outright (429, 5xx, no connection, credentials): no leg exists, so dialing again is safe
             ctx.jobs.update_attempt(attempt["id"], phase=UV_CREATED, error_details=f"not dialed yet: {e}"[:2000])

@@ -18,6 +18,7 @@ from core import config as config_mod
 from calling.gate import Gate
 from calling.context import Context, Leases, install_id
 from calling.job_run import JobRun
+from calling.pacing import Pacing
 from calling.strategist import Strategist
 from calling.twilio_leg import TwilioLeg
 from calling.ultravox_client import UltravoxClient
@@ -25,6 +26,7 @@ from core.clock import Clock, SystemClock
 from core.events import Bus
 from core.retry import RetryPolicy
 from store import JobStore
+from store.pacing import PacingStore
 
 log = logging.getLogger("calling")
 
@@ -39,8 +41,9 @@ class CallingEngine:
         clock = clock or SystemClock()
         self.engine_id = engine_id or f"engine-{uuid.uuid4().hex[:12]}"
         timeout = s.openai.request_timeout_s
+        stop = threading.Event()
         self.ctx = Context(
-            config=config, bus=bus, jobs=jobs, clock=clock, engine_id=self.engine_id,
+            config=config, bus=bus, jobs=jobs, clock=clock, engine_id=self.engine_id, stop=stop,
             ultravox=UltravoxClient(s.ultravox.base_url, sec.ultravox_api_key, timeout_s=min(timeout, 15.0)),
             twilio=TwilioLeg(sec.twilio_account_sid, sec.twilio_auth_token, sec.twilio_from_number,
                              base_url=s.twilio.base_url, machine_detection=s.twilio.machine_detection,
@@ -53,6 +56,8 @@ class CallingEngine:
             policy=RetryPolicy(attempts=5, base_s=0.25, cap_s=5.0),
             leases=Leases(jobs, self.engine_id, s.calling.lease_s),
             install_id=install_id(config.data_dir),
+            pacing=Pacing(PacingStore(jobs.db, is_postgres=jobs.is_postgres, clock=clock), s.calling,
+                          self.engine_id, stop),
         )
         self.gate = Gate(config, jobs)
         self._wake = threading.Event()
@@ -69,6 +74,7 @@ class CallingEngine:
     def run(self) -> None:
         ctx = self.ctx
         calling = ctx.calling
+        ctx.pacing.init_db()
         log.info("calling engine %s started (concurrency %d)", self.engine_id, calling.concurrency)
         pool = ThreadPoolExecutor(max_workers=calling.concurrency,
                                   thread_name_prefix=f"calling-{self.engine_id[-6:]}")

@@ -31,6 +31,7 @@ class JobRun:
         self.gate = gate
         self.dialer = Dialer(ctx)
         self.follower = Follower(ctx)
+        self._slot: int | None = None  # the call slot this run holds (calling/pacing.py)
 
     # --- entry point --------------------------------------------------------------
 
@@ -56,6 +57,18 @@ class JobRun:
             log.exception("job %s: unexpected failure; releasing it for another try", job["id"])
             self._release(job, min(TRANSIENT_BACKOFF_S, self.ctx.calling.lease_s),
                           "internal error in the calling engine (see calling_agent.log)")
+        finally:
+            self._give_back_slot(job)
+
+    def _give_back_slot(self, job: dict[str, Any]) -> None:
+        if self._slot is None:
+            return
+        try:
+            self.ctx.pacing.give_back(self._slot, job["id"])
+        except sqlalchemy.exc.SQLAlchemyError:
+            log.exception("job %s: could not give back call slot %d (free again once the lease ends)",
+                          job["id"], self._slot)
+        self._slot = None
 
     def _release(self, job: dict[str, Any], delay_s: float, error: str | None) -> None:
         """Keep the job PROCESSING but let any engine reclaim it after ``delay_s``."""
@@ -100,6 +113,8 @@ class JobRun:
         if attempt["phase"] == ENDED:
             result = _stored_result(attempt)
         else:
+            # a call slot for as long as the call may be live (created here, or left by an earlier engine)
+            self._slot = ctx.pacing.take_slot(job["id"], lambda: ctx.leases.check(job["id"]))
             try:
                 attempt = self.dialer.ensure_dialed(job, attempt, reconciling=reconciling)
             except CallError as e:

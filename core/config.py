@@ -116,10 +116,11 @@ class CallingSection(_Section):
     strategist_attempts: int = Field(default=3, ge=1, le=10)
     first_speaker: Literal["user", "agent"] = "user"  # outbound calls: let the callee say "Hello" first
     provider_pause_min: float = Field(default=15.0, gt=0)  # work blocked by a refused key or no quota waits this
-    # the providers' account limits, shared by every engine on the database
-    # (Ultravox pay-as-you-go: 5 concurrent calls; Twilio: 1 outbound call a second)
+    # the providers' account limits, shared by every engine on the database (Ultravox
+    # pay-as-you-go: 5 calls at once, 30 created a minute; Twilio: 1 outbound call a second)
     max_concurrent_calls: int = Field(default=5, ge=1, le=10000)
     calls_per_second: float = Field(default=1.0, gt=0, le=1000)
+    calls_per_minute: float = Field(default=30.0, gt=0, le=60000)
 
     @field_validator("calling_hours")
     @classmethod

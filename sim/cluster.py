@@ -62,7 +62,7 @@ def resolve_personas_path(settings: config.Settings, explicit: str | Path | None
 
 class SimCluster:
     def __init__(self, settings: config.Settings, *, host: str = "127.0.0.1",
-                 personas_path: str | Path | None = None, ultravox_max_concurrent: int = 5,
+                 personas_path: str | Path | None = None, ultravox_max_concurrent: int | None = None,
                  ultravox_join_timeout_s: float = 30.0, ultravox_min_join_real_s: float = 0.0,
                  ultravox_history: str | Path | None = None) -> None:
         self.settings = settings
@@ -84,7 +84,9 @@ class SimCluster:
         self.openai: OpenAIHttpSim | None = None
         self.ultravox: UltravoxSim | None = None
         self.twilio: TwilioSim | None = None
-        self._uv_limits = (ultravox_max_concurrent, ultravox_join_timeout_s)
+        # the accounts' limits are the ones the engines are configured to keep
+        limits = settings.calling
+        self._uv_limits = (ultravox_max_concurrent or limits.max_concurrent_calls, ultravox_join_timeout_s)
         self._uv_min_join_real_s = ultravox_min_join_real_s
         self._uv_history = ultravox_history
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -166,10 +168,13 @@ class SimCluster:
         self.ultravox = UltravoxSim(api_key=s.ultravox_api_key, agent_id=s.ultravox_agent_id, faults=self.faults,
                                     network=self.network, speed=self.speed,
                                     max_concurrent=self._uv_limits[0], join_timeout_s=self._uv_limits[1],
-                                    min_join_real_s=self._uv_min_join_real_s, history_path=self._uv_history)
+                                    min_join_real_s=self._uv_min_join_real_s, history_path=self._uv_history,
+                                    per_second=self.settings.calling.calls_per_second,
+                                    per_minute=self.settings.calling.calls_per_minute)
         self.twilio = TwilioSim(account_sid=s.twilio_account_sid, auth_token=s.twilio_auth_token,
                                 from_number=s.twilio_from_number, faults=self.faults, network=self.network,
-                                personas=self.personas, speed=self.speed)
+                                personas=self.personas, speed=self.speed,
+                                per_second=self.settings.calling.calls_per_second)
         openai_app = web.Application(middlewares=[
             fault_middleware(self.faults, "openai", "/v1/", exclude=("/v1/realtime",))])
         openai_app.add_routes(self.openai.routes())

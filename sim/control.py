@@ -3,7 +3,8 @@ app (``cluster.urls["control_url"]``). No auth: loopback only.
 
 - ``GET /_sim/state`` → ``{"faults": snapshot, "calls": {"twilio": [...],
   "ultravox": [...]}, "realtime": bool, "realtime_connections": int,
-  "speed": float}``
+  "speed": float, "limits": {"ultravox"|"twilio": {"per_second", "per_minute",
+  "concurrent", "violations", "peak_per_second", "peak_concurrent", "created"}}}``
 - ``POST /_sim/faults`` with one of ``{"action": "drop"|"half_open"|"expire"}``,
   ``{"refuse_for_s": 5}``, ``{"fail_next": {"service", "status", "count",
   "retry_after_s"?}}``, ``{"malform_next": {"service", "count"}}``,
@@ -41,6 +42,8 @@ class ControlApi:
             "realtime_connections": c.realtime.live_connections()
             if hasattr(c.realtime, "live_connections") else 0,
             "speed": c.speed,
+            "limits": {"ultravox": c.ultravox.limits.snapshot() if c.ultravox else None,
+                       "twilio": c.twilio.limits.snapshot() if c.twilio else None},
         })
 
     async def set_faults(self, request: web.Request) -> web.Response:

@@ -58,7 +58,8 @@ from aiohttp import BasicAuth, web
 
 from core.clock import Clock, SystemClock
 from sim.faults import Faults
-from sim.http_faults import fault_middleware, json_error
+from sim.http_faults import error_body, fault_middleware, json_error, retry_after_headers
+from sim.limits import AccountLimits
 from sim.network import PhoneNetwork
 from sim.personas import Personas, Script
 from sim.twilio_callbacks import StatusCallbacks
@@ -115,7 +116,7 @@ class Leg:
 class TwilioSim:
     def __init__(self, *, account_sid: str, auth_token: str, from_number: str, faults: Faults,
                  network: PhoneNetwork, personas: Personas, speed: float = 1.0,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, per_second: float | None = None) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.from_number = from_number
@@ -125,6 +126,8 @@ class TwilioSim:
         self.speed = speed
         self.clock = clock or SystemClock()
         self.legs: dict[str, Leg] = {}
+        # outbound calls a second for the account (Twilio's default CPS is 1)
+        self.limits = AccountLimits(per_second=per_second)
         self.callbacks = StatusCallbacks()
         self._amd_tasks: set[asyncio.Task] = set()
 
@@ -216,6 +219,10 @@ class TwilioSim:
                 return self._error(400, 12100, "Document parse failure: the TwiML must be "
                                                "<Response><Connect><Stream url=\"...\"/></Connect></Response>.")
             stream_url = found
+        refused = self.limits.admit(sum(1 for leg in self.legs.values() if leg.status not in FINAL))
+        if refused is not None:
+            return web.json_response(error_body("twilio", 429, f"Too many requests (limit {refused[0]}).", 20429),
+                                     status=429, headers=retry_after_headers(refused[1]))
         md = str(form.get("MachineDetection", "")) in ("Enable", "DetectMessageEnd")
         try:
             timeout = int(str(form.get("Timeout", "60")))

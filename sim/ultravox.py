@@ -7,8 +7,9 @@ Routes (``X-API-Key`` auth; a wrong key gets 401 ``{"detail": ...}``):
   ``joined``/``ended``/``endReason`` null, ``metadata``, ``templateContext``,
   ``firstSpeakerSettings`` — ``{"agent": {}}`` unless the request says
   ``{"user": {}}`` — and ``joinTimeout``, default ``"30s"``). Unknown agent →
-  404. More than ``max_concurrent`` running calls for the key → 429 with
-  ``Retry-After``.
+  404. More than ``max_concurrent`` running calls for the key, or more
+  creations than ``per_second`` / ``per_minute`` allow (``sim.limits``) → 429
+  with ``Retry-After``, counted as a violation.
 - ``GET /api/agents/{agent_id}`` → the agent (``callTemplate`` with its
   ``firstSpeakerSettings``); ``GET /api/accounts/me`` → the key's account.
 - ``GET /api/calls?metadata.<key>=<value>&pageSize=N`` → paginated list of
@@ -52,6 +53,7 @@ from aiohttp import web
 from core.clock import Clock, SystemClock
 from sim.faults import Faults
 from sim.http_faults import fault_middleware, json_error, retry_after_headers
+from sim.limits import AccountLimits
 from sim.network import PhoneNetwork
 
 END_REASONS = ("unjoined", "hangup", "agent_hangup", "timeout", "connection_error", "system_error")
@@ -144,13 +146,15 @@ class UltravoxSim:
                  speed: float = 1.0, max_concurrent: int = 5, join_timeout_s: float = 30.0,
                  max_duration_s: float = 3600.0, default_page_size: int = 3,
                  clock: Clock | None = None, history_path: str | Path | None = None,
-                 min_join_real_s: float = 0.0) -> None:
+                 min_join_real_s: float = 0.0, per_second: float | None = None,
+                 per_minute: float | None = None) -> None:
         self.api_key = api_key
         self.agent_ids = {agent_id}
         self.faults = faults
         self.network = network
         self.speed = speed
         self.max_concurrent = max_concurrent
+        self.limits = AccountLimits(per_second=per_second, per_minute=per_minute, concurrent=max_concurrent)
         self.join_timeout_s = join_timeout_s
         self.max_duration_s = max_duration_s
         self.default_page_size = default_page_size
@@ -302,9 +306,11 @@ class UltravoxSim:
         if join is None:
             return json_error("ultravox", 400, "joinTimeout: expected a duration such as \"30s\".")
         running = sum(1 for c in self.calls.values() if c.running and c.api_key == self.api_key)
-        if running >= self.max_concurrent:
-            return json_error("ultravox", 429, f"Too many concurrent calls (limit {self.max_concurrent}).",
-                              headers=retry_after_headers(self.faults.retry_after_s))
+        refused = self.limits.admit(running)
+        if refused is not None:
+            limit, wait_s = refused
+            return json_error("ultravox", 429, f"Too many calls (limit {limit}).",
+                              headers=retry_after_headers(max(wait_s, self.faults.retry_after_s)))
         call_id = str(uuid.uuid4())
         token = secrets.token_urlsafe(16)
         join_url = f"wss://{request.host}/calls/{call_id}/twilio?token={token}&x=sim"

@@ -8,6 +8,10 @@ from typing import Any, Callable
 from core.events import Event
 
 
+# provider limits far above what a test asks of the simulators, for tests about something else
+ROOMY_LIMITS = {"max_concurrent_calls": 1000, "calls_per_second": 1000.0, "calls_per_minute": 60000.0}
+
+
 def wait_for(cond: Callable[[], Any], timeout: float = 30.0, interval: float = 0.02, what: str = "") -> Any:
     """Poll ``cond`` until truthy and return its value; fail clearly at the deadline."""
     deadline = time.monotonic() + timeout

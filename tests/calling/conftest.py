@@ -15,13 +15,13 @@ from core.events import Bus
 from sim.cluster import SimCluster
 from store import FINISHED, JobStore
 from tests.conftest import ROOT
-from tests.helpers import wait_for, Recorder
+from tests.helpers import ROOMY_LIMITS, wait_for, Recorder
 
 SPEED = 40.0
 
 
 def base_settings(speed: float = SPEED) -> config_mod.Config:
-    cfg = config_mod.load(None, env={}, mode="simulate", overrides={"sim": {"speed": speed}})
+    cfg = config_mod.load(None, env={}, mode="simulate", overrides={"sim": {"speed": speed}, "calling": ROOMY_LIMITS})
     return config_mod.Config(settings=cfg.settings, secrets=cfg.secrets, mode=cfg.mode, base_dir=ROOT)
 
 

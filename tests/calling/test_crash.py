@@ -16,6 +16,7 @@ import pytest
 
 from store import FINISHED
 from tests.calling.conftest import Dials, wait_for
+from tests.helpers import ROOMY_LIMITS
 from tests.conftest import ROOT
 
 JOBS = int(os.environ.get("SB_CRASH_JOBS", "200"))
@@ -40,7 +41,7 @@ def engine_env(sims, db_url: str, data_dir: Path, **calling: object) -> dict[str
         "SWITCHBOARD__CALLING__CALLING_HOURS": '"00:00-24:00"',
         "PYTHONPATH": str(ROOT),
     })
-    defaults = {"poll_interval_s": 0.05, "lease_s": 3.0, "concurrency": 4}
+    defaults = {"poll_interval_s": 0.05, "lease_s": 3.0, "concurrency": 4, **ROOMY_LIMITS}
     defaults.update(calling)
     for key, value in defaults.items():
         env[f"SWITCHBOARD__CALLING__{key.upper()}"] = str(value)

@@ -11,7 +11,7 @@ from twilio.rest import Client
 
 from core import config
 from sim.cluster import SimCluster
-from tests.helpers import wait_for  # noqa: F401  (re-exported to the tests)
+from tests.helpers import ROOMY_LIMITS, wait_for  # noqa: F401  (wait_for re-exported to the tests)
 from calling.twilio_leg import stream_twiml
 
 FAST = 50.0
@@ -85,7 +85,7 @@ class Calls:
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[SimCluster]:
-    settings = config.Settings(sim={"speed": FAST})
+    settings = config.Settings(sim={"speed": FAST}, calling=ROOMY_LIMITS)
     with SimCluster(settings, ultravox_join_timeout_s=600.0) as c:
         yield c
 
