@@ -1,0 +1,100 @@
+"""Consoles, engines and other writers in separate processes on one database:
+every console hears every change, with its badge, once."""
+from __future__ import annotations
+
+import requests
+import pytest
+
+from store import JobStore
+from tests.calling.test_crash import engine_env, start_engine
+from tests.feed.conftest import MIRROR_TOKEN, console_env, job_state, until
+
+CONNECTED = ("connection_status", lambda e: e["status"] == "connected")
+
+
+@pytest.fixture
+def pg_url():
+    from tests.conftest import fresh_pg_database
+
+    with fresh_pg_database("feed") as url:
+        yield url
+
+
+@pytest.mark.timeout(180)
+def test_a_console_without_an_engine_sees_a_job_another_console_scheduled_and_an_engine_ran(
+        sims, pg_url, tmp_path, consoles):
+    a = consoles(console_env(sims, pg_url, tmp_path / "a", engine=False), tmp_path / "a", "console-a")
+    b = consoles(console_env(sims, pg_url, tmp_path / "b", engine=False), tmp_path / "b", "console-b")
+    a.wait_for(*CONNECTED)
+    b.wait_for(*CONNECTED)
+    engine = start_engine(engine_env(sims, pg_url, tmp_path / "engine"), tmp_path / "engine.out", "engine-1")
+    try:
+        a.say("call Akhil in Operations about the overdue invoice")
+        a.wait_for("tool_called", lambda e: e["name"] == "schedule_outbound_call")
+        done = b.wait_for("call_job_updated", lambda e: e["job"]["overall_status"] == "COMPLETED_SUCCESS",
+                          timeout=120)["job"]
+        job_id = done["id"]
+        badge = b.wait_for("new_call_update_available", lambda e: e["job_id"] == job_id)
+        assert badge["contact_name"] == "Akhil" and badge["status_summary"] == done["final_summary_for_main_agent"]
+        # B heard the whole life of the job, which neither console ran
+        statuses = [e["job"]["overall_status"] for e in b.of("call_job_updated", lambda e: e["job"]["id"] == job_id)]
+        assert statuses[0] == "PENDING" and "PROCESSING" in statuses
+        assert any(e["job"]["lease_owner"] == "engine-1" for e in b.of("call_job_updated"))
+        # the console that scheduled it, without an engine either, sees the outcome and its badge
+        a.wait_for("new_call_update_available", lambda e: e["job_id"] == job_id)
+        for console in (a, b):
+            assert len(console.of("new_call_update_available", lambda e: e["job_id"] == job_id)) == 1
+            assert not console.of("worker_state", lambda e: e["name"] == "calling"), "the engine is off"
+            versions = [e["job"]["updated_at"] for e in console.of("call_job_updated",
+                                                                     lambda e: e["job"]["id"] == job_id)]
+            assert len(versions) == len(set(versions)), f"{console.name} showed a version twice"
+    finally:
+        engine.terminate()
+        engine.wait(30)
+    assert a.stop() == 0 and b.stop() == 0
+
+
+@pytest.mark.timeout(150)
+def test_two_consoles_dismissing_and_telling_stay_in_step(sims, tmp_path, consoles):
+    url = f"sqlite:///{tmp_path / 'calls.db'}"
+    writer = JobStore(url)  # a third process's writes: a script, the mirror, a CLI
+    writer.init_db()
+    try:
+        a = consoles(console_env(sims, url, tmp_path / "a", engine=False), tmp_path / "a", "console-a")
+        b = consoles(console_env(sims, url, tmp_path / "b", engine=False), tmp_path / "b", "console-b")
+        a.wait_for(*CONNECTED)
+        b.wait_for(*CONNECTED)
+        ids = []
+        for name, phone, summary in (("Akhil", "+12025550101", "Akhil will pay on Friday."),
+                                     ("Marco", "+12025550103", "Marco confirmed the order.")):
+            job = writer.create_job(phone, name, f"talk to {name}", max_retries=1)
+            writer.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
+            ids.append(job["id"])
+        akhil, marco = ids
+        for console in (a, b):
+            for job_id in ids:
+                console.wait_for("new_call_update_available", lambda e, j=job_id: e["job_id"] == j, timeout=10)
+
+        # the operator dismisses Akhil's badge in console A's browser mirror
+        reply = requests.post(f"{a.mirror_url()}/api/updates/{akhil}/dismiss",
+                              headers={"Authorization": f"Bearer {MIRROR_TOKEN}"}, timeout=10)
+        assert reply.status_code == 200, reply.text
+        b.wait_for("call_update_dismissed", lambda e: e["job_id"] == akhil, timeout=5)
+        assert until(lambda: (job_state(b, akhil) or {}).get("update_dismissed"), 5, "B to have the dismissal")
+
+        # console B's assistant tells Marco's outcome: A learns it has been told
+        b.say("what happened with the call to Marco?")
+        b.wait_for("tool_called", lambda e: e["name"] == "check_scheduled_call_status", timeout=30)
+        told = a.wait_for("call_job_updated", lambda e: e["job"]["id"] == marco and e["job"]["main_agent_informed_user"],
+                          timeout=5)["job"]
+        assert told["informed_at"]
+        assert writer.get_job(marco)["main_agent_informed_user"]
+        for console in (a, b):
+            assert len(console.of("call_update_dismissed", lambda e: e["job_id"] == akhil)) == 1
+            for job_id in ids:
+                assert len(console.of("new_call_update_available", lambda e, j=job_id: e["job_id"] == j)) == 1
+        # B told it; A never told it again (the told flag is set once, by B)
+        assert not a.of("tool_called", lambda e: e["name"] == "check_scheduled_call_status")
+        assert a.stop() == 0 and b.stop() == 0
+    finally:
+        writer.close()
