@@ -2,7 +2,8 @@
 simulated) time: at most ``per_second`` creations in any one-second window
 and ``per_minute`` in any minute, and (Ultravox) at most ``concurrent``
 calls running. A request over a limit is refused (429, Retry-After) and
-counted as a violation; the peaks seen are kept for tests and the bench."""
+counted as a violation (Twilio queues an outbound call over its rate
+instead: still a violation); the peaks seen are kept for tests and the bench."""
 from __future__ import annotations
 
 import threading
