@@ -85,7 +85,8 @@ class Calls:
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[SimCluster]:
-    settings = config.Settings(sim={"speed": FAST}, calling=ROOMY_LIMITS)
+    # Ultravox pay-as-you-go concurrency; creation rates far above what the tests ask
+    settings = config.Settings(sim={"speed": FAST}, calling=dict(ROOMY_LIMITS, max_concurrent_calls=5))
     with SimCluster(settings, ultravox_join_timeout_s=600.0) as c:
         yield c
 
