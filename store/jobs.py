@@ -4,12 +4,16 @@ whoever changed it."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import uuid
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock, iso
 from core.events import Bus, CallJobUpdated
 from store.claims import Claims
 from store.db import migrate, open_db, transaction
@@ -62,6 +66,8 @@ def like_literal(text: str) -> str:
     """``text`` for a LIKE pattern (with ESCAPE '\\') that matches only itself."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
+TELL_CLAIM_S = 120.0  # how long one process holds the telling of an outcome (pending_updates)
+
 
 def _job(row: Any) -> dict[str, Any]:
     job = dict(row)
@@ -95,6 +101,7 @@ class JobStore(Claims, DoNotCallList):
         self.db = open_db(url)
         assert self.db.engine is not None
         self.is_postgres = self.db.engine.dialect.name == "postgresql"
+        self.teller = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # see pending_updates
         # job id -> updated_at of this store's latest write, noted before its commit,
         # so the change feed never re-announces a write this process publishes itself
         self._own: dict[int, str] = {}
@@ -384,15 +391,28 @@ class JobStore(Claims, DoNotCallList):
         return self._publish_row(row)
 
     def pending_updates(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Finished jobs the assistant has not told the user about yet."""
+        """Finished jobs not told yet that this process's assistant is to tell.
+
+        However many consoles share the database, one tells each outcome: the
+        first to ask claims it (``teller``) for TELL_CLAIM_S, renewed while it
+        keeps asking; the others leave it to that one (their badges stay until
+        it is told). A claim that lapses (that console closed or lost its
+        assistant) lets another console take the outcome over. The claim does
+        not move ``updated_at``: it is no change any view shows."""
+        now = self.clock.now()
+        untold = ("main_agent_informed_user = FALSE AND overall_status IN ("
+                  + ", ".join(f"'{s.value}'" for s in sorted(FINISHED)) + ")")
+        params = {"me": self.teller, "n": limit, "now": iso(now),
+                  "until": iso(now + timedelta(seconds=TELL_CLAIM_S)),
+                  "renew": iso(now + timedelta(seconds=TELL_CLAIM_S / 2))}
         with transaction(self.db) as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT * FROM scheduled_calls WHERE main_agent_informed_user = FALSE AND overall_status IN ("
-                    + ", ".join(f"'{s.value}'" for s in sorted(FINISHED)) + ") ORDER BY updated_at LIMIT :n"
-                ),
-                {"n": limit},
-            ).mappings()
+            conn.execute(sa.text(
+                f"UPDATE scheduled_calls SET teller = :me, teller_until = :until WHERE {untold}"
+                " AND (teller IS NULL OR teller_until < :now OR (teller = :me AND teller_until < :renew))"
+            ), params)
+            rows = conn.execute(sa.text(
+                f"SELECT * FROM scheduled_calls WHERE {untold} AND teller = :me ORDER BY updated_at LIMIT :n"
+            ), params).mappings()
             return [_job(r) for r in rows]
 
     def mark_informed(self, job_ids: Iterable[int]) -> list[dict[str, Any]]:

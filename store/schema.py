@@ -126,5 +126,11 @@ def calls_v5(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE call_attempts ADD COLUMN recording_url TEXT"))
 
 
-CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5]
+def calls_v6(conn: sa.Connection) -> None:
+    # which process's assistant is to tell a finished job's outcome, until when (JobStore.pending_updates)
+    conn.execute(sa.text("ALTER TABLE scheduled_calls ADD COLUMN teller TEXT"))
+    conn.execute(sa.text("ALTER TABLE scheduled_calls ADD COLUMN teller_until VARCHAR(32)"))
+
+
+CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5, calls_v6]
 CONVERSATION_MIGRATIONS = [conversation_v1]
