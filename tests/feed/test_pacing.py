@@ -52,7 +52,7 @@ def test_four_engines_keep_the_providers_limits_between_them(limited_sims, pg_ur
         log = tmp_path / "engines.out"
         engines = [start_engine(env, log, f"paced-{n}") for n in range(4)]
         try:
-            until(lambda: all(j["overall_status"] in FINISHED for j in jobs.list_jobs(limit=1000)), 200,
+            until(lambda: sum(n for status, n in jobs.counts().items() if status in FINISHED) == JOBS, 200,
                   "every job to finish")
         finally:
             for proc in engines:
