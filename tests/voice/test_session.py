@@ -311,3 +311,22 @@ def test_a_locked_calls_database_never_costs_the_session(harness, tap):
     assert len(harness.states("connected")) == 1 and not harness.states("reconnecting")
     roles = [t["role"] for t in harness.turns()]
     assert roles == ["user", "tool_call", "assistant", "tool_result", "assistant"]
+
+
+def test_a_restart_or_reconnect_never_marks_an_outcome_told(harness, tap):
+    harness.sims.realtime.speed = 0.02  # the model takes 5 s to start answering: every delivery is cut off
+    job = finished_job(harness.jobs)
+    harness.start()
+    harness.wait_state("primed")
+    wait_for(lambda: delivery_requests(tap, job["id"]), what="a delivery")
+    harness.sims.faults.trigger("drop")  # a reconnect mid-delivery
+    harness.wait_state("primed", 2)
+    wait_for(lambda: len(delivery_requests(tap, job["id"])) >= 2, what="the delivery asked again")
+    harness.stop()  # a restart mid-delivery
+    assert not harness.jobs.get_job(job["id"])["main_agent_informed_user"]
+    harness.sims.realtime.speed = 20.0
+    harness.start()
+    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told after the restart")
+    said = [t["content"] for t in harness.turns() if t["role"] == "assistant"]
+    assert said == ["Update on your call to Akhil: Akhil confirmed the invoice was paid on Monday."]
+    assert told_but_not_said(harness.jobs, harness.conversation) == []
