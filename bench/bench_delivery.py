@@ -39,15 +39,19 @@ def wait(cond, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
         time.sleep(0.01)
 
 
-def bench_drops(sims: SimCluster, drops: int, seed: int) -> None:
+def bench_drops(sims: SimCluster, drops: int, seed: int, *, speed: float, window_s: float) -> None:
+    """A drop at a random moment up to ``window_s`` after each connect; at
+    ``speed`` 1 the simulated model takes 0.1 s to answer, so many drops
+    land in the middle of a delivery."""
     rng = random.Random(seed)
+    sims.realtime.speed = speed
     with tempfile.TemporaryDirectory() as tmp:
         worker, stamps, thread = start_worker(sims, Path(tmp), history_turns=4, reconnect_cap_s=0.1)
         jobs, made = worker.jobs, []
         for n in range(drops):
             if n % 5 == 0:
                 made.append(finish(jobs, n))
-            time.sleep(rng.uniform(0, 0.03))
+            time.sleep(rng.uniform(0, window_s))
             t0 = time.perf_counter()
             sims.faults.trigger("drop")
             stamps.wait("primed", t0)
@@ -56,6 +60,7 @@ def bench_drops(sims: SimCluster, drops: int, seed: int) -> None:
         turns = [t["content"] for t in worker.conversation.get_recent_turns(100_000) if t["role"] == "assistant"]
         worker.stop()
         thread.join(10)
+    sims.realtime.speed = 20.0
     once = twice_after_cut = more = 0
     for job in made:
         line = f"Update on your call to Akhil: {job['final_summary_for_main_agent'].rstrip('.')}."
@@ -68,7 +73,8 @@ def bench_drops(sims: SimCluster, drops: int, seed: int) -> None:
             twice_after_cut += 1
         else:
             more += 1
-    print(f"{len(made)} outcomes across {drops} random drops (seed {seed}): said once {once}, "
+    print(f"{len(made)} outcomes across {drops} random drops within {window_s * 1000:.0f} ms of each connect "
+          f"(seed {seed}, model speed {speed:g}): said once {once}, "
           f"twice after a cut-off delivery {twice_after_cut}, otherwise {more} "
           f"({'OK' if more == 0 else 'BROKEN'})")
 
@@ -94,7 +100,8 @@ def main() -> None:
     settings = config_mod.load(None, env={}, mode="simulate", overrides={"sim": {"speed": 20.0}}).settings
     sims = SimCluster(settings, personas_path=ROOT / "sim" / "personas.toml").start()
     try:
-        bench_drops(sims, drops, seed)
+        bench_drops(sims, drops, seed, speed=20.0, window_s=0.03)
+        bench_drops(sims, drops, seed, speed=1.0, window_s=0.3)
         bench_latency(sims, 20)
     finally:
         sims.stop()
