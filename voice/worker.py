@@ -22,7 +22,7 @@ from core import clock as clock_mod
 from core import config as config_mod
 from core import events
 import store
-from core.events import AudioState, CallJobUpdated, ConnectionStatus, Event, ToolCalled, VoiceState
+from core.events import AudioState, CallJobUpdated, ConnectionStatus, Event, Notice, ToolCalled, VoiceState
 from core.retry import RetryPolicy
 from voice import protocol
 from voice.audio import AudioDevice, Player, open_default_device
@@ -122,6 +122,10 @@ class VoiceWorker:
         """The operator asks for the untold outcomes now: the assistant says
         them as soon as it is not answering something else (also retrying
         any it did not manage to say earlier in this session)."""
+        session = self._session
+        if session is None or not session.primed:
+            self.bus.publish(Notice(level="info", text="The assistant is not connected yet; it will tell you the "
+                                                       "finished calls as soon as it is back."))
         self._tasks.put("share")
 
     def settled(self) -> bool:
@@ -388,7 +392,10 @@ class VoiceWorker:
                 if self._session is session and session.prime_sent:
                     session.send_instructions()
         except Exception:
-            log.exception("refreshing the conversation summary failed; keeping the previous one")
+            if self._stop.is_set():  # the summary client closes as the worker stops
+                log.info("the conversation summary was not refreshed: stopping")
+            else:
+                log.exception("refreshing the conversation summary failed; keeping the previous one")
         finally:
             self._summary_busy.release()
 

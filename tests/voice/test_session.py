@@ -330,3 +330,12 @@ def test_a_restart_or_reconnect_never_marks_an_outcome_told(harness, tap):
     said = [t["content"] for t in harness.turns() if t["role"] == "assistant"]
     assert said == ["Update on your call to Akhil: Akhil confirmed the invoice was paid on Monday."]
     assert told_but_not_said(harness.jobs, harness.conversation) == []
+
+
+def test_share_updates_while_disconnected_says_when_it_will_happen(harness, tap):
+    harness.sims.faults.refuse_for(2.0)
+    job = finished_job(harness.jobs)
+    harness.start()
+    harness.worker.share_updates()
+    assert "as soon as it is back" in harness.rec.of("notice")[-1].text
+    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told once connected")
