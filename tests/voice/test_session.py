@@ -72,7 +72,8 @@ def test_priming_instructions_history_and_background_summary(harness, tap):
     assert (f"\n\n## Pending call updates\n- [job {job['id']}] Akhil (Operations), COMPLETED_SUCCESS: "
             "Akhil confirmed the invoice was paid on Monday.\n") in first
     wait_for(lambda: jobs.get_job(job["id"])["main_agent_informed_user"], what="the update said and marked told")
-    replay = [e["item"] for e in tap.events("conversation.item.create")]
+    # the first session's replay (a loaded machine may miss a pong and reconnect, which replays again)
+    replay = [e["item"] for e in tap.events("conversation.item.create") if e["item"]["id"].startswith("h1_")]
     assert [(i["type"], i.get("role")) for i in replay] == [
         ("message", "user"), ("function_call", None), ("function_call_output", None), ("message", "assistant")]
     assert replay[1]["call_id"] == replay[2]["call_id"] and replay[1]["name"] == "list_scheduled_calls"
