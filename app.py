@@ -32,6 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "export":
         return _export(cfg, args)
 
+    if args.headless:
+        return _headless(cfg, args)
+    return _console(cfg, args)
+
+
+def _headless(cfg, args) -> int:  # type: ignore[no-untyped-def]
+    from core import headless, logs
     from core.runtime import Runtime, StartupError
 
     try:
@@ -42,35 +49,72 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.redact_config_secrets(rt.config.secrets)  # the simulators' keys, in simulation
     mirror = None
     try:
-        mirror = _start_mirror(rt)
+        mirror = _start_mirror(rt, new_token=args.new_mirror_token)
         if mirror is not None:
             logs.redact_secrets(mirror.token)
-        if args.headless:
-            from core import headless
-
-            return headless.run(rt, exit_on_eof=args.exit_on_eof)
-        from tui.app import run_console
-
-        return run_console(rt)
+        return headless.run(rt, exit_on_eof=args.exit_on_eof)
     finally:
         if mirror is not None:
             mirror.stop()
         rt.close()
 
 
-def _start_mirror(rt):  # type: ignore[no-untyped-def]
+def _console(cfg, args) -> int:  # type: ignore[no-untyped-def]
+    """The console's first frame comes before the databases and simulators
+    (and their imports) are up: they start on a worker thread meanwhile."""
+    from core import logs
+    from tui.app import run_console
+
+    built: dict = {}
+
+    def start():  # type: ignore[no-untyped-def]
+        from core.runtime import Runtime
+
+        built["runtime"] = rt = Runtime.build(cfg)
+        logs.redact_config_secrets(rt.config.secrets)  # the simulators' keys, in simulation
+        built["mirror"] = mirror = _start_mirror(rt, new_token=args.new_mirror_token)
+        if mirror is not None:
+            logs.redact_secrets(mirror.token)
+        return rt
+
+    try:
+        return run_console(cfg, start)
+    except Exception as e:
+        from core.runtime import StartupError
+
+        if isinstance(e, StartupError):
+            print(f"switchboard: {e}", file=sys.stderr)
+            return 2
+        raise
+    finally:
+        if built.get("mirror") is not None:
+            built["mirror"].stop()
+        if built.get("runtime") is not None:
+            built["runtime"].close()
+
+
+def _start_mirror(rt, new_token: bool = False):  # type: ignore[no-untyped-def]
+    import logging
+
     from core.events import Notice
 
     m = rt.config.settings.mirror
     if not m.enabled:
         return None
     from web_mirror.server import MirrorServer
+    from web_mirror.token import new_token as renew
 
+    token = rt.config.secrets.mirror_token or None
+    if new_token and not token:
+        token = renew(rt.config.data_dir)
     try:
-        mirror = MirrorServer(rt, host=m.host, port=m.port, token=rt.config.secrets.mirror_token or None).start()
+        mirror = MirrorServer(rt, host=m.host, port=m.port, token=token).start()
     except OSError as e:
-        rt.bus.publish(Notice(level="error", text=f"Web mirror not started: {m.host}:{m.port}: {e.strerror or e}. "
-                                                  "Use --mirror-port N or --no-mirror."))
+        text = (f"Web mirror not started: {m.host}:{m.port}: {e.strerror or e}. "
+                f"Pick another port with --mirror-port N (0 picks a free one) or "
+                f"SWITCHBOARD__MIRROR__PORT, or turn it off with --no-mirror.")
+        logging.getLogger("web_mirror").error("%s", text)
+        rt.startup_notices.append(Notice(level="error", text=text))  # shown once a view listens
         return None
     rt.mirror_url = mirror.url
     rt.mirror_link = mirror.link

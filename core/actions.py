@@ -4,6 +4,7 @@ view through the events it causes."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.config import Settings
@@ -145,6 +146,30 @@ class Actions:
             return None
         if job is None:
             self.bus.publish(Notice(level="warning", text=f"Job {job_id} is not waiting for a retry."))
+        return job
+
+    def reschedule(self, job_id: int, at: datetime, now: datetime) -> dict[str, Any]:
+        """Try a waiting job next at ``at``. Raises ValueError with a message
+        for the operator when ``at`` is past or the job no longer waits."""
+        if at <= now:
+            raise ValueError("That time has passed; choose a later one.")
+        job = self.jobs.reschedule(job_id, at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+        if job is None:
+            raise ValueError(f"Job {job_id} is not waiting to be dialled; it cannot be rescheduled.")
+        return job
+
+    def edit_objective(self, job_id: int, objective: str) -> dict[str, Any]:
+        """Raises ValueError with a message for the operator."""
+        from calling.scheduling import MAX_OBJECTIVE_CHARS
+
+        objective = " ".join(objective.split())
+        if not objective:
+            raise ValueError("The call objective is empty: say what the call should achieve.")
+        if len(objective) > MAX_OBJECTIVE_CHARS:
+            raise ValueError(f"The call objective is too long ({len(objective)} characters, at most {MAX_OBJECTIVE_CHARS}).")
+        job = self.jobs.edit_objective(job_id, objective)
+        if job is None:
+            raise ValueError(f"Job {job_id} has been dialled already; its objective can no longer be edited.")
         return job
 
     def dismiss_update(self, job_id: int) -> None:

@@ -16,6 +16,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-on-eof", action="store_true", help="with --headless: stop at the end of stdin")
     p.add_argument("--no-mirror", action="store_true", help="do not start the web mirror")
     p.add_argument("--mirror-port", type=int, metavar="N", help="web mirror port (0 picks a free one)")
+    p.add_argument("--new-mirror-token", action="store_true",
+                   help="replace the web mirror's access token (kept in the data folder; old links stop working)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     export = sub.add_parser("export", help="write call jobs and attempts to CSV or JSON, then exit")
     export.add_argument("--format", choices=("csv", "json"), default="csv")

@@ -6,6 +6,7 @@ stderr and exit status 2 — never a traceback.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -294,14 +295,43 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
         section[parts[1]] = _parse_env_value(raw)
 
 
-def _describe(err: ValidationError) -> ConfigError:
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at ``loc`` (a path into Settings), for "did you mean"."""
+    model: Any = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = field.annotation
+        model = getattr(model, "__args__", (model,))[0] if getattr(model, "__origin__", None) is list else model
+    return list(getattr(model, "model_fields", {}))
+
+
+def _describe(err: ValidationError, data: Mapping[str, Any]) -> ConfigError:
+    """One line for the first problem, naming the key as the operator wrote
+    it: list items count from 1 and a contact shows its name
+    (``contacts[2] (Marco).phone``); a misspelt key gets the nearest one."""
     first = err.errors()[0]
+    loc = tuple(first["loc"])
     key = ""
-    for part in first["loc"]:
-        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            key += f"[{part + 1}]" + (f" ({name})" if isinstance(name, str) and name else "")
+            node = item
+        else:
+            key += f".{part}" if key else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
+        nearest = difflib.get_close_matches(str(loc[-1]), _fields_at(loc[:-1]), n=1, cutoff=0.6)
+        if nearest:
+            msg += f"; did you mean {nearest[0]!r}?"
     elif first["type"].endswith("_type") and "input" in first:
         msg = f"{msg}, got {first['input']!r}"
     msg = msg.removeprefix("Value error, ")
@@ -338,7 +368,7 @@ def load(
     try:
         settings = Settings.model_validate(data, context={"region": region if isinstance(region, str) else None})
     except ValidationError as e:
-        raise _describe(e) from None
+        raise _describe(e, data) from None
     for binding, key in settings.keys.items():
         if not key:
             raise ConfigError(f"keys.{binding}", "empty key")

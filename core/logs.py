@@ -100,8 +100,20 @@ def setup(data_dir: Path, level: str = "INFO", *, stderr_level: str | None = Non
         calling.removeHandler(h)
         h.close()
     calling.addHandler(_rotating(data_dir / "calling_agent.log"))
-    # chatty libraries: their debug lines drown ours
-    # websocket-client logs every dropped socket as an ERROR; voice/ logs drops itself
+    quiet_libraries(level)
+
+
+# request-by-request dumps (twilio.http_client logs every request's headers at
+# INFO); our own clients log what matters about each call
+CHATTY = ("urllib3", "twilio", "twilio.http_client", "httpx", "httpcore", "openai", "aiohttp.access",
+          "websocket", "geventwebsocket", "asyncio")
+
+
+def quiet_libraries(level: str = "INFO") -> None:
+    """Library loggers say only warnings and errors, unless the app logs at
+    DEBUG; websocket-client logs every dropped socket as an ERROR, and
+    voice/ logs drops itself, so it says only what is critical."""
+    library_level = logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(library_level)
     logging.getLogger("websocket").setLevel(logging.CRITICAL)
-    for name in ("urllib3", "twilio.http_client", "httpx", "httpx2", "openai", "aiohttp.access"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

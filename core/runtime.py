@@ -89,6 +89,8 @@ class Runtime:
     mirror_url: str | None = None
     mirror_link: str | None = None  # the mirror URL with its token, for the operator
     model_warnings: list[str] = field(default_factory=list)  # configured models the openai package deprecates
+    # said before any view listened (e.g. the mirror's port was taken): announce() repeats them
+    startup_notices: list[Notice] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -159,6 +161,8 @@ class Runtime:
             self.bus.publish(Notice(level="warning", text=line))
         if self.sims is not None:
             self.bus.publish(Notice(level="info", text="SIMULATION: OpenAI, Ultravox and Twilio are local simulators."))
+        for notice in self.startup_notices:
+            self.bus.publish(notice)
 
     def stop_workers(self) -> None:
         for worker in self.workers:

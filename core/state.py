@@ -4,7 +4,8 @@ snapshot and /api/state come from here; the console keeps its own widgets
 but seeds them from the same snapshot.
 
 Badges follow the seed: a finished job the assistant has not told the user
-about (and the operator has not dismissed) shows a badge while the assistant
+about (and the operator has not dismissed, and nobody asked to cancel)
+shows a badge while the assistant
 is connected; a disconnect clears them and a reconnect re-evaluates them.
 An outside producer's update (POST without a job id) shows until dismissed.
 """
@@ -22,6 +23,11 @@ from store.jobs import FINISHED, JobStore
 from store.conversation import ConversationStore
 
 DISCONNECTED = {"status": "disconnected", "message": "Connecting to the assistant..."}
+
+
+def _asked_to_cancel(job: dict[str, Any]) -> bool:
+    """A job cancelled because someone asked: they know its outcome already."""
+    return job["overall_status"] == "CANCELLED" and bool(job.get("cancel_requested"))
 
 
 class StateView:
@@ -118,10 +124,11 @@ class StateView:
             return badges
         for job in sorted(self.jobs.values(), key=lambda j: j["updated_at"]):
             if (job["overall_status"] in FINISHED and not job["main_agent_informed_user"]
-                    and not job.get("update_dismissed")):
+                    and not job.get("update_dismissed") and not _asked_to_cancel(job)):
                 badges.append({
                     "job_id": job["id"], "contact_name": job["contact_name"],
                     "status_summary": job.get("final_summary_for_main_agent") or job["overall_status"],
+                    "status": job["overall_status"],
                 })
         return badges
 

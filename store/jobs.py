@@ -390,6 +390,33 @@ class JobStore(Claims, DoNotCallList):
             return None
         return self._publish_row(row)
 
+    def reschedule(self, job_id: int, at_iso: str) -> dict[str, Any] | None:
+        """Move a waiting job's next try to ``at_iso``; None unless it waits."""
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "UPDATE scheduled_calls SET next_retry_at = :at, updated_at = :t"
+                    " WHERE id = :i AND overall_status IN ('RETRY_SCHEDULED', 'PENDING') RETURNING *"
+                ),
+                {"at": at_iso, "t": self.clock.now_iso(), "i": job_id},
+            ).mappings().first()
+        return None if row is None else self._publish_row(row)
+
+    def edit_objective(self, job_id: int, objective: str) -> dict[str, Any] | None:
+        """Change what a call must achieve before it is first dialled (then the
+        first objective too: nothing was tried yet); None once it was dialled."""
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "UPDATE scheduled_calls SET current_call_objective_description = :o,"
+                    " initial_call_objective_description = :o, updated_at = :t"
+                    " WHERE id = :i AND overall_status = 'PENDING' AND retries_attempted = 0"
+                    " AND NOT EXISTS (SELECT 1 FROM call_attempts WHERE job_id = :i) RETURNING *"
+                ),
+                {"o": objective, "t": self.clock.now_iso(), "i": job_id},
+            ).mappings().first()
+        return None if row is None else self._publish_row(row)
+
     def pending_updates(self, limit: int = 50) -> list[dict[str, Any]]:
         """Finished jobs not told yet that this process's assistant is to tell.
 

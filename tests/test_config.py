@@ -42,14 +42,18 @@ def test_auto_is_live_with_an_openai_key() -> None:
 @pytest.mark.parametrize(
     "text, key, problem",
     [
-        ("[calling]\nmax_retrys = 3\n", "calling.max_retrys", "unknown key"),
+        ("[calling]\nmax_retrys = 3\n", "calling.max_retrys", "unknown key; did you mean 'max_retries'?"),
+        ("[calling]\nwhatever = 3\n", "calling.whatever", "unknown key"),
         ("[nosuch]\nx = 1\n", "nosuch", "unknown key"),
         ('[calling]\nmax_retries = "three"\n', "calling.max_retries", "integer"),
         ("[calling]\nconcurrency = 0\n", "calling.concurrency", "greater than or equal to 1"),
         ('[calling]\ncalling_hours = "9-5"\n', "calling.calling_hours", "HH:MM-HH:MM"),
         ('[voice]\naudio = "loud"\n', "voice.audio", "'auto', 'on' or 'off'"),
-        ('[[contacts]]\nname = "A"\nphone = "12"\n', "contacts[0].phone", "not a valid phone number"),
-        ('[[contacts]]\nname = "A"\nphone = "+12025550101"\ntimezone = "Mars/Base"\n', "contacts[0].timezone", "unknown time zone"),
+        ('[[contacts]]\nname = "A"\nphone = "12"\n', "contacts[1] (A).phone", "not a valid phone number"),
+        ('[[contacts]]\nname = "A"\nphone = "+12025550101"\n[[contacts]]\nname = "Marco"\nphone = "+12025550101"\n'
+         'timezone = "Mars/Base"\n', "contacts[2] (Marco).timezone", "unknown time zone"),
+        ('[[contacts]]\nname = "A"\nphone = "+12025550101"\nphon = "1"\n', "contacts[1] (A).phon",
+         "did you mean 'phone'?"),
         ('[app]\ndefault_region = "ZZ"\n', "app.default_region", "unknown region"),
         ("[calling\n", "c.toml", "not valid TOML"),
     ],
@@ -110,7 +114,7 @@ def run_app(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> 
         (["--mode", "live"], {}, "OPENAI_API_KEY: must be set in the environment for live mode"),
         ([], {"SWITCHBOARD__CALLING__CONCURRENCY": "lots"}, "calling.concurrency: Input should be a valid integer"),
         ([], {"SWITCHBOARD__CALLING__DO_NOT_CALL": '["+12025550101", "202-555-0102", "garbage!!"]'},
-         "calling.do_not_call[2]: 'garbage!!' is not a phone number"),
+         "calling.do_not_call[3]: 'garbage!!' is not a phone number"),
     ],
 )
 def test_app_exits_2_with_one_line(args: list[str], env: dict[str, str], expected: str) -> None:
@@ -144,4 +148,4 @@ def test_phone_numbers_in_the_config_take_their_one_form(tmp_path: Path) -> None
 def test_the_directory_never_holds_a_number_no_one_may_dial(tmp_path: Path, entry: str, words: str) -> None:
     with pytest.raises(config.ConfigError) as err:
         config.load(write(tmp_path, f'[[contacts]]\nname = "X"\nphone = "{entry}"\n'), env={})
-    assert err.value.key == "contacts[0].phone" and words in err.value.problem
+    assert err.value.key == "contacts[1] (X).phone" and words in err.value.problem

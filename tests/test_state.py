@@ -41,7 +41,8 @@ def test_badges_show_only_while_connected(parts) -> None:  # type: ignore[no-unt
     job = finish(jobs)
     assert state.updates() == []  # not connected yet
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
-    assert state.updates() == [{"job_id": job["id"], "contact_name": "Akhil", "status_summary": "Paid on Friday."}]
+    assert state.updates() == [{"job_id": job["id"], "contact_name": "Akhil", "status_summary": "Paid on Friday.",
+                               "status": "COMPLETED_SUCCESS"}]
     bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
     assert state.updates() == []
     bus.publish(ConnectionStatus(status="connected", message="Connected."))

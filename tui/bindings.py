@@ -1,30 +1,45 @@
 """Every key binding of the console, each with an id so `[keys]` in
-config.toml can remap it (binding id -> key, e.g. ``schedule_call = "n"``)."""
+config.toml can remap it (binding id -> key, e.g. ``schedule_call = "n"``).
+A binding's tooltip is its command-palette title: one list for both."""
 from __future__ import annotations
 
 from textual.binding import Binding
 
 APP_BINDINGS = [
     # q works away from the prompt; ctrl+c everywhere, so the footer shows that one
-    Binding("q", "quit", "Quit", show=False, id="quit"),
-    Binding("ctrl+c", "quit", "Quit", priority=True, id="quit_ctrl_c"),
-    Binding("question_mark", "help", "Help", key_display="?", id="help"),
+    Binding("q", "quit", "Quit", show=False, id="quit", tooltip="Quit"),
+    Binding("ctrl+c", "quit", "Quit", priority=True, id="quit_ctrl_c", tooltip="Quit"),
+    Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="Help: keys and the mirror link"),
 ]
 
 MAIN_BINDINGS = [
-    Binding("n", "schedule_call", "Schedule", id="schedule_call"),
-    Binding("d", "dismiss_badge", "Dismiss", id="dismiss_badge"),
-    Binding("D", "dismiss_all", "Dismiss all", key_display="D", id="dismiss_all"),
-    Binding("u", "share_updates", "Tell me", id="share_updates"),
-    Binding("c", "cancel_job", "Cancel job", id="cancel_job"),
-    Binding("r", "retry_now", "Retry now", id="retry_now"),
-    Binding("o", "job_detail", "Detail", id="job_detail"),
-    Binding("b", "do_not_call_list", "Do-not-call list", show=False, id="do_not_call_list"),
-    Binding("m", "toggle_mute", "Mute", id="toggle_mute"),
-    Binding("t", "toggle_text_mode", "Text/voice", id="toggle_text_mode"),
-    Binding("e", "load_earlier", "Earlier", id="load_earlier"),
-    Binding("i", "focus_input", "Type", id="focus_input"),
-    Binding("escape", "focus_jobs", "Jobs", id="focus_jobs"),
+    Binding("n", "schedule_call", "Schedule", id="schedule_call", tooltip="Schedule a call"),
+    Binding("o", "job_detail", "Detail", id="job_detail",
+            tooltip="Open job detail: objective, attempts, transcripts, cost"),
+    Binding("c", "cancel_job", "Cancel job", id="cancel_job", tooltip="Cancel the selected job"),
+    Binding("r", "retry_now", "Retry now", id="retry_now", tooltip="Retry the selected job now"),
+    Binding("R", "reschedule", "Reschedule", key_display="R", id="reschedule",
+            tooltip="Reschedule the selected job at a chosen time"),
+    Binding("E", "edit_objective", "Edit", key_display="E", id="edit_objective",
+            tooltip="Edit the objective of the selected job (before it is dialled)"),
+    Binding("slash", "filter_jobs", "Filter", key_display="/", id="filter_jobs",
+            tooltip="Search and filter the job table"),
+    Binding("s", "sort_jobs", "Sort", id="sort_jobs", tooltip="Sort the job table (cycles the orders)"),
+    Binding("B", "focus_badges", "Updates", key_display="B", id="focus_badges", tooltip="Go to the update badges"),
+    Binding("b", "do_not_call_list", "Do-not-call list", show=False, id="do_not_call_list",
+            tooltip="Do-not-call list: numbers never dialled, and why"),
+    Binding("d", "dismiss_badge", "Dismiss", id="dismiss_badge", tooltip="Dismiss the focused (or first) update badge"),
+    Binding("D", "dismiss_all", "Dismiss all", key_display="D", id="dismiss_all",
+            tooltip="Dismiss all update badges"),
+    Binding("u", "share_updates", "Tell me", id="share_updates",
+            tooltip="Have the assistant tell me the finished calls now"),
+    Binding("m", "toggle_mute", "Mute", id="toggle_mute", tooltip="Mute / unmute the microphone"),
+    Binding("t", "toggle_text_mode", "Text/voice", id="toggle_text_mode", tooltip="Toggle text / voice"),
+    Binding("e", "load_earlier", "Earlier", id="load_earlier", tooltip="Load earlier transcript"),
+    Binding("y", "copy_mirror_link", "Copy link", id="copy_mirror_link",
+            tooltip="Copy the browser mirror's link (with its token)"),
+    Binding("i", "focus_input", "Type", id="focus_input", tooltip="Type to the assistant"),
+    Binding("escape", "focus_jobs", "Jobs", id="focus_jobs", tooltip="Go to the job table"),
 ]
 
 DETAIL_BINDINGS = [
@@ -41,7 +56,57 @@ MODAL_BINDINGS = [
     Binding("escape", "cancel", "Cancel", id="close_modal"),
 ]
 
+CONFIRM_BINDINGS = MODAL_BINDINGS + [
+    Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+    Binding("n", "answer(False)", "No", id="confirm_no"),
+]
+
+# bindings active together on one screen: a key may mean one thing in each
+SCOPES = {
+    "main screen": APP_BINDINGS + MAIN_BINDINGS,
+    "job detail": APP_BINDINGS + DETAIL_BINDINGS,
+    "do-not-call list": APP_BINDINGS + DO_NOT_CALL_BINDINGS,
+    "dialogs": APP_BINDINGS + MODAL_BINDINGS,
+    "questions": APP_BINDINGS + CONFIRM_BINDINGS,
+}
+
 
 def all_binding_ids() -> set[str]:
-    return {b.id for b in APP_BINDINGS + MAIN_BINDINGS + DETAIL_BINDINGS + DO_NOT_CALL_BINDINGS + MODAL_BINDINGS
-            if b.id}
+    return {b.id for bindings in SCOPES.values() for b in bindings if b.id}
+
+
+def key_of(binding: Binding, keymap: dict[str, str]) -> str:
+    return keymap.get(binding.id or "", binding.key)
+
+
+def key_conflicts(keymap: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(key, binding id, other binding id) for every key that two bindings
+    of one screen would share once ``keymap`` is applied."""
+    found: list[tuple[str, str, str]] = []
+    for bindings in SCOPES.values():
+        owner: dict[str, str] = {}
+        for binding in bindings:
+            for key in key_of(binding, keymap).split(","):
+                key = key.strip()
+                other = owner.setdefault(key, binding.id or "")
+                if other != binding.id and binding.action != next(
+                        b.action for b in bindings if b.id == other):
+                    conflict = (key, *sorted((other, binding.id or "")))
+                    if conflict not in found:
+                        found.append(conflict)  # type: ignore[arg-type]
+    return found
+
+
+def usable_keymap(keymap: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The remaps that can be applied, and a sentence for each one refused
+    (an unknown binding id, or a key another binding already has)."""
+    known = all_binding_ids()
+    problems = [f"[keys] {name}: no such binding" for name in sorted(set(keymap) - known)]
+    usable = {name: key for name, key in keymap.items() if name in known}
+    for key, first, second in key_conflicts(usable):
+        refused = [name for name in (first, second) if name in usable]
+        for name in refused:
+            usable.pop(name, None)
+        problems.append(f"[keys] {' and '.join(refused)}: {key!r} would be both {first} and {second};"
+                        f" kept the default key{'s' if len(refused) > 1 else ''}")
+    return usable, problems

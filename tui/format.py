@@ -8,22 +8,34 @@ from rich.text import Text
 
 from core.text import visible
 
+AMBER = "#ffaf00"
 STATUS_STYLE = {
-    "PENDING": "bold yellow",
+    "PENDING": "bold",
     "PROCESSING": "bold cyan",
-    "RETRY_SCHEDULED": "bold magenta",
+    "RETRY_SCHEDULED": f"bold {AMBER}",
     "COMPLETED_SUCCESS": "bold green",
     "FAILED_MAX_RETRIES": "bold red",
     "FAILED_ERROR": "bold red",
     "CANCELLED": "dim",
     "DECLINED": "bold #d08770",
 }
-
-
-def safe(text: object, *, one_line: bool = False, style: str = "") -> Text:
-    """Outside text (a name, an objective, a transcript, a message) for a
-    widget: never parsed as markup, its control characters made visible."""
-    return Text(visible(text, one_line=one_line), style=style)
+# the badge's (and outcome's) colour: good, bad, or nothing to act on
+OUTCOME_CLASS = {
+    "COMPLETED_SUCCESS": "success",
+    "FAILED_MAX_RETRIES": "failure",
+    "FAILED_ERROR": "failure",
+    "CANCELLED": "cancelled",
+    "DECLINED": "failure",
+}
+OUTCOME_WORD = {
+    "COMPLETED_SUCCESS": "done",
+    "FAILED_MAX_RETRIES": "gave up",
+    "FAILED_ERROR": "failed",
+    "CANCELLED": "cancelled",
+    "DECLINED": "declined",
+}
+# a next-try time only means something while a job waits for it
+WAITING = ("PENDING", "RETRY_SCHEDULED")
 
 
 def parse_iso(ts: str | None) -> datetime | None:
@@ -36,14 +48,23 @@ def parse_iso(ts: str | None) -> datetime | None:
 
 
 def short_time(ts: str | None, today: datetime | None = None, *, date_only: bool = False) -> str:
-    """Local HH:MM:SS; on another day than ``today``, the date (and time)."""
+    """Local HH:MM:SS; on another day than ``today`` (or with no ``today``
+    to compare with, when not today by the system's clock) the date too."""
     dt = parse_iso(ts)
     if dt is None:
         return "—"
     local = dt.astimezone()
-    if today is not None and local.date() != today.astimezone().date():
-        return local.strftime("%b %d" if date_only else "%m-%d %H:%M")
+    reference = (today or datetime.now().astimezone()).astimezone()
+    if local.date() != reference.date():
+        return local.strftime("%b %d" if date_only else "%b %d %H:%M")
     return local.strftime("%H:%M:%S")
+
+
+def next_try(job: dict[str, Any], today: datetime | None = None) -> str:
+    """When a waiting job is tried next; nothing while it is dialled or done."""
+    if job.get("overall_status") not in WAITING or not job.get("next_retry_at"):
+        return ""
+    return short_time(job.get("next_retry_at"), today)
 
 
 def status_text(status: str) -> Text:
@@ -55,5 +76,12 @@ def attempts_text(job: dict[str, Any]) -> str:
 
 
 def clip(text: str | None, width: int) -> str:
-    text = " ".join((text or "").split())
+    """One line of at most ``width`` characters, control characters visible."""
+    text = " ".join(visible(text or "").split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def safe(text: object, *, one_line: bool = False, style: str = "") -> Text:
+    """Outside text (a name, an objective, a transcript, a message) for a
+    widget: never parsed as markup, its control characters made visible."""
+    return Text(visible(text, one_line=one_line), style=style)

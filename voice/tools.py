@@ -69,7 +69,7 @@ TOOLS: list[dict[str, Any]] = [
         "name": "show_on_screen",
         "description": "Show something on the user's screen. kind=markdown: content is markdown text. "
         'kind=table: content is JSON {"columns": [..], "rows": [[..], ..]}. '
-        'kind=series: content is JSON {"points": [[x, y], ..]} (numbers to chart).',
+        'kind=series: content is JSON {"labels": [..], "values": [numbers, one per label]} to chart.',
         "parameters": {
             "type": "object",
             "properties": {
@@ -330,10 +330,22 @@ def _display_content(kind: str, raw: Any) -> Any:
         if not ok:
             raise ToolError('for kind=table, content must be {"columns": [names], "rows": [[one value per column], ...]}.')
         return {"columns": [str(c) for c in value["columns"]], "rows": value["rows"]}
-    points = value.get("points") if isinstance(value, dict) else None
-    if not isinstance(points, list) or not points or not all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p[1:])
-        for p in points
-    ):
-        raise ToolError('for kind=series, content must be {"points": [[x, y], ...]} with numeric y values.')
-    return {"points": points}
+    return _series(value)
+
+
+def _series(value: Any) -> dict[str, list[Any]]:
+    """The one series shape every screen reads: {"labels": [...], "values": [...]}.
+    Accepted as that, or as {"points": [[label, value], ...]}."""
+    if isinstance(value, dict) and isinstance(value.get("points"), list):
+        points = value["points"]
+        if not all(isinstance(p, list) and len(p) == 2 for p in points):
+            points = None
+        else:
+            value = {"labels": [p[0] for p in points], "values": [p[1] for p in points]}
+    labels = value.get("labels") if isinstance(value, dict) else None
+    values = value.get("values") if isinstance(value, dict) else None
+    if (not isinstance(labels, list) or not isinstance(values, list) or not values or len(labels) != len(values)
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+        raise ToolError('for kind=series, content must be {"labels": [..], "values": [numbers, one per label]} '
+                        'or {"points": [[label, number], ...]}.')
+    return {"labels": [str(label) for label in labels], "values": values}

@@ -13,7 +13,6 @@ import atexit
 import itertools
 import json
 import logging
-import secrets
 import socket
 import threading
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from core.events import Event
 from web_mirror import security
 from web_mirror.clients import Client, text_frame
 from web_mirror.routes import build_app, receive_until_closed
+from web_mirror.token import stable_token
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -152,7 +152,7 @@ class MirrorServer:
         self.runtime = runtime
         self.host = host
         self.port = port
-        self.token = token or runtime.config.secrets.mirror_token or secrets.token_urlsafe(24)
+        self.token = token or runtime.config.secrets.mirror_token or stable_token(runtime.config.data_dir)
         self.queue_size = queue_size
         self.dropped_clients = 0
         self._clients: set[Client] = set()  # touched only on the hub thread

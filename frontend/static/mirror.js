@@ -62,8 +62,9 @@
     Array.from(state.jobs.values())
       .sort((a, b) => String(a.updated_at).localeCompare(String(b.updated_at)))
       .forEach((j) => {
-        if (FINISHED.has(j.overall_status) && !j.main_agent_informed_user && !j.update_dismissed) {
-          list.push({ job_id: j.id, contact_name: j.contact_name,
+        const askedToCancel = j.overall_status === "CANCELLED" && j.cancel_requested;
+        if (FINISHED.has(j.overall_status) && !j.main_agent_informed_user && !j.update_dismissed && !askedToCancel) {
+          list.push({ job_id: j.id, contact_name: j.contact_name, status: j.overall_status,
                       status_summary: j.final_summary_for_main_agent || j.overall_status });
         }
       });
@@ -154,25 +155,41 @@
     jobs.forEach((j) => {
       const tr = el("tr");
       tr.dataset.jobId = String(j.id);
-      const cell = (text, cls) => tr.appendChild(el("td", cls, text === null || text === undefined ? "" : text));
-      cell(j.id);
-      cell(j.contact_name);
-      cell(j.phone_number);
-      cell(j.overall_status, `status ${String(j.overall_status).replace(/[^A-Z_]/g, "")}`);
-      cell(`${j.retries_attempted}/${j.max_retries}`);
-      cell(j.next_retry_at || "");
-      cell(j.current_call_objective_description);
-      cell(j.final_summary_for_main_agent || "");
+      const cell = (label, text, cls) => {
+        const td = tr.appendChild(el("td", cls, text === null || text === undefined ? "" : text));
+        td.dataset.label = label; // narrow screens show each row as a card of labelled lines
+      };
+      cell("#", j.id);
+      cell("Contact", j.contact_name);
+      cell("Phone", j.phone_number, "phone");
+      cell("Status", j.overall_status, `status ${String(j.overall_status).replace(/[^A-Z_]/g, "")}`);
+      cell("Retries", `${j.retries_attempted}/${j.max_retries}`);
+      cell("Next try", nextTry(j));
+      cell("Objective", j.current_call_objective_description, "long");
+      cell("Outcome", j.final_summary_for_main_agent || "", "long");
       body.appendChild(tr);
     });
     $("jobs-empty").hidden = jobs.length > 0;
   }
 
+  // as the console writes it: local time, the date too when not today; only while the job waits
+  function nextTry(j) {
+    if (!j.next_retry_at || (j.overall_status !== "PENDING" && j.overall_status !== "RETRY_SCHEDULED")) return "";
+    const at = new Date(j.next_retry_at);
+    if (Number.isNaN(at.getTime())) return "";
+    const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    if (at.toDateString() === new Date().toDateString()) return time;
+    return `${at.toLocaleDateString([], { month: "short", day: "2-digit" })} ${time.slice(0, 5)}`;
+  }
+
+  const OUTCOME = { COMPLETED_SUCCESS: "success", FAILED_MAX_RETRIES: "failure", FAILED_ERROR: "failure",
+                    CANCELLED: "cancelled" };
+
   function renderBadges() {
     const box = $("update-badges");
     box.replaceChildren();
     badges().forEach((b) => {
-      const badge = el("div", "badge");
+      const badge = el("div", `badge ${OUTCOME[b.status] || "outside"}`);
       badge.dataset.jobId = String(b.job_id);
       const text = badge.appendChild(el("div", "badge-text"));
       text.appendChild(el("div", "title", `Update on call to ${b.contact_name} available`));

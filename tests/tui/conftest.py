@@ -4,11 +4,13 @@ animations, and helpers that wait for a condition instead of sleeping."""
 from __future__ import annotations
 
 import asyncio
+import io
 import shutil
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 import pytest
 
@@ -78,6 +80,28 @@ def app_for(rt: Runtime, **kw: Any):
     return app
 
 
+@asynccontextmanager
+async def console(rt: Runtime, size: tuple[int, int] = SIZE, **kw: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """The console on ``rt`` with the job table focused, as after Escape
+    (the prompt has focus at start), so single keys act on jobs."""
+    app = app_for(rt, **kw)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.press("escape")
+        yield app, pilot
+
+
+def notices(app: Any) -> list[str]:
+    """The notices on screen now, as the operator reads them."""
+    from textual.widgets import Static
+
+    return [" ".join(str(toast.render()).split()) for toast in app.screen.query("Toast")
+            if isinstance(toast, Static)]
+
+
+async def wait_for_notice(pilot: Any, app: Any, words: str, timeout: float = 10.0) -> str:
+    return await wait_for(pilot, lambda: next((n for n in notices(app) if words in n), None), timeout)
+
+
 async def wait_for(pilot: Any, cond: Callable[[], Any], timeout: float = 10.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -104,8 +128,6 @@ def bulk_jobs(rt: Runtime, n: int) -> None:
 
 def plain(widget: Any) -> str:
     """What a Static shows, as plain text."""
-    import io
-
     from rich.console import Console
 
     console = Console(width=200, file=io.StringIO(), record=True, color_system=None)

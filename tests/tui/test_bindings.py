@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Input, Label, Select
 
 from core import events as ev
-from tests.tui.conftest import SIZE, app_for, finish_job, wait_for
+from tests.tui.conftest import SIZE, app_for, console, finish_job, wait_for, wait_for_notice
 from tui.screens.schedule import ScheduleCallScreen
 from tui.widgets.badges import Badge, UpdateBadges
 from tui.widgets.jobs_table import JobTable
@@ -24,18 +24,14 @@ def cell(app, job_id: int, column: str) -> str:
 
 
 async def test_q_quits_cleanly(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
 
 
 async def test_ctrl_c_quits_even_from_the_input(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await pilot.press("i", "h", "ctrl+c")
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app.return_code == 0
@@ -67,9 +63,7 @@ async def test_quit_stops_and_waits_for_workers(runtime):
     runtime.workers = [worker]
     seen = []
     runtime.bus.subscribe(lambda e: seen.append(e) if isinstance(e, ev.WorkerState) else None)
-    app = app_for(runtime, start_workers=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime, start_workers=True) as (app, pilot):
         await wait_for(pilot, worker.started.is_set)
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_code is not None)
@@ -81,11 +75,9 @@ async def test_a_dead_worker_is_shown_not_swallowed(runtime):
     runtime.workers = [BlockingWorker("engine", fail=True)]
     seen = []
     runtime.bus.subscribe(lambda e: seen.append(e) if isinstance(e, ev.WorkerState) else None)
-    app = app_for(runtime, start_workers=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime, start_workers=True) as (app, pilot):
         await wait_for(pilot, lambda: any(e.state == "error" for e in seen))
-        await wait_for(pilot, lambda: any("socket exploded" in str(n.message) for n in app._notifications))
+        await wait_for_notice(pilot, app, "socket exploded")
     error = next(e for e in seen if e.state == "error")
     assert error.name == "engine" and "RuntimeError: socket exploded" in error.error
 
@@ -98,9 +90,7 @@ async def open_form(pilot, app) -> ScheduleCallScreen:
 
 
 async def test_schedule_a_contact(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         form = await open_form(pilot, app)
         form.query_one("#schedule-contact", Select).value = "Akhil"
         form.query_one("#schedule-objective", Input).value = "Ask about the invoice"
@@ -112,9 +102,7 @@ async def test_schedule_a_contact(runtime):
 
 
 async def test_schedule_a_number_by_typing_enter(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         form = await open_form(pilot, app)
         form.query_one("#schedule-name", Input).value = "Zoe"
         form.query_one("#schedule-phone", Input).value = "+14155550199"
@@ -132,9 +120,7 @@ async def test_schedule_a_number_by_typing_enter(runtime):
     ("Zoe", "12", "Ask", "phone number"),
 ])
 async def test_schedule_invalid_shows_the_reason(runtime, name, phone, objective, message):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         form = await open_form(pilot, app)
         form.query_one("#schedule-name", Input).value = name
         form.query_one("#schedule-phone", Input).value = phone
@@ -148,9 +134,7 @@ async def test_schedule_invalid_shows_the_reason(runtime, name, phone, objective
 
 @pytest.mark.parametrize("how", ["escape", "button"])
 async def test_schedule_cancel(runtime, how):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await open_form(pilot, app)
         if how == "escape":
             await pilot.press("escape")
@@ -165,9 +149,7 @@ async def test_schedule_cancel(runtime, how):
 async def test_badge_shows_when_connected_and_dismiss_focused(runtime):
     a = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
     b = runtime.jobs.create_job("+12025550102", "Priya", "budget", max_retries=3)
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
         finish_job(runtime, a["id"])
         finish_job(runtime, b["id"])
@@ -183,9 +165,7 @@ async def test_badge_shows_when_connected_and_dismiss_focused(runtime):
 
 async def test_dismiss_first_then_all_and_disconnect_clears(runtime):
     ids = [runtime.jobs.create_job("+12025550101", "Akhil", f"x{i}", max_retries=3)["id"] for i in range(3)]
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
         connect(runtime)
         for job_id in ids:
@@ -203,9 +183,7 @@ async def test_dismiss_first_then_all_and_disconnect_clears(runtime):
 
 async def test_badge_goes_when_the_assistant_has_told_the_user(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
         connect(runtime)
         finish_job(runtime, job["id"])
@@ -215,12 +193,10 @@ async def test_badge_goes_when_the_assistant_has_told_the_user(runtime):
 
 
 async def test_outside_update_badge(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
         runtime.bus.publish(ev.NewCallUpdateAvailable(contact_name="Ops desk", status_summary="ok"))
         await wait_for(pilot, lambda: len(badges.job_ids) == 1)
-        assert "Update on call to Ops desk available" in str(badges.query_one(Badge).content)
+        assert "Ops desk: ok" in str(badges.query_one(Badge).content)
         await pilot.press("d")
         await wait_for(pilot, lambda: badges.job_ids == [])

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Static
 
 from core import events as ev
-from tests.tui.conftest import SIZE, app_for, plain, wait_for
+from tests.tui.conftest import wait_for_notice, console, SIZE, app_for, plain, wait_for
 from tui.screens.help import HelpScreen
 from tui.screens.job_detail import JobDetailScreen
 from tui.screens.schedule import ScheduleCallScreen
@@ -22,22 +22,18 @@ def cell(app, job_id: int, column: str) -> str:
 
 async def test_cancel_the_selected_job(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await pilot.press("c")
         await wait_for(pilot, lambda: cell(app, job["id"], "status") == "CANCELLED")
         await pilot.press("c")  # already finished: told, not crashed
-        await wait_for(pilot, lambda: any("nothing to cancel" in str(n.message) for n in app._notifications))
+        await wait_for_notice(pilot, app, "nothing to cancel")
 
 
 async def test_retry_now(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
     runtime.jobs.update_job(job["id"], overall_status="RETRY_SCHEDULED", next_retry_at="2026-01-05T11:00:00.000Z")
     runtime.state.load()
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         assert cell(app, job["id"], "next_retry") == "11:00:00"
         runtime.clock.advance(5)
         await pilot.press("r")
@@ -51,9 +47,7 @@ async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
                                 twilio_status="completed", attempt_outcome="SUCCESS",
                                 strategist_reasoning_for_attempt="They agreed to pay.",
                                 transcript=[{"role": "agent", "text": "Hi Akhil"}, {"role": "user", "text": "Hello"}])
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         for key in ("o", "enter"):
             app.main_screen.query_one(JobTable).focus()
             await pilot.press(key)
@@ -70,9 +64,7 @@ async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
 
 async def test_help_opens_and_closes(runtime):
     runtime.mirror_link = "http://127.0.0.1:8765/?token=[abc]"
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         link = app.screen.query_one("#help-mirror")
@@ -82,29 +74,23 @@ async def test_help_opens_and_closes(runtime):
 
 
 async def test_keys_are_remappable_from_config(make_runtime):
-    rt = make_runtime(keys={"schedule_call": "s"})
-    app = app_for(rt)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    rt = make_runtime(keys={"schedule_call": "g"})
+    async with console(rt) as (app, pilot):
         await pilot.press("n")
         await pilot.pause()
         assert not isinstance(app.screen, ScheduleCallScreen)
-        await pilot.press("s")
+        await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, ScheduleCallScreen))
 
 
 async def test_unknown_binding_id_in_config_is_reported(make_runtime):
-    app = app_for(make_runtime(keys={"no_such_binding": "z"}))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
-        await wait_for(pilot, lambda: any("no_such_binding" in str(n.message) for n in app._notifications))
+    async with console(make_runtime(keys={"no_such_binding": "z"})) as (app, pilot):
+        await wait_for_notice(pilot, app, "no_such_binding")
 
 
 @pytest.mark.parametrize("query,screen", [("Schedule a call", ScheduleCallScreen), ("Help: keys", HelpScreen)])
 async def test_command_palette(runtime, query, screen):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*query)
@@ -113,21 +99,26 @@ async def test_command_palette(runtime, query, screen):
         await wait_for(pilot, lambda: isinstance(app.screen, screen))
 
 
-async def test_palette_lists_every_action(runtime):
-    from tui.commands import MAIN_ACTIONS
-    from tui.bindings import MAIN_BINDINGS
+async def test_palette_offers_every_binding(runtime):
+    from textual.command import CommandList, CommandPalette
 
-    palette = {action for _, action, _ in MAIN_ACTIONS}
-    assert {b.action for b in MAIN_BINDINGS} - {"focus_jobs"} <= palette
+    from tui.bindings import APP_BINDINGS, MAIN_BINDINGS
+
+    async with console(runtime) as (app, pilot):
+        await pilot.press("ctrl+p")
+        palette = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, CommandPalette) else None)
+        commands = palette.query_one(CommandList)
+        await wait_for(pilot, lambda: commands.option_count > len(MAIN_BINDINGS))
+        listed = " | ".join(str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count))
+        missing = [b.tooltip for b in MAIN_BINDINGS + APP_BINDINGS if str(b.tooltip) not in listed]
+        assert missing == []
 
 
 async def test_job_table_cursor_keys_and_click(make_runtime):
     from tests.tui.conftest import bulk_jobs
 
     rt = make_runtime(setup=lambda rt: bulk_jobs(rt, 300))
-    app = app_for(rt)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(rt) as (app, pilot):
         table = app.main_screen.query_one(JobTable)
         assert table.row_count == 300 and table.selected_job_id() == 300  # newest first
         await pilot.press("down", "down")

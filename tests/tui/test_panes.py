@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input
 
 from core import events as ev
-from tests.tui.conftest import SIZE, app_for, fake_sims, plain, wait_for
+from tests.tui.conftest import wait_for_notice, console, SIZE, app_for, fake_sims, plain, wait_for
 from tui.widgets.banner import AudioIndicator, ConnectionBanner, RECONNECTING
 from tui.widgets.display import DisplayPane
 from tui.widgets.sim_panel import SimPanel
@@ -21,9 +21,7 @@ def log_text(app) -> str:
 
 
 async def test_assistant_streams_then_settles(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         transcript = app.main_screen.query_one(Transcript)
         live = transcript.query_one("#transcript-live")
         runtime.bus.publish(ev.TranscriptTurn(role="user", text="call Akhil", session_id="s1", turn_id=1))
@@ -31,12 +29,12 @@ async def test_assistant_streams_then_settles(runtime):
         runtime.bus.publish(ev.TranscriptDelta(session_id="s1", item_id="i2", delta="calling him"))
         await wait_for(pilot, lambda: "Sure, calling him" in plain(live))
         runtime.bus.publish(ev.ToolCalled(name="schedule_outbound_call", arguments='{"contact_name":"Akhil"}',
-                                          result='{"job_id": 1}'))
+                                          result='Scheduled job 1: a call to Akhil (+12025550101) to "x".'))
         runtime.bus.publish(ev.TranscriptTurn(role="assistant", text="Sure, calling him now.", session_id="s1",
                                               turn_id=3))
         await wait_for(pilot, lambda: "Assistant: Sure, calling him now." in log_text(app))
         text = log_text(app)
-        assert "You: call Akhil" in text and "tool: schedule_outbound_call(" in text
+        assert "You: call Akhil" in text and "tool: Scheduled a call to Akhil — job 1" in text
         assert not live.display
 
 
@@ -47,9 +45,7 @@ async def test_transcript_window_is_bounded_and_scrolls_back(make_runtime):
                                      timestamp=f"2026-01-05T09:{i // 60:02d}:{i % 60:02d}.000Z")
 
     rt = make_runtime(setup=setup)
-    app = app_for(rt)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(rt) as (app, pilot):
         transcript = app.main_screen.query_one(Transcript)
         transcript.window = 300
         first = len(transcript.turns)
@@ -70,9 +66,7 @@ async def test_transcript_window_is_bounded_and_scrolls_back(make_runtime):
     ("series", {"labels": ["x"], "values": ["not a number"]}, "Cannot show"),
 ])
 async def test_display_pane(runtime, kind, content, expected):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         pane = app.main_screen.query_one(DisplayPane)
         assert not pane.display
         runtime.bus.publish(ev.Display(kind=kind, title="Shown", content=content))
@@ -85,23 +79,20 @@ async def test_display_pane(runtime, kind, content, expected):
     ({"state": "auth_failed", "detail": "401"}, "disconnected", "check OPENAI_API_KEY", "error"),
 ])
 async def test_banner_states(runtime, voice, connection, expected, css):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         banner = app.main_screen.query_one(ConnectionBanner)
         runtime.bus.publish(ev.ConnectionStatus(status=connection, message=""))
         runtime.bus.publish(ev.VoiceState(**voice))
         await wait_for(pilot, lambda: banner.display and expected in plain(banner) and banner.has_class(css))
         runtime.bus.publish(ev.VoiceState(state="connected"))
         runtime.bus.publish(ev.ConnectionStatus(status="connected", message="ok"))
-        if css != "error":
-            await wait_for(pilot, lambda: not banner.display)
+        if css != "error":  # the state line stays, saying all is well
+            await wait_for(pilot, lambda: banner.display and "assistant connected" in plain(banner)
+                           and banner.has_class("connected"))
 
 
 async def test_audio_indicator(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         audio = app.main_screen.query_one(AudioIndicator)
         runtime.bus.publish(ev.AudioState(mode="text", reason="no audio device"))
         await wait_for(pilot, lambda: "text only: no audio device" in plain(audio))
@@ -132,9 +123,7 @@ async def test_input_mute_and_text_mode_reach_the_assistant(runtime):
     assistant = RecordingAssistant()
     runtime.actions.assistant = assistant
     runtime.bus.publish(ev.AudioState(mode="voice", muted=False))
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await pilot.press("i", *"hello", "enter")
         await wait_for(pilot, lambda: ("text", "hello") in assistant.calls)
         assert app.main_screen.query_one("#prompt", Input).value == ""
@@ -144,19 +133,15 @@ async def test_input_mute_and_text_mode_reach_the_assistant(runtime):
 
 
 async def test_mute_without_an_assistant_says_so(runtime):
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(runtime) as (app, pilot):
         await pilot.press("m")
-        await wait_for(pilot, lambda: any("not running" in str(n.message) for n in app._notifications))
+        await wait_for_notice(pilot, app, "not running")
 
 
 async def test_simulation_panel_flips_faults(make_runtime):
     sims = fake_sims()
     rt = make_runtime("simulate", sims=sims)
-    app = app_for(rt)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
+    async with console(rt) as (app, pilot):
         assert "SIMULATION" in app.sub_title
         panel = app.main_screen.query_one(SimPanel)
         assert "Akhil" in plain(panel.query_one("#sim-personas"))
@@ -176,11 +161,14 @@ async def test_no_simulation_panel_in_live_mode(runtime):
         assert app.sub_title == "LIVE"
 
 
-async def test_mirror_url_in_header_and_link_in_a_notice(runtime):
+async def test_mirror_link_is_copied_not_shown_in_the_header(runtime):
     runtime.mirror_url = "http://127.0.0.1:8765"
     runtime.mirror_link = "http://127.0.0.1:8765/?token=abc"
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("escape")  # from the prompt (focused at start) to the jobs
-        assert app.sub_title == "LIVE · mirror http://127.0.0.1:8765"
-        await wait_for(pilot, lambda: any("token=abc" in str(n.message) for n in app._notifications))
+    async with console(runtime) as (app, pilot):
+        assert "token" not in app.sub_title and "y copies its link" in app.sub_title
+        await wait_for_notice(pilot, app, "press y to copy its link")
+        copied = []
+        app.copy_to_clipboard = copied.append  # the terminal's clipboard, as OSC 52 would fill it
+        await pilot.press("y")
+        assert copied == ["http://127.0.0.1:8765/?token=abc"]
+        await wait_for_notice(pilot, app, "copied")

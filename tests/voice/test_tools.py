@@ -167,8 +167,12 @@ def test_show_on_screen_publishes_and_dismisses_badges(env):
     assert [e.job_id for e in rec.of("call_update_dismissed")] == [job["id"]]
     assert "kind=series" in call(box, "show_on_screen", kind="series", content='{"points": [[1, "a"]]}')
     assert "kind must be" in call(box, "show_on_screen", kind="pie", content="x")
-    call(box, "show_on_screen", kind="series", content='{"points": [[1, 2.5], [2, 3]]}')
-    assert rec.of("display")[-1].content == {"points": [[1, 2.5], [2, 3]]}
+    # one series shape on the bus, whichever of the two forms the model wrote
+    call(box, "show_on_screen", kind="series", content='{"points": [["Mon", 2.5], ["Tue", 3]]}')
+    assert rec.of("display")[-1].content == {"labels": ["Mon", "Tue"], "values": [2.5, 3]}
+    call(box, "show_on_screen", kind="series", content='{"labels": ["Mon", "Tue"], "values": [1, 4]}')
+    assert rec.of("display")[-1].content == {"labels": ["Mon", "Tue"], "values": [1, 4]}
+    assert "one per label" in call(box, "show_on_screen", kind="series", content='{"labels": ["a"], "values": [1, 2]}')
 
 
 def test_a_number_on_the_do_not_call_list_is_refused_not_offered_again(env):

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
-from core import events as ev
 from core.text import visible
+from tui import messages as msg
 from tui.bindings import DO_NOT_CALL_BINDINGS, MODAL_BINDINGS
 from tui.format import safe, short_time
 
@@ -81,9 +81,8 @@ class DoNotCallScreen(Screen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return key or None
 
-    def apply(self, event: ev.Event) -> None:
-        if isinstance(event, ev.DoNotCallChanged):
-            self.reload()
+    def on_do_not_call_changed(self, message: msg.DoNotCallChanged) -> None:
+        self.reload()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.armed = None

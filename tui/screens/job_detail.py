@@ -1,6 +1,7 @@
-"""One job in full: every attempt with its times, end reason, Twilio status,
-transcript, the strategist's reasoning and summary, and the transcript of
-the call in progress as it arrives."""
+"""One job in full: the whole objective, cost and time on the phone, every
+attempt with its times, duration, end reason, Twilio status, transcript, the
+strategist's reasoning and summary, and the transcript of the call in
+progress as it arrives. The database is read on a worker thread."""
 from __future__ import annotations
 
 import json
@@ -9,15 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
-from core import events as ev
 from core.text import visible
+from tui import messages as msg
 from tui.bindings import DETAIL_BINDINGS
-from tui.format import attempts_text, safe, short_time, status_text
+from tui.format import attempts_text, next_try, short_time, status_text
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -31,8 +34,8 @@ def transcript_lines(messages: list[dict[str, Any]]) -> list[Text]:
     lines = []
     for m in messages:
         who = SPEAKER.get(str(m.get("role")), str(m.get("role") or "?"))
-        line = safe(f"  {who}: ", one_line=True, style="bold cyan" if who == "Agent" else "bold yellow")
-        line.append_text(safe(m.get("text") or ""))
+        line = Text(f"  {visible(who, one_line=True)}: ", style="bold cyan" if who == "Agent" else "bold yellow")
+        line.append(visible(m.get("text") or ""))
         lines.append(line)
     return lines
 
@@ -52,36 +55,56 @@ def parse_transcript(raw: Any) -> list[dict[str, Any]]:
 
 def field_line(label: str, value: Any) -> Text:
     line = Text(f"{label}: ", style="bold")
-    line.append_text(safe("—" if value in (None, "") else value))
+    line.append("—" if value in (None, "") else visible(value))
     return line
 
 
-def render_job(job: dict[str, Any]) -> RenderableType:
-    head = safe(f"Job {job['id']} — {job.get('contact_name')} ({job.get('phone_number')})  ", one_line=True,
-                style="bold")
+def duration_text(seconds: Any) -> str:
+    if seconds in (None, ""):
+        return ""
+    total = round(float(seconds))
+    return f"{total // 60} min {total % 60:02d} s" if total >= 60 else f"{total} s"
+
+
+def render_job(job: dict[str, Any], attempts: list[dict[str, Any]], today: Any = None) -> RenderableType:
+    head = Text(f"Job {job['id']} — ", style="bold")
+    head.append(visible(f"{job.get('contact_name')} ({job.get('phone_number')})", one_line=True))
+    head.append("  ")
     head.append_text(status_text(job.get("overall_status", "")))
-    return Group(
+    on_phone = sum(float(a.get("duration_s") or 0) for a in attempts)
+    cost = job.get("cost_estimate_usd")
+    lines = [
         head,
         field_line("Objective", job.get("current_call_objective_description")),
-        field_line("First objective", job.get("initial_call_objective_description")),
+    ]
+    if job.get("initial_call_objective_description") != job.get("current_call_objective_description"):
+        lines.append(field_line("First objective", job.get("initial_call_objective_description")))
+    lines += [
         field_line("Retries", attempts_text(job)),
-        field_line("Next retry", short_time(job.get("next_retry_at")) if job.get("next_retry_at") else ""),
+        field_line("Next try", next_try(job, today)),
+        field_line("On the phone", duration_text(on_phone) if attempts else ""),
+        field_line("Cost (estimate)", f"${cost:.2f}" if isinstance(cost, (int, float)) else ""),
         field_line("Summary for the assistant", job.get("final_summary_for_main_agent")),
         field_line("User told", "yes" if job.get("main_agent_informed_user") else "no"),
-    )
+    ]
+    if job.get("last_error"):
+        lines.append(field_line("Last error", job.get("last_error")))
+    return Group(*lines)
 
 
-def render_attempt(a: dict[str, Any]) -> RenderableType:
+def render_attempt(a: dict[str, Any], today: Any = None) -> RenderableType:
     head = Text(f"Attempt {a.get('attempt_number')}", style="bold underline")
-    head.append(f"  {short_time(a.get('started_at'))} → {short_time(a.get('ended_at'))}")
+    head.append(f"  {short_time(a.get('started_at'), today)} → {short_time(a.get('ended_at'), today)}")
+    if a.get("duration_s") is not None:
+        head.append(f"  ({duration_text(a.get('duration_s'))})")
     parts: list[RenderableType] = [
         head,
         field_line("Outcome", a.get("attempt_outcome")),
         field_line("End reason", a.get("end_reason")),
-        field_line("Twilio status", visible(a.get("twilio_status") or "")),
-        field_line("Answered by", visible(a.get("answered_by") or "")),
-        field_line("Duration", f"{a['duration_s']:.0f} s" if a.get("duration_s") is not None else ""),
-        field_line("Cost", f"${a['cost_usd']:.4f}" if a.get("cost_usd") is not None else ""),
+        field_line("Twilio status", a.get("twilio_status")),
+        field_line("Answered by", a.get("answered_by")),
+        field_line("Duration", duration_text(a.get("duration_s"))),
+        field_line("Cost", f"${a['cost_usd']:.4f}" if isinstance(a.get("cost_usd"), (int, float)) else ""),
         field_line("Summary", a.get("summary")),
         field_line("Strategist", a.get("strategist_reasoning_for_attempt")),
     ]
@@ -112,27 +135,49 @@ class JobDetailScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = f"Switchboard — job {self.job_id}"
+        self.query_one("#detail-live", Static).display = False
+        self.query_one("#detail-job", Static).update(Text("Loading…", style="dim"))
         self.reload()
 
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def reload(self) -> None:
+        """Read the job and its attempts off the UI thread (a remote database
+        never freezes the screen); the newest read wins."""
         job = self.runtime.jobs.get_job(self.job_id)
+        attempts = self.runtime.jobs.attempts_for_job(self.job_id) if job is not None else []
+        self.app.call_from_thread(self.show, job, attempts)
+
+    def show(self, job: dict[str, Any] | None, attempts: list[dict[str, Any]]) -> None:
+        if not self.is_attached:
+            return
         if job is None:
             self.query_one("#detail-job", Static).update(Text(f"Job {self.job_id} does not exist.", style="red"))
             return
-        self.query_one("#detail-job", Static).update(render_job(job))
-        attempts = self.runtime.jobs.attempts_for_job(self.job_id)
-        body = [render_attempt(a) for a in attempts] or [Text("No attempts yet.", style="dim")]
+        today = self.runtime.clock.now()
+        self.query_one("#detail-job", Static).update(render_job(job, attempts, today))
+        body = [render_attempt(a, today) for a in attempts] or [Text("No attempts yet.", style="dim")]
         self.query_one("#detail-attempts", Static).update(Group(*body))
         if job.get("overall_status") != "PROCESSING":
             self.query_one("#detail-live", Static).display = False
 
-    def apply(self, event: ev.Event) -> None:
-        if isinstance(event, ev.CallJobUpdated) and event.job.get("id") == self.job_id:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "detail" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            log.error("reading job %s failed", self.job_id, exc_info=error)
+            self.query_one("#detail-job", Static).update(
+                Text(visible(f"Could not read job {self.job_id}: {type(error).__name__}: {error}"), style="red"))
+
+    def on_job_changed(self, message: msg.JobChanged) -> None:
+        if message.job.get("id") == self.job_id:
             self.reload()
-        elif isinstance(event, ev.CallTranscriptProgress) and event.job_id == self.job_id:
+
+    def on_call_progress(self, message: msg.CallProgress) -> None:
+        event = message.event
+        if getattr(event, "job_id", None) == self.job_id:
             live = self.query_one("#detail-live", Static)
             live.display = True
-            live.update(Group(Text("Live call transcript:", style="bold green"), *transcript_lines(event.messages)))
+            live.update(Group(Text("Live call transcript:", style="bold green"),
+                              *transcript_lines(event.messages)))  # type: ignore[attr-defined]
 
     def action_close(self) -> None:
         self.dismiss()

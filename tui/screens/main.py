@@ -1,21 +1,30 @@
-"""The main screen: transcript and input on the left, jobs, display and (in
-simulation) the simulator panel on the right; connection and badges below."""
+"""The main screen: the conversation and the prompt, the job table, what the
+assistant put on screen and (in simulation) the simulator panel; the
+assistant's state line and the update badges below. Wide terminals put the
+conversation beside the jobs; narrow ones stack them (CSS breakpoints)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from itertools import cycle
+from typing import TYPE_CHECKING, Any, Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
+from textual.worker import Worker, WorkerState
 
 from core import events as ev
+from core.text import visible
 from store.jobs import FINISHED
+from tui import messages as msg
 from tui.bindings import MAIN_BINDINGS
-from tui.widgets.badges import UpdateBadges
+from tui.format import WAITING, clip
+from tui.widgets.badges import Badge, UpdateBadges
 from tui.widgets.banner import AudioIndicator, ConnectionBanner
 from tui.widgets.display import DisplayPane
-from tui.widgets.jobs_table import JobTable
+from tui.widgets.jobs_table import SORTS, JobTable
 from tui.widgets.prompt import Prompt
 from tui.widgets.sim_panel import SimPanel
 from tui.widgets.transcript import Transcript
@@ -23,17 +32,22 @@ from tui.widgets.transcript import Transcript
 if TYPE_CHECKING:
     from core.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
 JOB_ROWS = 5000
-BADGE_EVENTS = (ev.ConnectionStatus, ev.NewCallUpdateAvailable, ev.CallUpdateDismissed)
-BANNER_EVENTS = (ev.ConnectionStatus, ev.VoiceState)
+DB_GROUP = "database"
 
 
 class MainScreen(Screen):
     BINDINGS = MAIN_BINDINGS
+    # below 120 columns the conversation and the jobs stack instead of sitting side by side
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(self, runtime: "Runtime") -> None:
         super().__init__(id="main")
         self.runtime = runtime
+        self._sorts = cycle(list(SORTS)[1:] + list(SORTS)[:1])
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="☎")
@@ -42,7 +56,9 @@ class MainScreen(Screen):
                 yield Transcript(id="transcript")
                 yield Prompt(placeholder="Type to the assistant, Enter to send", id="prompt")
             with Vertical(id="right"):
-                yield JobTable(id="jobs")
+                yield Input(placeholder="Filter jobs: words in the contact, objective, status or number; "
+                            "Enter keeps it, Escape clears", id="job-filter")
+                yield JobTable(id="jobs", now=self.runtime.clock.now)
                 yield DisplayPane("", id="display")
                 if self.runtime.sims is not None:
                     yield SimPanel(self.runtime.sims, id="sim-panel")
@@ -55,62 +71,109 @@ class MainScreen(Screen):
     # --- seeding and events ---------------------------------------------
 
     def on_mount(self) -> None:
+        self.query_one("#job-filter", Input).display = False
         self.seed(self.runtime.state.snapshot(jobs_limit=JOB_ROWS))
         # a new operator types to the assistant first; Escape moves to the jobs
         self.query_one("#prompt", Input).focus()
 
     def seed(self, snap: dict[str, Any]) -> None:
-        table = self.query_one(JobTable)
-        table.today = self.runtime.clock.now()
-        table.seed(snap["jobs"])
+        self.query_one(JobTable).seed(snap["jobs"])
         self.query_one(Transcript).seed(snap["transcript"])
-        self.query_one(DisplayPane).show(snap["display"])
+        self.query_one(DisplayPane).show_display(snap["display"])
         self.query_one(ConnectionBanner).show_state(snap["connection"], snap["voice_state"])
         self.query_one(AudioIndicator).show_audio(snap["audio"])
         self.query_one(UpdateBadges).show_updates(snap["updates"])
 
-    def apply(self, event: ev.Event) -> None:
-        """Route one bus event to the widgets it changes."""
-        state = self.runtime.state
-        if isinstance(event, ev.CallJobUpdated) and "id" in event.job:
-            self.query_one(JobTable).upsert(event.job)
-            badges = self.query_one(UpdateBadges)
-            if event.job.get("overall_status") in FINISHED or event.job["id"] in badges.job_ids:
-                badges.show_updates(state.updates())
-        elif isinstance(event, ev.TranscriptDelta):
-            self.query_one(Transcript).add_delta(event.item_id, event.delta)
+    def on_job_changed(self, message: msg.JobChanged) -> None:
+        if "id" not in message.job:
+            return
+        self.query_one(JobTable).upsert(message.job)
+        badges = self.query_one(UpdateBadges)
+        if message.job.get("overall_status") in FINISHED or message.job["id"] in badges.job_ids:
+            badges.show_updates(self.runtime.state.updates())
+
+    def on_conversation_changed(self, message: msg.ConversationChanged) -> None:
+        event, transcript, banner = message.event, self.query_one(Transcript), self.query_one(ConnectionBanner)
+        if isinstance(event, ev.TranscriptDelta):
+            transcript.add_delta(event.item_id, event.delta)
+            banner.show_activity(thinking=False)
         elif isinstance(event, ev.TranscriptTurn):
-            if event.role not in ("tool_call", "tool_result"):  # tool traffic comes as ToolCalled
-                self.query_one(Transcript).add_turn(
-                    {"role": event.role, "text": event.text, "turn_id": event.turn_id})
+            if event.role in ("tool_call", "tool_result"):
+                return  # tool traffic comes as ToolCalled
+            transcript.add_turn({"role": event.role, "text": event.text, "turn_id": event.turn_id})
+            if event.role == "user":
+                banner.show_activity(sending=False, thinking=True)
+            elif event.role == "assistant":
+                banner.show_activity(thinking=False)
         elif isinstance(event, ev.ToolCalled):
-            self.query_one(Transcript).add_tool_call(event.name, event.arguments, event.result)
-        elif isinstance(event, ev.AudioState):
-            self.query_one(AudioIndicator).show_audio(state.audio)
-        elif isinstance(event, ev.Display):
-            self.query_one(DisplayPane).show(
-                {"kind": event.kind, "title": event.title, "content": event.content})
-        if isinstance(event, BANNER_EVENTS):
-            self.query_one(ConnectionBanner).show_state(state.connection, state.voice_state)
-        if isinstance(event, BADGE_EVENTS):
-            self.query_one(UpdateBadges).show_updates(state.updates())
+            transcript.add_tool_call(event.name, event.arguments, event.result)
+
+    def on_assistant_state_changed(self, message: msg.AssistantStateChanged) -> None:
+        state = self.runtime.state
+        self.query_one(ConnectionBanner).show_state(state.connection, state.voice_state)
+        self.query_one(AudioIndicator).show_audio(state.audio)
+        self.query_one(UpdateBadges).show_updates(state.updates())
+
+    def on_updates_changed(self, message: msg.UpdatesChanged) -> None:
+        self.query_one(UpdateBadges).show_updates(self.runtime.state.updates())
+
+    def on_display_shown(self, message: msg.DisplayShown) -> None:
+        event = message.event
+        self.query_one(DisplayPane).show_display({"kind": event.kind, "title": event.title, "content": event.content})
 
     # --- input ------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "job-filter":
+            event.stop()
+            self.query_one(JobTable).focus()
+            return
         if event.input.id != "prompt":
             return
-        # the prompt cleared itself on Enter; the voice worker logs and publishes the turn
-        self.runtime.actions.send_text(event.value)
+        # the prompt cleared itself on Enter; the voice worker logs and publishes
+        # the user's turn, and until then it is "sending…"
+        if self.runtime.actions.send_text(event.value):
+            self.query_one(ConnectionBanner).show_activity(sending=True)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "job-filter":
+            self.query_one(JobTable).set_view(filter_text=event.value)
 
     def on_job_table_row_selected(self, event: JobTable.RowSelected) -> None:
         event.stop()
-        self.action_job_detail()
+        self.open_job(event.job_id)
+
+    def on_badge_opened(self, event: Badge.Opened) -> None:
+        event.stop()
+        self.open_job(event.job_id)
+
+    # --- work off the UI thread -----------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == DB_GROUP and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            what = event.worker.name or "that"
+            log.error("%s failed", what, exc_info=error)
+            self.notify(visible(f"Could not {what}: {type(error).__name__}: {error}"),
+                        severity="error", timeout=15, markup=False)
+
+    def run_in_background(self, what: str, job: Callable[[], Any], done: Callable[[Any], None] | None = None) -> None:
+        self.run_worker(lambda: self._background(job, done), name=what, group=DB_GROUP, thread=True,
+                        exit_on_error=False)
+
+    def _background(self, job: Callable[[], Any], done: Callable[[Any], None] | None) -> None:
+        result = job()
+        if done is not None:
+            self.app.call_from_thread(done, result)
 
     # --- actions (bound in tui/bindings.py) ----------------------------------
 
-    def selected_job(self) -> int | None:
-        return self.query_one(JobTable).selected_job_id()
+    def selected_job(self) -> dict[str, Any] | None:
+        job_id = self.query_one(JobTable).selected_job_id()
+        if job_id is None:
+            self.notify("No job selected.", severity="warning")
+            return None
+        return self.query_one(JobTable).jobs.get(job_id)
 
     def action_schedule_call(self) -> None:
         from tui.screens.schedule import ScheduleCallScreen
@@ -125,53 +188,173 @@ class MainScreen(Screen):
         if job_id is None:
             self.notify("No update to dismiss.")
             return
-        self.runtime.actions.dismiss_update(job_id)
+        self.run_in_background("dismiss the update", lambda: self.runtime.actions.dismiss_update(job_id))
 
     def action_dismiss_all(self) -> None:
-        self.runtime.actions.dismiss_all_updates()
+        count = len(self.runtime.state.updates())
+        if not count:
+            self.notify("No update to dismiss.")
+            return
+        self.run_in_background("dismiss the updates", self.runtime.actions.dismiss_all_updates,
+                               lambda _: self.notify(f"Dismissed {count} update{'s' if count != 1 else ''}."))
 
     def action_share_updates(self) -> None:
         if self._need_assistant():
             self.runtime.actions.share_updates()
+            self.notify("The assistant will tell you the finished calls now.")
 
     def action_cancel_job(self) -> None:
-        job_id = self.selected_job()
-        if job_id is not None:
-            self.runtime.actions.cancel_job(job_id)
+        job = self.selected_job()
+        if job is None:
+            return
+        if job.get("overall_status") in FINISHED:
+            self.notify(f"Job {job['id']} has already finished; nothing to cancel.", severity="warning")
+            return
+        if job.get("overall_status") == "PROCESSING":
+            from tui.screens.dialogs import ConfirmScreen
+
+            question = (f"Job {job['id']}: the call to {clip(job.get('contact_name'), 40)} is live now. "
+                        "Hang up and cancel the job (no more tries)?")
+            self.app.push_screen(ConfirmScreen(question, yes="Hang up and cancel", no="Keep the call"),
+                                 lambda yes: self._cancel(job["id"]) if yes else None)
+            return
+        self._cancel(job["id"])
+
+    def _cancel(self, job_id: int) -> None:
+        def done(job: dict[str, Any] | None) -> None:
+            if job is None:
+                return  # Actions published why
+            if job.get("overall_status") == "PROCESSING":
+                self.notify(f"Job {job_id}: hanging up; the job is cancelled when the call ends.")
+            else:
+                self.notify(f"Cancelled job {job_id}.")
+
+        self.run_in_background(f"cancel job {job_id}", lambda: self.runtime.actions.cancel_job(job_id), done)
 
     def action_retry_now(self) -> None:
-        job_id = self.selected_job()
-        if job_id is not None:
-            self.runtime.actions.retry_now(job_id)
+        job = self.selected_job()
+        if job is None:
+            return
+        job_id = job["id"]
+        self.run_in_background(f"retry job {job_id}", lambda: self.runtime.actions.retry_now(job_id),
+                               lambda done: done and self.notify(f"Job {job_id} will be dialled now."))
+
+    def action_reschedule(self) -> None:
+        from tui.screens.dialogs import AskScreen
+        from tui.when import EXAMPLES, parse_when
+
+        job = self.selected_job()
+        if job is None:
+            return
+        if job.get("overall_status") not in WAITING:
+            self.notify(f"Job {job['id']} is not waiting to be dialled; only a waiting job can be rescheduled.",
+                        severity="warning")
+            return
+        job_id, clock = job["id"], self.runtime.clock
+
+        def apply(text: str) -> dict[str, Any]:
+            now = clock.now()
+            return self.runtime.actions.reschedule(job_id, parse_when(text, now), now)
+
+        def done(changed: dict[str, Any] | None) -> None:
+            if changed:
+                from tui.format import short_time
+
+                self.notify(f"Job {job_id} will be tried at {short_time(changed['next_retry_at'], clock.now())}.")
+
+        self.app.push_screen(AskScreen(f"Reschedule job {job_id} ({clip(job.get('contact_name'), 30)})",
+                                       "Try it next at", apply, placeholder="14:30", hint=f"For example {EXAMPLES}.",
+                                       dialog_id="reschedule"), done)
+
+    def action_edit_objective(self) -> None:
+        from tui.screens.dialogs import AskScreen
+
+        job = self.selected_job()
+        if job is None:
+            return
+        if job.get("overall_status") != "PENDING" or job.get("retries_attempted"):
+            self.notify(f"Job {job['id']} has been dialled already; its objective can no longer be edited.",
+                        severity="warning")
+            return
+        job_id = job["id"]
+        self.app.push_screen(
+            AskScreen(f"Edit the objective of job {job_id} ({clip(job.get('contact_name'), 30)})", "Objective",
+                      lambda text: self.runtime.actions.edit_objective(job_id, text),
+                      value=visible(job.get("current_call_objective_description") or "", one_line=True),
+                      dialog_id="edit-objective"),
+            lambda changed: changed and self.notify(f"Job {job_id}: objective changed."))
 
     def action_job_detail(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.open_job(job["id"])
+
+    def open_job(self, job_id: int) -> None:
         from tui.screens.job_detail import JobDetailScreen
 
-        job_id = self.selected_job()
-        if job_id is not None:
-            self.app.push_screen(JobDetailScreen(self.runtime, job_id))
+        self.app.push_screen(JobDetailScreen(self.runtime, job_id))
 
     def action_do_not_call_list(self) -> None:
         from tui.screens.do_not_call import DoNotCallScreen
 
         self.app.push_screen(DoNotCallScreen(self.runtime))
 
+    def action_filter_jobs(self) -> None:
+        box = self.query_one("#job-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_sort_jobs(self) -> None:
+        sort = next(self._sorts)
+        self.query_one(JobTable).set_view(sort=sort)
+        self.notify(f"Jobs sorted {SORTS[sort][0]}.")
+
+    def action_focus_badges(self) -> None:
+        if not self.query_one(UpdateBadges).focus_first():
+            self.notify("No updates.")
+
     def action_toggle_mute(self) -> None:
-        if self._need_assistant():
-            self.runtime.actions.set_muted(not self.runtime.state.audio.get("muted"))
+        if not self._need_assistant():
+            return
+        audio = self.runtime.state.audio
+        if audio.get("mode") != "voice":
+            self.notify("Text mode: there is no microphone to mute. Press t for voice.", severity="warning")
+            return
+        muted = not audio.get("muted")
+        self.runtime.actions.set_muted(muted)
+        self.notify("Microphone muted." if muted else "Microphone on.")
 
     def action_toggle_text_mode(self) -> None:
         if self._need_assistant():
-            self.runtime.actions.set_text_mode(self.runtime.state.audio.get("mode") == "voice")
+            to_text = self.runtime.state.audio.get("mode") == "voice"
+            self.runtime.actions.set_text_mode(to_text)
+            self.notify("Switching to text." if to_text else "Switching to voice.")
 
     def action_load_earlier(self) -> None:
-        count = self.query_one(Transcript).load_earlier(self.runtime.conversation.get_turns_before)
-        self.notify(f"Loaded {count} earlier turns." if count else "No earlier turns.")
+        transcript = self.query_one(Transcript)
+        first = transcript.first_turn_id()
+        if first is None:
+            self.notify("No earlier turns.")
+            return
+
+        def done(rows: list[dict[str, Any]]) -> None:
+            transcript.prepend(rows)
+            self.notify(f"Loaded {len(rows)} earlier turns." if rows else "No earlier turns.")
+
+        self.run_in_background("load earlier turns",
+                               lambda: self.runtime.conversation.get_turns_before(first, 100), done)
+
+    def action_copy_mirror_link(self) -> None:
+        self.app.action_copy_mirror_link()  # type: ignore[attr-defined]
 
     def action_focus_input(self) -> None:
         self.query_one("#prompt", Input).focus()
 
     def action_focus_jobs(self) -> None:
+        box = self.query_one("#job-filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.display = False
         self.query_one(JobTable).focus()
 
     def _need_assistant(self) -> bool:

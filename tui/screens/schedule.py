@@ -1,20 +1,27 @@
 """The schedule-a-call form: a contact from the directory or a number, and
-the objective. Validation is the domain's (Actions.schedule_call); its
-message is shown as-is."""
+the objective. Validation is the domain's (Actions.schedule_call, run on a
+worker thread since it writes the database); its message is shown as-is."""
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Footer, Input, Label, Select
+from textual.worker import Worker, WorkerState
+
+from core.text import visible
 
 from tui.bindings import MODAL_BINDINGS
-from tui.format import safe
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):
@@ -26,7 +33,7 @@ class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         contacts = self.runtime.config.settings.contacts
-        options = [(f"{c.name} ({c.role})" if c.role else c.name, c.name) for c in contacts]
+        options = [(visible(f"{c.name} ({c.role})" if c.role else c.name, one_line=True), c.name) for c in contacts]
         with Vertical(id="schedule-form"):
             yield Label("Schedule a call", id="schedule-title")
             yield Label("Contact from the directory")
@@ -41,6 +48,7 @@ class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):
             with Horizontal(id="schedule-buttons"):
                 yield Button("Schedule", variant="primary", id="schedule-ok")
                 yield Button("Cancel", id="schedule-cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#schedule-contact", Select).focus()
@@ -66,17 +74,32 @@ class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):
             name = str(selected)
         phone = self.query_one("#schedule-phone", Input).value.strip()
         objective = self.query_one("#schedule-objective", Input).value
-        error = self.query_one("#schedule-error", Label)
         if not name.strip() and not phone:
-            error.update("Choose a contact or enter a phone number.")
+            self._refused("Choose a contact or enter a phone number.")
             return
+        self.query_one("#schedule-ok", Button).disabled = True
+        self._schedule(name, phone, objective)
+
+    @work(thread=True, exclusive=True, group="schedule", exit_on_error=False)
+    def _schedule(self, name: str, phone: str, objective: str) -> None:
         try:
             job = self.runtime.actions.schedule_call(contact_name=name, phone_number=phone or None,
                                                      objective=objective)
         except ValueError as e:
-            error.update(safe(e))
+            self.app.call_from_thread(self._refused, str(e))
             return
+        self.app.call_from_thread(self._scheduled, job)
+
+    def _scheduled(self, job: dict[str, Any]) -> None:
         note = job.get("note")
-        self.notify(safe(f"Scheduled job {job['id']}: call {job['contact_name']}." + (f" {note}" if note else "")).plain,
-                    markup=False)
+        self.notify(f"Scheduled job {job['id']}: call {job['contact_name']}." + (f" {note}" if note else ""))
         self.dismiss(job)
+
+    def _refused(self, reason: str) -> None:
+        self.query_one("#schedule-error", Label).update(Text(visible(reason)))
+        self.query_one("#schedule-ok", Button).disabled = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "schedule" and event.state == WorkerState.ERROR:
+            log.error("scheduling failed", exc_info=event.worker.error)
+            self._refused(f"Could not schedule: {type(event.worker.error).__name__}: {event.worker.error}")

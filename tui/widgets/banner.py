@@ -1,21 +1,29 @@
-"""Bottom-left: the assistant connection (hidden while connected) and the
-audio state (voice, muted, text only and why)."""
+"""Bottom-left: the assistant's state, always shown (connected, connecting,
+reconnecting and when, half-open suspected, a failure to fix), with
+"sending…" while a typed message waits for the assistant and "thinking…"
+while its answer is pending; then the audio state (voice, muted, text only
+and why)."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from rich.text import Text
 from textual.widgets import Static
 
-from tui.format import safe
+from core.text import visible
 
 RECONNECTING = "Agent connectivity issues. Attempting to reconnect"
 DOTS = ("   ", ".  ", ".. ", "...")
+# what a reconnect's detail says when the socket stopped answering pings
+HALF_OPEN_HINTS = ("ping", "pong", "half-open", "half open", "no answer")
 
 
-def connection_line(connection: dict[str, Any], voice: dict[str, Any]) -> tuple[str, str] | None:
-    """(text, css class) for the banner, or None when there is nothing to say."""
+def connection_line(connection: dict[str, Any], voice: dict[str, Any], last_drop: str = "") -> tuple[str, str]:
+    """(text, css class) for the state line; ``last_drop`` is why the
+    connection last ended, kept until it is back."""
     state = voice.get("state", "")
-    detail = voice.get("detail") or ""
+    detail = visible(voice.get("detail") or "", one_line=True)
     if state == "auth_failed":
         return "Authentication failed — check OPENAI_API_KEY" + (f" ({detail})" if detail else ""), "error"
     if state == "config_error":
@@ -23,43 +31,67 @@ def connection_line(connection: dict[str, Any], voice: dict[str, Any]) -> tuple[
     if state == "stopped":
         return "The assistant is stopped.", "warning"
     if connection.get("status") == "connected":
-        return None
-    if state == "connecting":
+        return "● assistant connected", "connected"
+    if state == "connecting" and not voice.get("attempt"):
         return "Connecting to the assistant", "connecting"
+    if any(hint in (detail or last_drop).lower() for hint in HALF_OPEN_HINTS):
+        return "Half-open connection suspected. Attempting to reconnect", "reconnecting"
     return RECONNECTING, "reconnecting"
 
 
 def audio_line(audio: dict[str, Any]) -> str:
     if audio.get("mode") == "voice":
         return "mic muted" if audio.get("muted") else "voice on"
-    reason = audio.get("reason") or ""
+    reason = visible(audio.get("reason") or "", one_line=True)
     return "text only" + (f": {reason}" if reason else "")
 
 
 class ConnectionBanner(Static):
-    """Animated (dots) while reconnecting, unless animations are off."""
+    """Animated (dots, a countdown to the next try) while reconnecting,
+    unless animations are off."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._line: tuple[str, str] | None = None
+        self._retry_at: float | None = None
+        self._retry_in: float | None = None
+        self._last_drop = ""
         self._frame = 0
+        self.sending = False
+        self.thinking = False
 
     def on_mount(self) -> None:
         if self.app.animation_level != "none":
             self.set_interval(0.5, self._tick)
 
     def show_state(self, connection: dict[str, Any], voice: dict[str, Any]) -> None:
-        line = connection_line(connection, voice)
-        if line == self._line:
-            return
-        self._line = line
-        for cls in ("error", "warning", "connecting", "reconnecting"):
-            self.set_class(line is not None and line[1] == cls, cls)
-        self.display = line is not None
+        if voice.get("state") == "reconnecting":
+            self._last_drop = visible(voice.get("detail") or "", one_line=True)
+        elif connection.get("status") == "connected":
+            self._last_drop = ""
+        line = connection_line(connection, voice, self._last_drop)
+        retry_in = voice.get("retry_in_s") if line[1] == "reconnecting" else None
+        self._retry_in = float(retry_in) if retry_in else None
+        self._retry_at = time.monotonic() + self._retry_in if self._retry_in else None
+        if line != self._line:
+            self._line = line
+            for cls in ("error", "warning", "connecting", "reconnecting", "connected"):
+                self.set_class(line[1] == cls, cls)
+            if line[1] != "connected":
+                self.thinking = False  # no answer comes on a lost connection
         self._render_line()
 
+    def show_activity(self, *, sending: bool | None = None, thinking: bool | None = None) -> None:
+        before = (self.sending, self.thinking)
+        if sending is not None:
+            self.sending = sending
+        if thinking is not None:
+            self.thinking = thinking
+        if (self.sending, self.thinking) != before:  # a streamed answer calls this per piece
+            self._render_line()
+
     def _tick(self) -> None:
-        if self._line is not None and self._line[1] in ("connecting", "reconnecting"):
+        if self._line is not None and self._line[1] in ("connecting", "reconnecting") or self.thinking:
             self._frame = (self._frame + 1) % len(DOTS)
             self._render_line()
 
@@ -68,13 +100,23 @@ class ConnectionBanner(Static):
             self.update("")
             return
         text, kind = self._line
+        animated = self.app.animation_level != "none"
+        line = Text(text)
         if kind in ("connecting", "reconnecting"):
-            text += DOTS[self._frame] if self.app.animation_level != "none" else "..."
-        self.update(safe(text, one_line=True))
+            line.append(DOTS[self._frame] if animated else "...")
+            if self._retry_at is not None and self._retry_in is not None:
+                # a still picture (no animations) shows the wait as it was announced
+                left = round(self._retry_at - time.monotonic()) if animated else round(self._retry_in)
+                line.append(f" next try in {left} s" if left > 0 else " trying now")
+        if self.sending:
+            line.append("  sending…", style="bold")
+        elif self.thinking:
+            line.append("  thinking…", style="italic")
+        self.update(line)
 
 
 class AudioIndicator(Static):
     def show_audio(self, audio: dict[str, Any]) -> None:
         self.set_class(audio.get("mode") != "voice", "text-only")
         self.set_class(bool(audio.get("muted")), "muted")
-        self.update(safe(audio_line(audio), one_line=True))
+        self.update(Text(audio_line(audio)))

@@ -1,5 +1,5 @@
 """What the assistant put on screen (events.Display): markdown, a table or
-a series drawn as a text bar chart."""
+a series ``{"labels": [...], "values": [...]}`` drawn as a text bar chart."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,13 +10,13 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.format import safe
+from core.text import visible
 
 BAR_WIDTH = 30
 
 
 def series_chart(content: dict[str, Any]) -> RenderableType:
-    labels = [safe(x, one_line=True).plain for x in content.get("labels", [])]
+    labels = [visible(x, one_line=True) for x in content.get("labels", [])]
     values = [float(v) for v in content.get("values", [])]
     if not values:
         return Text("(no data)", style="dim")
@@ -36,29 +36,29 @@ def series_chart(content: dict[str, Any]) -> RenderableType:
 def data_table(content: dict[str, Any]) -> RenderableType:
     table = Table(expand=False)
     for column in content.get("columns", []):
-        table.add_column(safe(column, one_line=True))
+        table.add_column(Text(visible(column, one_line=True)))
     for row in content.get("rows", []):
-        table.add_row(*(safe(cell) for cell in row))
+        table.add_row(*(Text(visible(cell)) for cell in row))
     return table
 
 
 def render_display(kind: str, content: Any) -> RenderableType:
     try:
         if kind == "markdown":
-            return Markdown(safe(content or "").plain)
+            return Markdown(visible(content or ""))
         if kind == "table" and isinstance(content, dict):
             return data_table(content)
         if kind == "series" and isinstance(content, dict):
             return series_chart(content)
     except (TypeError, ValueError) as e:
-        return safe(f"Cannot show this {kind}: {e}", style="red")
-    return safe(f"Cannot show a {kind!r} display", style="red")
+        return Text(f"Cannot show this {kind}: {e}", style="red")
+    return Text(f"Cannot show a {kind!r} display", style="red")
 
 
 class DisplayPane(Static):
-    def show(self, display: dict[str, Any] | None) -> None:
+    def show_display(self, display: dict[str, Any] | None) -> None:
         self.display = display is not None
         if display is None:
             return
-        self.border_title = safe(display.get("title") or "Display", one_line=True)
+        self.border_title = Text(visible(display.get("title") or "Display", one_line=True))
         self.update(render_display(display.get("kind", ""), display.get("content")))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -23,27 +24,68 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.text import visible
-from tui.format import STATUS_STYLE, attempts_text, short_time
+from tui.format import STATUS_STYLE, attempts_text, next_try, short_time
 
+# key, header, width; the objective takes whatever room is left
 COLUMNS = (
     ("id", "Job", 4),
-    ("contact", "Contact", 10),
+    ("contact", "Contact", 12),
     ("objective", "Objective", 16),
     ("status", "Status", 18),
     ("retries", "Retries", 7),
-    ("next_retry", "Next retry", 11),
+    ("next_retry", "Next try", 12),
     ("updated", "Updated", 8),
 )
 KEYS = [key for key, _, _ in COLUMNS]
-WIDTH = sum(width + 1 for _, _, width in COLUMNS) + 1  # one space before each column, one after
+OBJECTIVE = KEYS.index("objective")
+MIN_OBJECTIVE = 8
+# on a narrow terminal these columns go first, in this order
+DROPPABLE = [KEYS.index("updated"), KEYS.index("retries")]
+MIN_WIDTH = sum(width + 1 for _, _, width in COLUMNS) + 1  # one space before each column, one after
 HEADER = 1
+STATUS_ORDER = {s: i for i, s in enumerate(
+    ("PROCESSING", "PENDING", "RETRY_SCHEDULED", "FAILED_ERROR", "FAILED_MAX_RETRIES", "COMPLETED_SUCCESS", "CANCELLED"))}
+# sort name -> (label, key of a job row); every sort breaks ties newest first
+SORTS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
+    "newest": ("newest first", lambda j: 0),
+    "status": ("by status", lambda j: STATUS_ORDER.get(j.get("overall_status") or "", 99)),
+    "next_try": ("by next try", lambda j: (j.get("overall_status") not in ("PENDING", "RETRY_SCHEDULED"),
+                                           j.get("next_retry_at") or "~")),
+    "contact": ("by contact", lambda j: (j.get("contact_name") or "").casefold()),
+}
+
+
+def column_widths(room: int) -> list[int]:
+    """Each column's width for ``room`` cells: the objective takes what is
+    left over; when room is short the Updated, then the Retries column goes
+    (width 0) before the objective narrows below its usual width."""
+    base = [width for _, _, width in COLUMNS]
+    for dropped in range(len(DROPPABLE) + 1):
+        widths = list(base)
+        for index in DROPPABLE[:dropped]:
+            widths[index] = 0
+        used = sum(w + 1 for w in widths if w) + 1
+        if used <= room or dropped == len(DROPPABLE):
+            widths[OBJECTIVE] = max(MIN_OBJECTIVE, widths[OBJECTIVE] + room - used)
+            return widths
+    return base
 
 
 def fit(text: str, width: int) -> str:
-    text = " ".join(visible(text, one_line=True).split())
+    text = " ".join(text.split())
     if len(text) > width:
         text = text[: width - 1] + "…"
     return set_cell_size(text, width)
+
+
+def matches(job: dict[str, Any], words: list[str]) -> bool:
+    """Every word of the filter appears in the job's id, contact, number,
+    objective or status (case-insensitive)."""
+    if not words:
+        return True
+    hay = " ".join(str(job.get(k) or "") for k in (
+        "id", "contact_name", "phone_number", "current_call_objective_description", "overall_status")).casefold()
+    return all(word in hay for word in words)
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -76,16 +118,43 @@ class JobTable(ScrollView, can_focus=True):
         def control(self) -> "JobTable":
             return self.table
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, now: Callable[[], datetime] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.order: list[int] = []  # job ids, top to bottom: newest first
+        self.now = now or (lambda: datetime.now().astimezone())
+        self.jobs: dict[int, dict[str, Any]] = {}
+        self.order: list[int] = []  # job ids shown, top to bottom
         self.position: dict[int, int] = {}
         self.cells: dict[int, tuple[str, ...]] = {}
         self._strips: dict[int, Strip] = {}
+        self.filter_words: list[str] = []
+        self.sort = "newest"
+        self.widths = [width for _, _, width in COLUMNS]
         self.today: datetime | None = None
 
     def on_mount(self) -> None:
-        self.border_title = "Call jobs"
+        self._title()
+
+    def on_resize(self) -> None:
+        # the objective column takes the room the others leave
+        widths = column_widths(self.scrollable_content_region.width)
+        if widths != self.widths:
+            self.widths = widths
+            self._strips.clear()
+            self.virtual_size = Size(self.row_width, len(self.order) + HEADER)
+            self.refresh()
+
+    @property
+    def row_width(self) -> int:
+        return sum(width + 1 for width in self.widths if width) + 1
+
+    def _title(self) -> None:
+        shown, total = len(self.order), len(self.jobs)
+        title = f"Call jobs ({total})" if shown == total else f"Call jobs ({shown} of {total})"
+        if self.sort != "newest":
+            title += f" · {SORTS[self.sort][0]}"
+        if self.filter_words:
+            title += f" · filter: {' '.join(self.filter_words)}"
+        self.border_title = Text(visible(title, one_line=True))  # never markup: the filter is typed text
 
     # --- data ---------------------------------------------------------------
 
@@ -94,51 +163,86 @@ class JobTable(ScrollView, can_focus=True):
         return len(self.order)
 
     def row_cells(self, job: dict[str, Any]) -> tuple[str, ...]:
+        today = self.today or self.now()
         return (
             str(job["id"]),
-            job.get("contact_name") or "",
-            job.get("current_call_objective_description") or "",
+            visible(job.get("contact_name") or "", one_line=True),
+            visible(job.get("current_call_objective_description") or "", one_line=True),
             job.get("overall_status") or "",
             attempts_text(job),
-            short_time(job.get("next_retry_at"), self.today) if job.get("next_retry_at") else "",
-            short_time(job.get("updated_at"), self.today, date_only=True),
+            next_try(job, today),
+            short_time(job.get("updated_at"), today, date_only=True),
         )
 
     def get_cell(self, job_key: str | int, column: str) -> str:
         return self.cells[int(job_key)][KEYS.index(column)]
 
+    def _sort_key(self, job_id: int) -> tuple[Any, int]:
+        return (SORTS[self.sort][1](self.jobs[job_id]), -job_id)
+
     def seed(self, jobs: list[dict[str, Any]]) -> None:
-        ordered = sorted(jobs, key=lambda j: j["id"], reverse=True)
-        self.order = [j["id"] for j in ordered]
+        self.jobs = {j["id"]: j for j in jobs}
+        self.cells = {j["id"]: self.row_cells(j) for j in jobs}
+        self._reorder()
+
+    def set_view(self, *, filter_text: str | None = None, sort: str | None = None) -> None:
+        """Show only jobs matching ``filter_text``, in ``sort`` order (a key of SORTS)."""
+        if filter_text is not None:
+            self.filter_words = visible(filter_text, one_line=True).casefold().split()
+        if sort is not None:
+            if sort not in SORTS:
+                raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+            self.sort = sort
+        self._reorder()
+
+    def _reorder(self) -> None:
+        """Rebuild the shown order, the cursor staying on its job if still shown."""
+        current = self.selected_job_id()
+        shown = [job_id for job_id, job in self.jobs.items() if matches(job, self.filter_words)]
+        self.order = sorted(shown, key=self._sort_key)
         self.position = {job_id: i for i, job_id in enumerate(self.order)}
-        self.cells = {j["id"]: self.row_cells(j) for j in ordered}
         self._strips.clear()
-        self.cursor_row = min(self.cursor_row, max(0, len(self.order) - 1))
-        self.virtual_size = Size(WIDTH, len(self.order) + HEADER)
+        if current in self.position:
+            self.cursor_row = self.position[current]
+        else:
+            self.cursor_row = min(self.cursor_row, max(0, len(self.order) - 1))
+        self.virtual_size = Size(self.row_width, len(self.order) + HEADER)
+        self._title()
         self.refresh()
 
     def upsert(self, job: dict[str, Any]) -> None:
         job_id = job["id"]
+        before = self.jobs.get(job_id)
+        self.jobs[job_id] = job
         cells = self.row_cells(job)
-        if self.cells.get(job_id) == cells:
+        if self.cells.get(job_id) == cells and before is not None:
             return
         self.cells[job_id] = cells
         self._strips.pop(job_id, None)
+        shown = matches(job, self.filter_words)
         if job_id not in self.position:
-            self._insert(job_id)
+            if shown:
+                self._insert(job_id)
+            else:
+                self._title()
+            return
+        if not shown or (self.sort != "newest" and before is not None
+                         and SORTS[self.sort][1](before) != SORTS[self.sort][1](job)):
+            self._reorder()  # it left the filter or moved in the order
             return
         self.refresh_line(self.position[job_id] + HEADER)
 
     def _insert(self, job_id: int) -> None:
-        """A new job: in id order (newest first), the cursor staying on its job.
-        O(rows) to renumber, but new jobs are rare next to changes."""
-        index = bisect_left(self.order, -job_id, key=lambda j: -j)
+        """A new job in its place, the cursor staying on its job. O(rows) to
+        renumber, but new jobs are rare next to changes."""
+        index = bisect_left(self.order, self._sort_key(job_id), key=self._sort_key)
         self.order.insert(index, job_id)
         for i in range(index, len(self.order)):
             self.position[self.order[i]] = i
         if index <= self.cursor_row and len(self.order) > 1:
             self.cursor_row += 1
-        self.virtual_size = Size(WIDTH, len(self.order) + HEADER)
+        self.virtual_size = Size(self.row_width, len(self.order) + HEADER)
+        self._title()
         self.refresh()
 
     def selected_job_id(self) -> int | None:
@@ -164,19 +268,21 @@ class JobTable(ScrollView, can_focus=True):
 
     def _header(self) -> Strip:
         style = self.get_component_rich_style("job-table--header")
-        text = "".join(f" {fit(label, width)}" for _, label, width in COLUMNS) + " "
-        return Strip([Segment(text, style)], WIDTH)
+        text = "".join(f" {fit(label, width)}" for (_, label, _), width in zip(COLUMNS, self.widths) if width) + " "
+        return Strip([Segment(text, style)], self.row_width)
 
     def _row(self, job_id: int, cursor: Style | None) -> Strip:
         base = self.rich_style + cursor if cursor is not None else self.rich_style
         segments = []
-        for (key, _, width), value in zip(COLUMNS, self.cells[job_id]):
+        for (key, _, _), width, value in zip(COLUMNS, self.widths, self.cells[job_id]):
+            if not width:
+                continue
             style = base
             if key == "status" and value in STATUS_STYLE and cursor is None:
                 style = base + Style.parse(STATUS_STYLE[value])
             segments.append(Segment(f" {fit(value, width)}", style))
         segments.append(Segment(" ", base))
-        return Strip(segments, WIDTH)
+        return Strip(segments, self.row_width)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

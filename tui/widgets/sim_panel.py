@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from tui.format import safe
+from core.text import visible
 
 # button id -> (label, what it does to sim.faults.Faults)
 FAULTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -30,7 +31,8 @@ def persona_table(personas: Any) -> Table:
     table.add_column("Phone")
     table.add_column("Behaves")
     for p in personas:
-        table.add_row(safe(p.name, one_line=True), safe(p.phone, one_line=True), safe(p.behaviour))
+        table.add_row(Text(visible(p.name, one_line=True)), Text(visible(p.phone, one_line=True)),
+                      Text(visible(p.behaviour, one_line=True)))
     return table
 
 
@@ -45,7 +47,10 @@ class SimPanel(Vertical):
             yield Static(persona_table(self.sims.personas), id="sim-personas")
             with Grid(id="sim-faults"):
                 for button_id, (label, _) in FAULTS.items():
-                    yield Button(label, id=button_id, compact=True)
+                    # out of the Tab order: a stray Enter must never inject a fault
+                    button = Button(label, id=button_id, compact=True)
+                    button.can_focus = False
+                    yield button
         yield Static("", id="sim-status")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -54,8 +59,7 @@ class SimPanel(Vertical):
             return
         event.stop()
         label, apply = fault
-        apply(self.sims.faults)
-        self.notify(f"Simulator fault: {label}", title="SIMULATION")
+        self.app.apply_fault(label, apply)  # type: ignore[attr-defined]
         self.query_one("#sim-status", Static).update(describe(self.sims.faults.snapshot()))
 
 

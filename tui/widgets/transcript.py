@@ -2,14 +2,17 @@
 streaming under it, and scrollback loaded from the conversation database."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
-from tui.format import clip, safe
+from core.text import visible
+from tui.tool_lines import describe
+from voice.priming import parse_tool_call
 
 TRIM_SLACK = 50
 LIVE_TAIL_CHARS = 160
@@ -17,6 +20,7 @@ LIVE_TAIL_CHARS = 160
 ROLE_STYLE = {
     "user": ("You", "bold cyan"),
     "assistant": ("Assistant", "bold green"),
+    "tool": ("tool", "dim magenta"),
     "tool_call": ("tool", "dim magenta"),
     "tool_result": ("tool", "dim magenta"),
     "system": ("system", "dim"),
@@ -26,13 +30,35 @@ ROLE_STYLE = {
 def render_turn(turn: dict[str, Any]) -> Text:
     role = turn.get("role", "")
     label, style = ROLE_STYLE.get(role, (role, ""))
-    text = turn.get("text") or ""
-    if role in ("tool_call", "tool_result"):
-        text = clip(text, 160)  # tool traffic stays compact
+    text = visible(turn.get("text") or "")
     line = Text()
-    line.append_text(safe(f"{label}: ", style=style))
-    line.append_text(safe(text, style="dim" if role.startswith("tool") or role == "system" else ""))
+    line.append(f"{label}: ", style=style)
+    line.append(text, style="dim" if role.startswith("tool") or role == "system" else "")
     return line
+
+
+def tool_call_turn(name: str, arguments: str, result: str, turn_id: int | None = None) -> dict[str, Any]:
+    return {"role": "tool", "text": describe(name, arguments, result), "turn_id": turn_id}
+
+
+def with_tool_lines(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """History as the live view draws it: each tool_call and the tool_result
+    after it become one readable tool line."""
+    out: list[dict[str, Any]] = []
+    i = 0
+    while i < len(turns):
+        turn = turns[i]
+        parsed = parse_tool_call(turn.get("text") or "") if turn.get("role") == "tool_call" else None
+        if parsed is not None:
+            following = turns[i + 1] if i + 1 < len(turns) else None
+            result = following.get("text") or "" if following and following.get("role") == "tool_result" else ""
+            out.append(tool_call_turn(parsed[0], parsed[1], result, turn.get("turn_id")))
+            i += 2 if following and following.get("role") == "tool_result" else 1
+            continue
+        if turn.get("role") != "tool_result":  # a result without its call says nothing alone
+            out.append(turn)
+        i += 1
+    return out
 
 
 class Transcript(Vertical):
@@ -45,6 +71,7 @@ class Transcript(Vertical):
         self.turns: list[dict[str, Any]] = []
         self._live_item: str | None = None
         self._live_text = ""
+        self._drawn_width = 0
 
     def compose(self) -> ComposeResult:
         yield RichLog(wrap=True, markup=False, min_width=20, id="transcript-log")
@@ -58,7 +85,7 @@ class Transcript(Vertical):
         return self.query_one("#transcript-log", RichLog)
 
     def seed(self, turns: list[dict[str, Any]]) -> None:
-        self.turns = list(turns)[-self.window:]
+        self.turns = with_tool_lines(list(turns))[-self.window:]
         self._redraw()
 
     def add_turn(self, turn: dict[str, Any]) -> None:
@@ -77,19 +104,23 @@ class Transcript(Vertical):
         self._set_live(item_id, text)
 
     def add_tool_call(self, name: str, arguments: str, result: str) -> None:
-        self.add_turn({"role": "tool_call", "text": f"{name}({clip(arguments, 80)}) → {clip(result, 80)}"})
+        self.add_turn(tool_call_turn(name, arguments, result))
 
-    def load_earlier(self, fetch: Callable[[int, int], list[dict[str, Any]]], count: int = 100) -> int:
-        """Prepend up to ``count`` older turns via ``fetch(turn_id, limit)``
-        (ConversationStore.get_turns_before's rows); returns how many came back."""
-        first = next((t.get("turn_id") for t in self.turns if t.get("turn_id")), None)
-        if first is None:
-            return 0
-        older = [{"role": t["role"], "text": t["content"], "turn_id": t["turn_id"]} for t in fetch(first, count)]
+    def first_turn_id(self) -> int | None:
+        """The oldest stored turn shown: where scrollback continues from."""
+        return next((t.get("turn_id") for t in self.turns if t.get("turn_id")), None)
+
+    def prepend(self, rows: list[dict[str, Any]]) -> None:
+        """Older turns (ConversationStore rows, oldest first) above the rest."""
+        older = with_tool_lines([{"role": t["role"], "text": t["content"], "turn_id": t["turn_id"]} for t in rows])
         if older:
             self.turns[:0] = older
             self._redraw(scroll_end=False)
-        return len(older)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # RichLog wraps a line when it is written: re-write so lines fit the new width
+        if event.size.width != self._drawn_width and self.turns:
+            self._redraw(scroll_end=True)
 
     def _set_live(self, item_id: str | None, text: str) -> None:
         self._live_item, self._live_text = item_id, text
@@ -103,6 +134,7 @@ class Transcript(Vertical):
 
     def _redraw(self, scroll_end: bool = True) -> None:
         log = self.log_widget
+        self._drawn_width = self.size.width
         log.clear()
         for turn in self.turns:
             log.write(render_turn(turn), scroll_end=scroll_end)
