@@ -268,14 +268,14 @@ def test_help(snap_compare, runtime):
 def test_palette(snap_compare, runtime):
     from textual.command import CommandList
 
-    from tui.bindings import APP_BINDINGS, MAIN_BINDINGS
-
     async def open_palette(pilot) -> None:
-        await pilot.press("ctrl+p")
-        # every command listed (they arrive in batches), then the list as it stays
-        await wait_for(pilot, lambda: pilot.app.screen.query(CommandList)
-                       and pilot.app.screen.query_one(CommandList).option_count >= len(MAIN_BINDINGS + APP_BINDINGS))
-        await pilot.pause(0.3)
+        await pilot.press("ctrl+p", *"job")
+        # the matches arrive in batches: wait until the list stops changing
+        await wait_for(pilot, lambda: pilot.app.screen.query(CommandList))
+        seen = -1
+        while (count := pilot.app.screen.query_one(CommandList).option_count) != seen:
+            seen = count
+            await pilot.pause(0.5)
 
     assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still(open_palette))
 
