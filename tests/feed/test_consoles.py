@@ -2,9 +2,12 @@
 every console hears every change, with its badge, once."""
 from __future__ import annotations
 
+import sqlite3
+
 import requests
 import pytest
 
+from core.clock import SystemClock
 from store import JobStore
 from tests.calling.test_crash import engine_env, start_engine
 from tests.feed.conftest import MIRROR_TOKEN, console_env, job_state, until
@@ -66,14 +69,21 @@ def test_two_consoles_dismissing_and_telling_stay_in_step(sims, tmp_path, consol
         for console in (a, b):
             console.wait_for(*PRIMED)
 
-        def finished(name: str, phone: str, summary: str) -> int:
+        def finished(name: str, phone: str, summary: str, *, held: bool = False) -> int:
             job = writer.create_job(phone, name, f"talk to {name}", max_retries=1)
-            writer.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
+            if not held:
+                writer.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
+                return job["id"]
+            with sqlite3.connect(tmp_path / "calls.db") as db:  # a script's single write
+                db.execute("UPDATE scheduled_calls SET overall_status = 'COMPLETED_SUCCESS',"
+                           " final_summary_for_main_agent = ?, teller = ?, teller_until = '9999-12-31T00:00:00.000Z',"
+                           " updated_at = ? WHERE id = ?", (summary, writer.teller, SystemClock().now_iso(), job["id"]))
             return job["id"]
 
-        # Akhil's outcome is held by another teller (the writer took it and does not say it):
+        # Akhil's outcome is held by another teller (the writer claims it in the same write that
+        # finishes it, so no console can claim it first, and does not say it):
         # neither console's assistant tells it, both show its badge
-        akhil = finished("Akhil", "+12025550101", "Akhil will pay on Friday.")
+        akhil = finished("Akhil", "+12025550101", "Akhil will pay on Friday.", held=True)
         assert [j["id"] for j in writer.pending_updates()] == [akhil]
         for console in (a, b):
             console.wait_for("new_call_update_available", lambda e: e["job_id"] == akhil, timeout=5)
