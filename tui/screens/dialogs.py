@@ -15,7 +15,8 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from core.text import visible
-from tui.bindings import CONFIRM_BINDINGS, MODAL_BINDINGS
+from tui.screens.form import FormScreen
+from tui.bindings import CONFIRM_BINDINGS
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,12 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class AskScreen(ModalScreen[Any]):
+class AskScreen(FormScreen[Any]):
     """Asks for one line; ``apply(value)`` runs in a worker thread and either
     returns the result (the dialog closes with it) or raises ValueError with
     the operator's message (shown; the dialog stays, the typing kept)."""
 
-    BINDINGS = MODAL_BINDINGS
+    OK_BUTTON = "ask-ok"
 
     def __init__(self, title: str, label: str, apply: Callable[[str], Any], *, value: str = "",
                  placeholder: str = "", hint: str = "", dialog_id: str | None = None) -> None:
@@ -78,20 +79,6 @@ class AskScreen(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self.query_one("#ask-value", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ask-ok":
-            self.submit()
-        else:
-            self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def submit(self) -> None:
         self.query_one("#ask-ok", Button).disabled = True

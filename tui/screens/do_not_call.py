@@ -10,12 +10,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
 from core.text import visible
 from tui import messages as msg
-from tui.bindings import DO_NOT_CALL_BINDINGS, MODAL_BINDINGS
+from tui.screens.form import FormScreen
+from tui.bindings import DO_NOT_CALL_BINDINGS
 from tui.format import safe, short_time
 
 if TYPE_CHECKING:
@@ -117,9 +118,9 @@ class DoNotCallScreen(Screen):
         self.dismiss()
 
 
-class AddDoNotCallScreen(ModalScreen[dict[str, Any] | None]):
+class AddDoNotCallScreen(FormScreen[dict[str, Any] | None]):
     """List a number by hand: any form of it, and why."""
-    BINDINGS = MODAL_BINDINGS
+    OK_BUTTON = "dnc-ok"
 
     def __init__(self, runtime: "Runtime") -> None:
         super().__init__(id="add-do-not-call")
@@ -137,20 +138,6 @@ class AddDoNotCallScreen(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#dnc-phone", Input).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "dnc-ok":
-            self.submit()
-        else:
-            self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def submit(self) -> None:
         phone = self.query_one("#dnc-phone", Input).value

@@ -10,13 +10,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
 from core.text import visible
 
-from tui.bindings import MODAL_BINDINGS
+from tui.screens.form import FormScreen
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
@@ -24,8 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):
-    BINDINGS = MODAL_BINDINGS
+class ScheduleCallScreen(FormScreen[dict[str, Any] | None]):
+    OK_BUTTON = "schedule-ok"
 
     def __init__(self, runtime: "Runtime") -> None:
         super().__init__(id="schedule")
@@ -52,20 +51,6 @@ class ScheduleCallScreen(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#schedule-contact", Select).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "schedule-ok":
-            self.submit()
-        else:
-            self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def submit(self) -> None:
         selected = self.query_one("#schedule-contact", Select).value
