@@ -143,10 +143,11 @@ def claim_latency(url: str, label: str, claims: int = 2000) -> tuple[float, floa
     return p50, p99
 
 
-def pg_database(admin_url: str):  # type: ignore[no-untyped-def]
+def pg_database(admin_url: str, prefix: str = "calling"):  # type: ignore[no-untyped-def]
+    """A new PostgreSQL database (its URL) and the function that drops it."""
     import psycopg
 
-    name = f"sb_calling_bench_{random.randrange(10**8)}"
+    name = f"sb_{prefix}_bench_{random.randrange(10**8)}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
 

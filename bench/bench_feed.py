@@ -45,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_calling import pg_database  # noqa: E402
 from core import config as config_mod  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
 from store import FINISHED, JobStore  # noqa: E402
@@ -124,20 +125,6 @@ def _epoch(ts: str) -> float:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
-
-
-def pg_database(admin_url: str) -> tuple[str, Any]:
-    import psycopg
-
-    name = f"sb_feed_bench_{random.randrange(10**8)}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-
-    def drop() -> None:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-    return f"{admin_url.rsplit('/', 1)[0]}/{name}", drop
 
 
 def run(args: argparse.Namespace, url: str, tmp: Path) -> int:
@@ -250,7 +237,7 @@ def main() -> int:
     args = p.parse_args()
     logging.basicConfig(level=logging.ERROR)
     try:
-        url, drop = pg_database(args.pg)
+        url, drop = pg_database(args.pg, "feed")
     except Exception as e:  # no server here: say so
         print(f"skipped: PostgreSQL at {args.pg} unreachable ({e.__class__.__name__})")
         return 0

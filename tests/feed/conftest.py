@@ -126,16 +126,3 @@ def job_state(console: Console, job_id: int) -> dict[str, Any] | None:
     """The last row of ``job_id`` the console announced."""
     rows = console.of("call_job_updated", lambda e: e["job"]["id"] == job_id)
     return rows[-1]["job"] if rows else None
-
-
-def until(cond: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-

@@ -10,7 +10,8 @@ import pytest
 from core.clock import SystemClock
 from store import JobStore
 from tests.calling.test_crash import engine_env, start_engine
-from tests.feed.conftest import MIRROR_TOKEN, console_env, job_state, until
+from tests.feed.conftest import MIRROR_TOKEN, console_env, job_state
+from tests.helpers import wait_for
 
 CONNECTED = ("connection_status", lambda e: e["status"] == "connected")
 PRIMED = ("voice_state", lambda e: e["state"] == "primed")
@@ -93,13 +94,13 @@ def test_two_consoles_dismissing_and_telling_stay_in_step(sims, tmp_path, consol
                               headers={"Authorization": f"Bearer {MIRROR_TOKEN}"}, timeout=10)
         assert reply.status_code == 200, reply.text
         b.wait_for("call_update_dismissed", lambda e: e["job_id"] == akhil, timeout=5)
-        assert until(lambda: (job_state(b, akhil) or {}).get("update_dismissed"), 5, "B to have the dismissal")
+        assert wait_for(lambda: (job_state(b, akhil) or {}).get("update_dismissed"), 5, what="B to have the dismissal")
 
         # Marco's outcome is free: exactly one console's assistant tells it, and the other hears it was told
         marco = finished("Marco", "+12025550103", "Marco confirmed the order.")
         for console in (a, b):
-            until(lambda c=console: (job_state(c, marco) or {}).get("main_agent_informed_user"), 30,
-                  f"{console.name} to hear Marco's outcome was told")
+            wait_for(lambda c=console: (job_state(c, marco) or {}).get("main_agent_informed_user"), 30,
+                     what=f"{console.name} to hear Marco's outcome was told")
         tellers = [c for c in (a, b) if c.of("transcript_turn", lambda e: e["role"] == "assistant"
                                                 and "Marco confirmed the order" in e["text"])]
         assert len(tellers) == 1, [c.name for c in tellers]

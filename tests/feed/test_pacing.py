@@ -15,7 +15,7 @@ from store.pacing import PacingStore
 from tests.calling.conftest import Dials, SPEED
 from tests.calling.test_crash import check_outcome, engine_env, seed_jobs, start_engine
 from tests.conftest import ROOT
-from tests.feed.conftest import until
+from tests.helpers import wait_for
 
 LIMITS = {"max_concurrent_calls": 3, "calls_per_second": 4.0, "calls_per_minute": 600.0}
 JOBS = 40
@@ -52,8 +52,8 @@ def test_four_engines_keep_the_providers_limits_between_them(limited_sims, pg_ur
         log = tmp_path / "engines.out"
         engines = [start_engine(env, log, f"paced-{n}") for n in range(4)]
         try:
-            until(lambda: sum(n for status, n in jobs.counts().items() if status in FINISHED) == JOBS, 200,
-                  "every job to finish")
+            wait_for(lambda: sum(n for status, n in jobs.counts().items() if status in FINISHED) == JOBS, 200,
+                     what="every job to finish")
         finally:
             for proc in engines:
                 proc.send_signal(signal.SIGTERM)

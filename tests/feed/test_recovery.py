@@ -18,7 +18,8 @@ import sqlalchemy.exc
 
 from store import JobStore
 from tests.conftest import need
-from tests.feed.conftest import console_env, job_state, until
+from tests.feed.conftest import console_env, job_state
+from tests.helpers import wait_for
 
 
 def _free_port() -> int:
@@ -77,7 +78,7 @@ def own_postgres() -> Iterator[PgServer]:
 
 def _retrying(fn, what: str):  # type: ignore[no-untyped-def]
     """The writer is another client: it retries while the server is away."""
-    return until(lambda: _attempt(fn), 60, what)
+    return wait_for(lambda: _attempt(fn), 60, what=what)
 
 
 def _attempt(fn):  # type: ignore[no-untyped-def]
@@ -98,7 +99,7 @@ def test_the_feed_recovers_from_a_postgresql_restart_without_losing_a_change(sim
             console.wait_for("voice_state", lambda e: e["state"] == "connected", timeout=60)
             before = [writer.create_job("+12025550101", f"Person {i}", "before", max_retries=1)["id"]
                       for i in range(10)]
-            until(lambda: all(job_state(console, i) for i in before), 10, "the first jobs in the console")
+            wait_for(lambda: all(job_state(console, i) for i in before), 10, what="the first jobs in the console")
 
             pg.stop()
             time.sleep(0.5)  # the console's listener notices its connection is gone
@@ -118,7 +119,7 @@ def test_the_feed_recovers_from_a_postgresql_restart_without_losing_a_change(sim
                         if (job_state(console, row["id"]) or {}).get("updated_at") != row["updated_at"]}
 
             try:
-                until(lambda: not behind(), 15, "the console to hold every job's latest version")
+                wait_for(lambda: not behind(), 15, what="the console to hold every job's latest version")
             except AssertionError:
                 raise AssertionError(f"the console is behind on {behind()}") from None
             for job_id in before[:5]:
