@@ -68,7 +68,9 @@ def test_priming_instructions_history_and_background_summary(harness, tap):
     base = (harness.worker.base_instructions)
     assert first.startswith(base)
     assert "\n\n## Contact directory\n- Akhil (Operations): +12025550101 [America/New_York] — Handles invoices" in first
-    assert "\n\n## Conversation so far\nThe user said hello.\n" in first
+    # the refresh starts with the session, so on a slow machine its summary may already be in the first update
+    assert any(f"\n\n## Conversation so far\n{s.strip()}\n" in first
+               for s in ("The user said hello.", conv.latest_summary()["summary"]))
     assert (f"\n\n## Pending call updates\n- [job {job['id']}] Akhil (Operations), COMPLETED_SUCCESS: "
             "Akhil confirmed the invoice was paid on Monday.\n") in first
     wait_for(lambda: jobs.get_job(job["id"])["main_agent_informed_user"], what="the update said and marked told")
