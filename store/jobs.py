@@ -475,19 +475,6 @@ class JobStore(Claims, DoNotCallList):
 
     # --- for the calling engine (reconciliation, cooldown, export) ------------
 
-    def known_twilio_sids(self, sids: Iterable[str]) -> set[str]:
-        """Which of these Twilio call SIDs some attempt already owns."""
-        wanted = [str(s) for s in sids]
-        if not wanted:
-            return set()
-        names = ", ".join(f":s{i}" for i in range(len(wanted)))
-        with transaction(self.db) as conn:
-            rows = conn.execute(
-                sa.text(f"SELECT twilio_call_sid FROM call_attempts WHERE twilio_call_sid IN ({names})"),
-                {f"s{i}": s for i, s in enumerate(wanted)},
-            ).all()
-        return {r[0] for r in rows}
-
     def last_call_started(self, phone_number: str, exclude_job: int | None = None) -> str | None:
         """When the latest attempt to this number (by any job but ``exclude_job``) started."""
         with transaction(self.db) as conn:

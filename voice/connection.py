@@ -102,7 +102,7 @@ class Connection:
             self._stopping = True
         self.app.keep_running = False
         sock = self.app.sock
-        raw = getattr(sock, "sock", None) if sock is not None else None
+        raw = sock.sock if sock is not None else None
         if raw is not None:
             try:
                 raw.shutdown(socket.SHUT_RDWR)
