@@ -3,7 +3,7 @@
 1. jobs finished per second on the simulators at concurrency 1, 4, 16
    (target >= 50/s at 16; high sim speed, so the engine is what is measured);
 2. claim latency p50/p99 with 100k jobs in the table, SQLite and PostgreSQL
-   (target p99 <= 2 ms; seeded with dataset's insert_many);
+   (target p99 <= 2 ms; inserted with dataset's insert_many);
 3. four `python -m calling` engines x 2,000 jobs on PostgreSQL, one killed
    with SIGKILL: duplicates and lost attempts (target 0 and 0).
 
@@ -106,7 +106,7 @@ def throughput(sims: "SimCluster | RemoteSims", url: str, concurrency: int, n: i
     return n / elapsed
 
 
-def seed_100k(jobs: JobStore, due: int) -> None:
+def insert_100k(jobs: JobStore, due: int) -> None:
     rows = []
     for i in range(100_000):
         pending = i % (100_000 // due) == 0
@@ -123,7 +123,7 @@ def seed_100k(jobs: JobStore, due: int) -> None:
 def claim_latency(url: str, label: str, claims: int = 2000) -> tuple[float, float]:
     jobs = JobStore(url)
     jobs.init_db()
-    seed_100k(jobs, due=claims)
+    insert_100k(jobs, due=claims)
     for _ in range(50):  # warm up connections and the plan cache
         jobs.renew_lease(1, "x", 1)
     times = []
@@ -160,12 +160,12 @@ def pg_database(admin_url: str, prefix: str = "calling"):  # type: ignore[no-unt
 
 def multi_engine(sims: SimCluster, url: str, n: int, tmp: Path) -> None:
     from tests.calling.conftest import Dials
-    from tests.calling.test_crash import check_outcome, engine_env, seed_jobs, start_engine
+    from tests.calling.test_crash import check_outcome, engine_env, insert_jobs, start_engine
 
     dials = Dials(sims)
     jobs = JobStore(url)
     jobs.init_db()
-    ids = seed_jobs(jobs, n, random.Random(2000))
+    ids = insert_jobs(jobs, n, random.Random(2000))
     env = engine_env(sims, url, tmp, concurrency=8, poll_interval_s=0.02)
     log = tmp / "engines.out"
     t0 = time.perf_counter()

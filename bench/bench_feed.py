@@ -129,7 +129,7 @@ def pct(values: list[float], q: float) -> float:
 
 def run(args: argparse.Namespace, url: str, tmp: Path) -> int:
     from tests.calling.conftest import Dials
-    from tests.calling.test_crash import check_outcome, engine_env, seed_jobs, start_engine
+    from tests.calling.test_crash import check_outcome, engine_env, insert_jobs, start_engine
 
     limits = {"max_concurrent_calls": args.concurrent, "calls_per_second": args.per_second,
               "calls_per_minute": args.per_second * 60}
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> int:
             if time.monotonic() > deadline:
                 raise RuntimeError("the consoles did not connect within 60 s")
             time.sleep(0.1)
-        ids = seed_jobs(jobs, args.jobs, random.Random(5000))
+        ids = insert_jobs(jobs, args.jobs, random.Random(5000))
         log = tmp / "engines.out"
         t0 = time.perf_counter()
         engines = [start_engine(env, log, f"bench-{n}") for n in range(4)]
@@ -202,7 +202,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> int:
         first_seen: dict[int, float] = {}
         latencies = []
         for at, job in events:
-            if job["id"] in first_seen:  # the insert's version is stamped before the whole seed commits
+            if job["id"] in first_seen:  # the insert's version is stamped before the whole insert commits
                 latencies.append(at - _epoch(job["updated_at"]))
             first_seen.setdefault(job["id"], at)
         repeated = len(events) - len(versions)

@@ -51,12 +51,12 @@ def build_runtime(folder: Path):
     env = {n: "bench" for n in config.LIVE_REQUIRED} | {"TWILIO_FROM_NUMBER": "+14155550123"}
     cfg = config.load(folder / "config.toml", env=env, mode="live")
     rt = Runtime.build(cfg, clock=FixedClock(), with_workers=False)
-    seed_jobs(rt, JOBS)
+    insert_jobs(rt, JOBS)
     rt.state.load()
     return rt
 
 
-def seed_jobs(rt, n: int) -> None:
+def insert_jobs(rt, n: int) -> None:
     rt.jobs.create_jobs({"phone_number": f"+1202555{i % 10000:04d}", "contact_name": f"Contact {i}",
                          "objective": f"Objective {i}", "main_agent_informed_user": True} for i in range(n))
 

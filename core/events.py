@@ -51,7 +51,7 @@ def from_dict(data: dict[str, Any]) -> Event:
     return kind(**data)
 
 
-# --- the seed's two events: exact shape ---------------------------------
+# --- the two events outside producers also post: exact shape ------------
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectionStatus(Event):
@@ -100,7 +100,7 @@ class ToolCalled(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class VoiceState(Event):
-    """Finer connection detail than the seed's binary status."""
+    """Finer connection detail than ConnectionStatus's connected/disconnected."""
     type: ClassVar[str] = "voice_state"
     state: str  # connecting | connected | primed | reconnecting | auth_failed | config_error | stopped
     detail: str = ""

@@ -1,9 +1,9 @@
 """The live picture of the app, built only from events: connection, mode,
 jobs, update badges, the recent transcript, the last display. The mirror's
 snapshot and /api/state come from here; the console keeps its own widgets
-but seeds them from the same snapshot.
+but fills them from the same snapshot.
 
-Badges follow the seed: a finished job the assistant has not told the user
+Badges: a finished job the assistant has not told the user
 about (and the operator has not dismissed, and nobody asked to cancel)
 shows a badge while the assistant
 is connected; a disconnect clears them and a reconnect re-evaluates them.
@@ -55,7 +55,7 @@ class StateView:
         self.display: dict[str, Any] | None = None
 
     def load(self) -> None:
-        """Seed from the stores (at start-up, before workers publish)."""
+        """Fill the picture from the stores (at start-up, before workers publish)."""
         jobs = self._jobs_store.list_jobs(limit=self._job_window) if self._jobs_store else []
         turns = self._conversation.get_recent_turns(self.transcript.maxlen or 200) if self._conversation else []
         with self._lock:

@@ -11,7 +11,7 @@ from core.clock import FixedClock
 from core.events import Bus, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
 
 
-def test_seed_events_keep_their_exact_shape() -> None:
+def test_connection_and_update_events_keep_their_exact_shape() -> None:
     bus = Bus(FixedClock())
     e = bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
     assert json.loads(e.to_json()) == {

@@ -29,7 +29,7 @@ def test_a_number_that_would_connect_to_emergency_services_is_refused() -> None:
         phone.normalise("911 555 1234", "US")
 
 
-def test_911_reads_as_the_brief_promises() -> None:
+def test_911_is_refused_in_words_the_operator_reads() -> None:
     with pytest.raises(phone.PhoneError) as err:
         phone.callable_number("911", "US")
     assert str(err.value) == "911 is an emergency number; Switchboard never calls emergency services."

@@ -1,4 +1,4 @@
-"""The live picture: badges follow the seed's rules; actions reach every view."""
+"""The live picture: which jobs show a badge, and when; actions reach every view."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -56,7 +56,7 @@ def start_engine(env: dict[str, str], log: Path, name: str) -> subprocess.Popen:
                             stderr=subprocess.STDOUT)
 
 
-def seed_jobs(jobs, n: int, rng: random.Random) -> list[int]:
+def insert_jobs(jobs, n: int, rng: random.Random) -> list[int]:
     ids = []
     for i in range(n):
         phone = rng.choice(PERSONAS) if rng.random() < 0.3 else f"+1202555{2000 + i:04d}"
@@ -96,7 +96,7 @@ def check_outcome(jobs, dials: Dials, ids: list[int]) -> None:
 @pytest.mark.timeout(240)
 def test_kill_9_at_random_points_loses_nothing_and_dials_once(sims, jobs, dials, tmp_path):
     rng = random.Random(20261127)
-    ids = seed_jobs(jobs, JOBS, rng)
+    ids = insert_jobs(jobs, JOBS, rng)
     env = engine_env(sims, jobs.url, tmp_path)
     log = tmp_path / "engine.out"
     for n in range(KILLS):

@@ -11,7 +11,7 @@ import pytest
 
 from store import FINISHED, JobStore
 from tests.calling.conftest import wait_for
-from tests.calling.test_crash import check_outcome, engine_env, seed_jobs, start_engine
+from tests.calling.test_crash import check_outcome, engine_env, insert_jobs, start_engine
 
 JOBS = int(os.environ.get("SB_PG_JOBS", "300"))
 
@@ -21,7 +21,7 @@ def test_four_engines_on_postgresql_one_killed(sims, dials, pg_calls_url, tmp_pa
     jobs = JobStore(pg_calls_url)
     jobs.init_db()
     try:
-        ids = seed_jobs(jobs, JOBS, random.Random(4))
+        ids = insert_jobs(jobs, JOBS, random.Random(4))
         env = engine_env(sims, pg_calls_url, tmp_path, concurrency=4)
         log = tmp_path / "engines.out"
         engines = [start_engine(env, log, f"pg-{n}") for n in range(4)]

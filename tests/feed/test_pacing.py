@@ -13,7 +13,7 @@ from sim.cluster import SimCluster
 from store import FINISHED, JobStore
 from store.pacing import PacingStore
 from tests.calling.conftest import Dials, SPEED
-from tests.calling.test_crash import check_outcome, engine_env, seed_jobs, start_engine
+from tests.calling.test_crash import check_outcome, engine_env, insert_jobs, start_engine
 from tests.conftest import ROOT
 from tests.helpers import wait_for
 
@@ -47,7 +47,7 @@ def test_four_engines_keep_the_providers_limits_between_them(limited_sims, pg_ur
     jobs = JobStore(pg_url)
     jobs.init_db()
     try:
-        ids = seed_jobs(jobs, JOBS, random.Random(14))
+        ids = insert_jobs(jobs, JOBS, random.Random(14))
         env = engine_env(sims, pg_url, tmp_path, concurrency=3, **LIMITS)
         log = tmp_path / "engines.out"
         engines = [start_engine(env, log, f"paced-{n}") for n in range(4)]

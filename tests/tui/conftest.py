@@ -57,7 +57,7 @@ def make_runtime(tmp_path: Path):
         cfg = load_config(tmp_path, mode, **overrides)
         rt = Runtime.build(cfg, clock=FixedClock(), with_workers=False, sims=sims)
         built.append(rt)
-        if setup is not None:  # write rows, then re-seed the state view as a fresh start would
+        if setup is not None:  # write rows, then reload the state view as a fresh start would
             setup(rt)
             rt.state.load()
         return rt

@@ -17,7 +17,7 @@ def statuses(harness):
     return [(e.status, e.message) for e in harness.rec.of("connection_status")]
 
 
-def test_a_drop_reconnects_at_once_with_the_seed_messages(harness):
+def test_a_drop_reconnects_at_once_with_the_fixed_status_messages(harness):
     worker = harness.start()
     harness.wait_state("primed")
     first = worker.session_id

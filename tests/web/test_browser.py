@@ -71,7 +71,7 @@ def test_banner_appears_and_disappears_on_connection_events(page, runtime, mirro
     runtime.bus.publish(ConnectionStatus(status="connected", message="Agent is connected."))
     banner.wait_for(state="hidden")
     shot(page, "banner-hidden")
-    # the seed's producer route drives it the same way
+    # an outside producer's POST drives it the same way
     res = requests.post(mirror.url + "/api/ui_status_update", headers={"Authorization": f"Bearer {TOKEN}"},
                         json={"type": "connection_status", "status": "disconnected", "message": "lost"}, timeout=5)
     assert res.status_code == 200

@@ -119,8 +119,8 @@ def test_token_comes_from_the_environment_else_stays_the_same_per_data_folder(tm
 
 def test_standalone_mirror_serves_the_databases(tmp_path):
     path = write_config(tmp_path)
-    seed = build_runtime(config.load(path, env={}, mode="simulate"))
-    job = seed.jobs.create_job("+12025550101", "Akhil", "Ask about the invoice", max_retries=3)
+    app_side = build_runtime(config.load(path, env={}, mode="simulate"))
+    job = app_side.jobs.create_job("+12025550101", "Akhil", "Ask about the invoice", max_retries=3)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD")}
     env["SWITCHBOARD_MIRROR_TOKEN"] = TOKEN
     log_file = (tmp_path / "mirror.log").open("w")  # a pipe nobody reads would fill up and block it
@@ -136,7 +136,7 @@ def test_standalone_mirror_serves_the_databases(tmp_path):
         state = requests.get(base + "/api/state", headers=auth, timeout=5).json()
         assert [j["id"] for j in state["jobs"]] == [job["id"]]
         # another process (the app) changes the job: the standalone mirror follows
-        seed.jobs.update_job(job["id"], overall_status="PROCESSING")
+        app_side.jobs.update_job(job["id"], overall_status="PROCESSING")
         wait_for(lambda: requests.get(base + "/api/state", headers=auth, timeout=5).json()["jobs"][0]
                  ["overall_status"] == "PROCESSING", what="the watcher to see the change")
         res = requests.post(base + "/api/ui_status_update", json={"status": "connected", "message": ""},
@@ -149,7 +149,7 @@ def test_standalone_mirror_serves_the_databases(tmp_path):
             proc.kill()
             proc.wait()
         log_file.close()
-        seed.close()
+        app_side.close()
     assert "Traceback" not in (tmp_path / "mirror.log").read_text()
 
 

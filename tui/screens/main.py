@@ -68,17 +68,17 @@ class MainScreen(Screen):
             yield UpdateBadges(id="badges")
         yield Footer()
 
-    # --- seeding and events ---------------------------------------------
+    # --- the start-up snapshot and events -------------------------------
 
     def on_mount(self) -> None:
         self.query_one("#job-filter", Input).display = False
-        self.seed(self.runtime.state.snapshot(jobs_limit=JOB_ROWS))
+        self.load_snapshot(self.runtime.state.snapshot(jobs_limit=JOB_ROWS))
         # a new operator types to the assistant first; Escape moves to the jobs
         self.query_one("#prompt", Input).focus()
 
-    def seed(self, snap: dict[str, Any]) -> None:
-        self.query_one(JobTable).seed(snap["jobs"])
-        self.query_one(Transcript).seed(snap["transcript"])
+    def load_snapshot(self, snap: dict[str, Any]) -> None:
+        self.query_one(JobTable).load_jobs(snap["jobs"])
+        self.query_one(Transcript).load_turns(snap["transcript"])
         self.query_one(DisplayPane).show_display(snap["display"])
         self.query_one(ConnectionBanner).show_state(snap["connection"], snap["voice_state"])
         self.query_one(AudioIndicator).show_audio(snap["audio"])

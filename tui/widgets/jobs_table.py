@@ -180,7 +180,7 @@ class JobTable(ScrollView, can_focus=True):
     def _sort_key(self, job_id: int) -> tuple[Any, int]:
         return (SORTS[self.sort][1](self.jobs[job_id]), -job_id)
 
-    def seed(self, jobs: list[dict[str, Any]]) -> None:
+    def load_jobs(self, jobs: list[dict[str, Any]]) -> None:
         self.jobs = {j["id"]: j for j in jobs}
         self.cells = {j["id"]: self.row_cells(j) for j in jobs}
         self._reorder()

@@ -84,7 +84,7 @@ class Transcript(Vertical):
     def log_widget(self) -> RichLog:
         return self.query_one("#transcript-log", RichLog)
 
-    def seed(self, turns: list[dict[str, Any]]) -> None:
+    def load_turns(self, turns: list[dict[str, Any]]) -> None:
         self.turns = with_tool_lines(list(turns))[-self.window:]
         self._redraw()
 
