@@ -2,7 +2,7 @@
 one asyncio loop.
 
 - OpenAI app: ``/v1/chat/completions``, ``/v1/models``, the Realtime
-  WebSocket ``/v1/realtime`` (``sim.realtime.RealtimeSim``, when present),
+  WebSocket ``/v1/realtime`` (``sim.realtime.RealtimeSim``),
   and the control API under ``/_sim/``.
 - Ultravox app: ``/api/...``. Twilio app: ``/2010-04-01/...``.
 
@@ -10,13 +10,11 @@ one asyncio loop.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import secrets as pysecrets
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -27,25 +25,13 @@ from sim.http_faults import fault_middleware
 from sim.network import PhoneNetwork
 from sim.openai_http import OpenAIHttpSim
 from sim.personas import Personas
+from sim.realtime import RealtimeSim
 from sim.twilio import TwilioSim
 from sim.ultravox import UltravoxSim
 
 log = logging.getLogger(__name__)
 FROM_NUMBER = "+12025550100"
 _REPO = Path(__file__).resolve().parent.parent
-
-
-def _load_realtime_class() -> Any:
-    """``sim.realtime.RealtimeSim``, or None while that package lacks it."""
-    try:
-        module = importlib.import_module("sim.realtime")
-    except ImportError:
-        log.warning("sim.realtime is not importable; the Realtime WebSocket is not mounted", exc_info=True)
-        return None
-    cls = getattr(module, "RealtimeSim", None)
-    if cls is None:
-        log.warning("sim.realtime has no RealtimeSim yet; the Realtime WebSocket is not mounted")
-    return cls
 
 
 def resolve_personas_path(settings: config.Settings, explicit: str | Path | None) -> Path:
@@ -80,7 +66,7 @@ class SimCluster:
             twilio_from_number=FROM_NUMBER,
         )
         self.urls: dict[str, str] = {}
-        self.realtime: Any = None
+        self.realtime: RealtimeSim | None = None
         self.openai: OpenAIHttpSim | None = None
         self.ultravox: UltravoxSim | None = None
         self.twilio: TwilioSim | None = None
@@ -124,11 +110,6 @@ class SimCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def call_soon(self, fn: Any, *args: Any) -> None:
-        """Run ``fn(*args)`` on the simulators' loop (thread-safe)."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(fn, *args)
 
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
@@ -179,11 +160,9 @@ class SimCluster:
             fault_middleware(self.faults, "openai", "/v1/", exclude=("/v1/realtime",))])
         openai_app.add_routes(self.openai.routes())
         openai_app.add_routes(ControlApi(self).routes())
-        realtime_cls = _load_realtime_class()
-        if realtime_cls is not None:
-            self.realtime = realtime_cls(api_key=s.openai_api_key, faults=self.faults,
-                                         session_max_s=self.settings.sim.session_max_s, speed=self.speed)
-            openai_app.add_routes(self.realtime.routes())
+        self.realtime = RealtimeSim(api_key=s.openai_api_key, faults=self.faults,
+                                    session_max_s=self.settings.sim.session_max_s, speed=self.speed)
+        openai_app.add_routes(self.realtime.routes())
         p_openai = await self._site(openai_app)
         p_uv = await self._site(self.ultravox.app())
         p_tw = await self._site(self.twilio.app())

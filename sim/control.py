@@ -2,7 +2,7 @@
 app (``cluster.urls["control_url"]``). No auth: loopback only.
 
 - ``GET /_sim/state`` → ``{"faults": snapshot, "calls": {"twilio": [...],
-  "ultravox": [...]}, "realtime": bool, "realtime_connections": int,
+  "ultravox": [...]}, "realtime_connections": int,
   "speed": float, "limits": {"ultravox"|"twilio": {"per_second", "per_minute",
   "concurrent", "violations", "peak_per_second", "peak_concurrent", "created"}}}``
 - ``POST /_sim/faults`` with one of ``{"action": "drop"|"half_open"|"expire"}``,
@@ -38,9 +38,7 @@ class ControlApi:
             "faults": c.faults.snapshot(),
             "calls": {"twilio": c.twilio.live_calls() if c.twilio else [],
                       "ultravox": c.ultravox.live_calls() if c.ultravox else []},
-            "realtime": c.realtime is not None,
-            "realtime_connections": c.realtime.live_connections()
-            if hasattr(c.realtime, "live_connections") else 0,
+            "realtime_connections": c.realtime.live_connections() if c.realtime else 0,
             "speed": c.speed,
             "limits": {"ultravox": c.ultravox.limits.snapshot() if c.ultravox else None,
                        "twilio": c.twilio.limits.snapshot() if c.twilio else None},
@@ -94,14 +92,11 @@ class ControlApi:
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
             return _bad("'text' must be a non-empty string")
-        queue = getattr(self.cluster.realtime, "next_transcripts", None)
-        if queue is None:
-            return web.json_response({"error": "the Realtime simulator takes no scripted transcripts"}, status=409)
-        if hasattr(queue, "put_nowait"):
-            queue.put_nowait(text)
-        else:
-            queue.append(text)
-        return web.json_response({"ok": True, "queued": queue.qsize() if hasattr(queue, "qsize") else len(queue)})
+        realtime = self.cluster.realtime
+        if realtime is None:
+            return web.json_response({"error": "the simulators are not running"}, status=409)
+        realtime.next_transcripts.append(text)
+        return web.json_response({"ok": True, "queued": len(realtime.next_transcripts)})
 
 
 def _bad(message: str) -> web.Response:

@@ -74,10 +74,6 @@ class Personas:
         with self._lock:
             self._by_phone[persona.phone] = persona
 
-    def answered_count(self, phone: str) -> int:
-        with self._lock:
-            return self._answered.get(phone, 0)
-
     def script_for(self, phone: str) -> Script:
         """The Twilio side of the next call to ``phone`` (turns come at join)."""
         p = self.get(phone)

@@ -56,7 +56,6 @@ from sim.http_faults import fault_middleware, json_error, retry_after_headers
 from sim.limits import AccountLimits
 from sim.network import PhoneNetwork
 
-END_REASONS = ("unjoined", "hangup", "agent_hangup", "timeout", "connection_error", "system_error")
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
 STAGE_SPLIT_AFTER = 20  # messages: a call this long moves to a new call stage
 log = logging.getLogger(__name__)
