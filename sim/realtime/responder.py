@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from . import model
 from .audio import CHUNK_MS, speaking_ms, tone_chunk_b64
+from .intents import Call
 from .session import new_id, tool_names
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class ResponseRun:
             conn.mentioned_jobs |= set(reply.mentioned)
             for index, out in enumerate(reply.outputs):
                 self._check()
-                if isinstance(out, model.Call):
+                if isinstance(out, Call):
                     await self._function_call(index, out)
                 else:
                     await self._message(index, out.text)
@@ -117,7 +118,7 @@ class ResponseRun:
             await conn.emit({"type": "conversation.item.done", "previous_item_id": conn.previous_id(item["id"]),
                              "item": dict(item)})
 
-    async def _function_call(self, index: int, call: model.Call) -> None:
+    async def _function_call(self, index: int, call: Call) -> None:
         arguments = json.dumps(call.arguments)
         item = {"id": new_id("item_"), "type": "function_call", "object": "realtime.item",
                 "status": "in_progress", "name": call.name, "call_id": new_id("call_", 16), "arguments": ""}

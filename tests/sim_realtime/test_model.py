@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from sim.realtime import model
-from sim.realtime.model import Call, Say
+from sim.realtime import instructions, intents, model, paraphrase
+from sim.realtime.intents import Call, Say
 
 INSTRUCTIONS = """Be brief.
 
@@ -31,15 +31,15 @@ def user(text: str) -> dict:
 
 
 def ask(text: str) -> list:
-    return model.answer(text, model.parse_directory(INSTRUCTIONS), TOOLS, model.parse_pending(INSTRUCTIONS))
+    return intents.answer(text, instructions.parse_directory(INSTRUCTIONS), TOOLS, instructions.parse_pending(INSTRUCTIONS))
 
 
 def test_parses_directory_and_pending_updates():
-    contacts = model.parse_directory(INSTRUCTIONS)
-    assert contacts[0] == model.Contact("Akhil Rao", "Operations", "+12025550101", "America/New_York",
+    contacts = instructions.parse_directory(INSTRUCTIONS)
+    assert contacts[0] == instructions.Contact("Akhil Rao", "Operations", "+12025550101", "America/New_York",
                                         "warehouse lead")
     assert contacts[2].phone == "+442071838750" and contacts[2].tz == ""
-    pending = model.parse_pending(INSTRUCTIONS)
+    pending = instructions.parse_pending(INSTRUCTIONS)
     assert [(p.job, p.name, p.status) for p in pending] == [(12, "Akhil Rao", "COMPLETED_SUCCESS"),
                                                            (15, "Priya", "GAVE_UP")]
 
@@ -153,33 +153,33 @@ def test_function_output_is_paraphrased_in_full_for_the_user():
                        json.dumps({"ok": True, "message": "Call to Akhil Rao scheduled as job 3. It starts now."}))
     assert model.reply(INSTRUCTIONS, items, TOOLS).outputs == (
         Say("Call to Akhil Rao scheduled as job 3. It starts now."),)
-    assert model.paraphrase_output(json.dumps({"calls": [{"contact_name": "Akhil"}, {"contact_name": "Priya"}]})) \
+    assert paraphrase.paraphrase_output(json.dumps({"calls": [{"contact_name": "Akhil"}, {"contact_name": "Priya"}]})) \
         == "There are 2 scheduled calls: Akhil, Priya."
-    assert model.paraphrase_output("[]") == "There are no scheduled calls."
-    assert model.paraphrase_output(json.dumps({"ok": True})) == "Done."
-    assert model.paraphrase_output('Scheduled job 3: a call to Akhil (+12025550101) to "the invoice". '
+    assert paraphrase.paraphrase_output("[]") == "There are no scheduled calls."
+    assert paraphrase.paraphrase_output(json.dumps({"ok": True})) == "Done."
+    assert paraphrase.paraphrase_output('Scheduled job 3: a call to Akhil (+12025550101) to "the invoice". '
                                    "It is queued; the outcome will follow when it ends.") == (
         "I've scheduled a call to Akhil about the invoice; I'll let you know how it goes.")
     long_list = "Scheduled calls, newest first:\n" + "\n".join(
         f'- job {n} (Akhil, "the March invoice and the pallet count for the {n}th delivery", COMPLETED_SUCCESS)'
         for n in range(1, 5))
-    said = model.paraphrase_output(long_list)
+    said = paraphrase.paraphrase_output(long_list)
     assert said.startswith("You have 4 calls: Akhil about the March invoice") and "4th delivery (done)." in said
     assert "..." not in said
 
 
 def test_tool_errors_are_relayed_as_words_not_read_raw():
-    said = model.paraphrase_output(
+    said = paraphrase.paraphrase_output(
         "schedule_outbound_call failed: No contact named 'Zed' in the directory (known: Akhil (Operations), "
         "Priya (Finance)). Ask the user for the phone number, or use a directory name.")
     assert said == "I couldn't schedule that call: no contact named 'Zed' in the directory. What number should I call?"
-    assert model.paraphrase_output(
+    assert paraphrase.paraphrase_output(
         "schedule_outbound_call failed: 112 is an emergency number; Switchboard never calls emergency services."
     ) == "I couldn't schedule that call: 112 is an emergency number; Switchboard never calls emergency services."
-    assert model.paraphrase_output("list_scheduled_calls failed because of an internal error; tell the user it "
+    assert paraphrase.paraphrase_output("list_scheduled_calls failed because of an internal error; tell the user it "
                                    "could not be done right now.") == (
         "Sorry, I couldn't do that right now. Please try again in a moment.")
-    told = model.paraphrase_output('Job 3, the call to Akhil to "the invoice", has finished (COMPLETED_SUCCESS): '
+    told = paraphrase.paraphrase_output('Job 3, the call to Akhil to "the invoice", has finished (COMPLETED_SUCCESS): '
                                    "Akhil paid. On Monday. Tell the user this outcome now.")
     assert told == "Your call to Akhil about the invoice is done: Akhil paid. On Monday."
 

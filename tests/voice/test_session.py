@@ -248,7 +248,7 @@ def test_turn_log_orders_by_when_items_joined_not_by_arrival(tmp_path):
 
 
 def test_instructions_sections_parse_in_the_simulator():
-    from sim.realtime import model
+    from sim.realtime import instructions as sim_instructions
 
     from core import config as config_mod
     from tests.conftest import ROOT
@@ -257,8 +257,8 @@ def test_instructions_sections_parse_in_the_simulator():
     job = {"id": 7, "contact_name": "Akhil", "overall_status": "COMPLETED_SUCCESS",
            "final_summary_for_main_agent": "Paid.\nAll good."}
     text = instructions.build_instructions("Base.", settings, "Earlier: hello.", [job])
-    assert [c.name for c in model.parse_directory(text)] == [c.name for c in settings.contacts]
-    assert [(u.job, u.summary) for u in model.parse_pending(text)] == [(7, "Paid. All good.")]
+    assert [c.name for c in sim_instructions.parse_directory(text)] == [c.name for c in settings.contacts]
+    assert [(u.job, u.summary) for u in sim_instructions.parse_pending(text)] == [(7, "Paid. All good.")]
 
 
 def test_round_trip_and_priming_on_postgresql(pg_harness, tap):
