@@ -63,10 +63,6 @@ class CallingEngine:
         self._wake = threading.Event()
         self._inflight: dict[int, Future[None]] = {}
 
-    @property
-    def stop_event(self) -> threading.Event:
-        return self.ctx.stop
-
     def stop(self) -> None:
         self.ctx.stop.set()
         self._wake.set()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import requests
 from twilio.base.exceptions import TwilioException
@@ -21,6 +21,9 @@ from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from calling.errors import CallError, ProviderRefused, retry_after_s
 from core.retry import Transient
+
+if TYPE_CHECKING:
+    from twilio.rest.api.v2010.account.call import CallInstance
 
 T = TypeVar("T")
 SERVICE = "Twilio"
@@ -68,10 +71,9 @@ def stream_twiml(join_url: str) -> str:
     return str(response)
 
 
-def _status(call: Any) -> LegStatus:
-    duration = getattr(call, "duration", None)
+def _status(call: CallInstance) -> LegStatus:
     try:
-        seconds = float(duration) if duration not in (None, "") else None
+        seconds = float(call.duration) if call.duration not in (None, "") else None
     except (TypeError, ValueError):
         seconds = None
     return LegStatus(sid=call.sid, status=str(call.status or ""), answered_by=call.answered_by, duration_s=seconds)

@@ -34,14 +34,12 @@ class Actions:
         jobs: "JobStore",
         state: "StateView",
         assistant: Assistant | None = None,
-        faults: Any = None,
     ) -> None:
         self.settings = settings
         self.bus = bus
         self.jobs = jobs
         self.state = state
         self.assistant = assistant
-        self.faults = faults  # sim.faults.Faults in simulate mode, else None
 
     # --- the conversation --------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
@@ -214,7 +214,6 @@ class Config:
     mode: str  # live | simulate
     base_dir: Path
     path: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def data_dir(self) -> Path:

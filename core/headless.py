@@ -110,9 +110,8 @@ def run(rt: Runtime, *, exit_on_eof: bool = False, stdin: IO[str] | None = None,
     ]
     try:
         rt.announce()
-        mirror_link = getattr(rt, "mirror_link", None)
-        if mirror_link:
-            rt.bus.publish(Notice(level="info", text=f"Web mirror: {mirror_link}"))
+        if rt.mirror_link:
+            rt.bus.publish(Notice(level="info", text=f"Web mirror: {rt.mirror_link}"))
         for t in threads:
             t.start()
         reader = threading.Thread(

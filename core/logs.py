@@ -7,8 +7,12 @@ import logging.handlers
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.text import hide_tokens, visible
+
+if TYPE_CHECKING:
+    from core.config import Secrets
 
 FORMAT = "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"
 MAX_BYTES = 5 * 1024 * 1024
@@ -53,10 +57,9 @@ def redact_secrets(*values: str) -> None:
     REDACTOR.secrets.update(v for v in values if v and len(v) >= 8)
 
 
-def redact_config_secrets(secrets: object) -> None:
-    """The credentials among a ``config.Secrets`` (not the ids and numbers)."""
-    redact_secrets(*(getattr(secrets, name, "") for name in
-                     ("openai_api_key", "ultravox_api_key", "twilio_auth_token", "mirror_token")))
+def redact_config_secrets(secrets: Secrets) -> None:
+    """The credentials among the secrets (not the ids and numbers)."""
+    redact_secrets(secrets.openai_api_key, secrets.ultravox_api_key, secrets.twilio_auth_token, secrets.mirror_token)
 
 
 def _private(path: Path) -> None:

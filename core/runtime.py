@@ -150,8 +150,6 @@ class Runtime:
             self.engine = CallingEngine(self.config, self.bus, self.jobs, clock=self.clock)
             self.workers.append(self.engine)
         self.actions.assistant = self.voice
-        if self.sims is not None:
-            self.actions.faults = self.sims.faults
 
     def announce(self) -> None:
         """The first events every view should see."""

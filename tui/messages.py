@@ -27,6 +27,11 @@ class JobChanged(DomainMessage):
 class CallProgress(DomainMessage):
     """More of a running call's transcript (CallTranscriptProgress)."""
 
+    @property
+    def progress(self) -> ev.CallTranscriptProgress:
+        assert isinstance(self.event, ev.CallTranscriptProgress)
+        return self.event
+
 
 class ConversationChanged(DomainMessage):
     """A turn, a streamed piece of one, or a tool call."""

@@ -21,6 +21,7 @@ from tui.format import safe, short_time
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
+    from tui.app import SwitchboardApp
 
 COLUMNS = ("Number", "Reason", "Job", "Added", "Added by")
 
@@ -100,7 +101,8 @@ class DoNotCallScreen(Screen):
             return
         if self.armed != phone:
             self.armed = phone
-            key = getattr(self.app, "keys", {}).get("remove_do_not_call", "x")
+            app: "SwitchboardApp" = self.app  # type: ignore[assignment]
+            key = app.keys.get("remove_do_not_call", "x")
             self.notify(f"Remove {phone} ({visible(entry['reason'])})? Press {key} again to confirm.",
                         markup=False)
             return

@@ -172,12 +172,11 @@ class JobDetailScreen(Screen):
             self.reload()
 
     def on_call_progress(self, message: msg.CallProgress) -> None:
-        event = message.event
-        if getattr(event, "job_id", None) == self.job_id:
+        progress = message.progress
+        if progress.job_id == self.job_id:
             live = self.query_one("#detail-live", Static)
             live.display = True
-            live.update(Group(Text("Live call transcript:", style="bold green"),
-                              *transcript_lines(event.messages)))  # type: ignore[attr-defined]
+            live.update(Group(Text("Live call transcript:", style="bold green"), *transcript_lines(progress.messages)))
 
     def action_close(self) -> None:
         self.dismiss()
