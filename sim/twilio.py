@@ -49,8 +49,6 @@ import asyncio
 import logging
 import re
 import secrets
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import urlencode
 
@@ -63,54 +61,12 @@ from sim.limits import AccountLimits
 from sim.network import PhoneNetwork
 from sim.personas import Personas, Script
 from sim.twilio_callbacks import StatusCallbacks
+from sim.twilio_leg import FINAL, Leg, twiml_stream_url
 
 log = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
-FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
 AMD_SYNC_S = 4.0   # simulated seconds of silence while synchronous detection listens
 AMD_ASYNC_S = 2.0  # simulated seconds until an asynchronous detection's result
-
-
-@dataclass
-class Leg:
-    sid: str
-    account_sid: str
-    to: str
-    from_: str
-    stream_url: str
-    machine_detection: bool
-    date_created: str
-    status: str = "queued"
-    date_updated: str = ""
-    start_time: str | None = None
-    end_time: str | None = None
-    duration: str | None = None
-    answered_by: str | None = None
-    task: asyncio.Task | None = None
-    answered_at: float = 0.0
-    call_id: str | None = None
-    status_callback: str = ""
-    callback_events: frozenset = frozenset()
-    sequence: int = 0
-    timeout_s: float = 60.0
-    async_amd: bool = False
-    amd_callback: str = ""
-
-    def as_json(self) -> dict:
-        base = f"/2010-04-01/Accounts/{self.account_sid}/Calls/{self.sid}"
-        return {
-            "sid": self.sid, "account_sid": self.account_sid, "parent_call_sid": None,
-            "date_created": self.date_created, "date_updated": self.date_updated or self.date_created,
-            "to": self.to, "to_formatted": self.to, "from": self.from_, "from_formatted": self.from_,
-            "phone_number_sid": "PN" + "0" * 32, "status": self.status,
-            "start_time": self.start_time, "end_time": self.end_time, "duration": self.duration,
-            "price": None, "price_unit": "USD", "direction": "outbound-api",
-            "answered_by": self.answered_by, "api_version": "2010-04-01", "forwarded_from": None,
-            "group_sid": None, "caller_name": None, "queue_time": "0", "trunk_sid": None,
-            "uri": base + ".json",
-            "subresource_uris": {"notifications": base + "/Notifications.json",
-                                 "recordings": base + "/Recordings.json"},
-        }
 
 
 class TwilioSim:
@@ -180,18 +136,6 @@ class TwilioSim:
     def _not_found(self, request: web.Request) -> web.Response:
         return self._error(404, 20404, f"The requested resource {request.path} was not found")
 
-    @staticmethod
-    def _stream_url(twiml: str) -> str | None:
-        try:
-            root = ET.fromstring(twiml)
-        except ET.ParseError:
-            return None
-        if root.tag != "Response":
-            return None
-        stream = root.find("./Connect/Stream")
-        url = stream.get("url") if stream is not None else None
-        return url or None
-
     # --- handlers -----------------------------------------------------------
 
     async def create_call(self, request: web.Request) -> web.Response:
@@ -214,7 +158,7 @@ class TwilioSim:
             return self._error(400, 21205, "Url parameter is required.")
         stream_url = ""
         if twiml:
-            found = self._stream_url(twiml)
+            found = twiml_stream_url(twiml)
             if found is None:
                 return self._error(400, 12100, "Document parse failure: the TwiML must be "
                                                "<Response><Connect><Stream url=\"...\"/></Connect></Response>.")

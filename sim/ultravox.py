@@ -39,12 +39,9 @@ With ``history_path`` the calls are kept in that JSON file across restarts
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import re
 import secrets
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -55,89 +52,9 @@ from sim.faults import Faults
 from sim.http_faults import fault_middleware, json_error, retry_after_headers
 from sim.limits import AccountLimits
 from sim.network import PhoneNetwork
+from sim.ultravox_calls import UltravoxCall, load_history, save_history
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
-STAGE_SPLIT_AFTER = 20  # messages: a call this long moves to a new call stage
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class UltravoxCall:
-    call_id: str
-    api_key: str
-    agent_id: str
-    join_url: str
-    created: str
-    template_context: dict
-    metadata: dict
-    medium: dict
-    clock: Clock
-    on_end: list = field(default_factory=list)
-    on_join: list = field(default_factory=list)
-    joined: str | None = None
-    ended: str | None = None
-    end_reason: str | None = None
-    short_summary: str | None = None
-    summary: str | None = None
-    messages: list[dict] = field(default_factory=list)
-    first_speaker: str = "agent"
-    join_timeout_s: float = 30.0
-    recording_enabled: bool = False
-    stage_ids: list[str] = field(default_factory=list)
-
-    @property
-    def running(self) -> bool:
-        return self.ended is None
-
-    def mark_joined(self) -> None:
-        if self.joined is None and self.running:
-            self.joined = self.clock.now_iso()
-            for callback in self.on_join:
-                callback(self)
-
-    def add_message(self, role: str, text: str) -> None:
-        if not self.running:
-            return
-        if not self.stage_ids or len(self.messages) == STAGE_SPLIT_AFTER:
-            self.stage_ids.append(str(uuid.uuid4()))
-        stage = self.stage_ids[-1]
-        index = sum(1 for m in self.messages if m["callStageId"] == stage)
-        self.messages.append({"role": role, "text": text, "medium": "MESSAGE_MEDIUM_VOICE",
-                              "callStageMessageIndex": index, "callStageId": stage})
-
-    def stage_messages(self, mode: str) -> list[dict]:
-        if mode == "in_call" or not self.stage_ids:
-            return list(self.messages)
-        return [m for m in self.messages if m["callStageId"] == self.stage_ids[-1]]
-
-    def end(self, reason: str, summary: str = "") -> None:
-        if not self.running:
-            return
-        self.ended = self.clock.now_iso()
-        self.end_reason = reason
-        if reason == "unjoined":
-            self.short_summary = self.summary = None
-        else:
-            said = " ".join(m["text"] for m in self.messages[:2])
-            self.short_summary = summary or (said[:120] if said else "The call ended before anything was said.")
-            self.summary = f"{self.short_summary} The call ended ({reason}) after {len(self.messages)} messages."
-        for callback in self.on_end:
-            callback(self)
-
-    def as_json(self) -> dict:
-        return {
-            "callId": self.call_id, "clientVersion": None, "created": self.created,
-            "joined": self.joined, "ended": self.ended, "endReason": self.end_reason,
-            "firstSpeaker": f"FIRST_SPEAKER_{self.first_speaker.upper()}",
-            "firstSpeakerSettings": {self.first_speaker: {}},
-            "joinUrl": None if self.ended else self.join_url,
-            "shortSummary": self.short_summary, "summary": self.summary,
-            "agent": {"agentId": self.agent_id, "name": "switchboard-sim-agent"},
-            "agentId": self.agent_id, "metadata": dict(self.metadata),
-            "templateContext": dict(self.template_context), "medium": self.medium,
-            "joinTimeout": f"{self.join_timeout_s:g}s", "maxDuration": "3600s", "recordingEnabled": self.recording_enabled,
-            "billedDuration": None, "billingStatus": "BILLING_STATUS_PENDING",
-        }
 
 
 class UltravoxSim:
@@ -158,12 +75,12 @@ class UltravoxSim:
         self.max_duration_s = max_duration_s
         self.default_page_size = default_page_size
         self.clock = clock or SystemClock()
-        self.calls: dict[str, UltravoxCall] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
         self.history_path = Path(history_path) if history_path else None
+        self.calls: dict[str, UltravoxCall] = (
+            load_history(self.history_path, api_key, self.clock) if self.history_path else {})
+        self._timers: dict[str, asyncio.TimerHandle] = {}
         # at speed > 1 a join window shrinks, but a client's retry waits do not: keep at least this (real s)
         self.min_join_real_s = min_join_real_s
-        self._load_history()
 
     # --- wiring --------------------------------------------------------------
 
@@ -191,38 +108,8 @@ class UltravoxSim:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
-        self._save_history()
-
-    # --- the account's call history -------------------------------------------
-
-    def _load_history(self) -> None:
-        if self.history_path is None or not self.history_path.exists():
-            return
-        try:
-            rows = json.loads(self.history_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            log.exception("simulated Ultravox history %s unreadable; starting empty", self.history_path)
-            return
-        for row in rows:
-            call = UltravoxCall(call_id=row["callId"], api_key=self.api_key, agent_id=row["agentId"],
-                                join_url=row.get("joinUrl") or "", created=row["created"],
-                                template_context=row.get("templateContext") or {},
-                                metadata=row.get("metadata") or {}, medium=row.get("medium") or {},
-                                clock=self.clock, joined=row.get("joined"), ended=row.get("ended"),
-                                end_reason=row.get("endReason"), short_summary=row.get("shortSummary"),
-                                summary=row.get("summary"), messages=row.get("messages") or [])
-            self.calls[call.call_id] = call
-
-    def _save_history(self) -> None:
-        if self.history_path is None:
-            return
-        rows = []
-        for call in self.calls.values():
-            if call.running:
-                call.end("system_error")
-            rows.append({**call.as_json(), "joinUrl": None, "messages": call.messages})
-        self.history_path.parent.mkdir(parents=True, exist_ok=True)
-        self.history_path.write_text(json.dumps(rows), encoding="utf-8")
+        if self.history_path is not None:
+            save_history(self.history_path, list(self.calls.values()))
 
     # --- helpers -------------------------------------------------------------
 
