@@ -8,6 +8,8 @@ about (and the operator has not dismissed, and nobody asked to cancel)
 shows a badge while the assistant
 is connected; a disconnect clears them and a reconnect re-evaluates them.
 An outside producer's update (POST without a job id) shows until dismissed.
+This is the only place that rule lives: the console draws ``updates()`` and
+the mirror sends the same list to the browser.
 """
 from __future__ import annotations
 
@@ -19,10 +21,23 @@ from core.events import (
     AudioState, CallJobUpdated, CallUpdateDismissed, ConnectionStatus, Display, Event, Mode,
     NewCallUpdateAvailable, TranscriptTurn, VoiceState,
 )
-from store.jobs import FINISHED, JobStore
+from store.jobs import FINISHED, JobStore, Status
 from store.conversation import ConversationStore
 
 DISCONNECTED = {"status": "disconnected", "message": "Connecting to the assistant..."}
+# what every view says while the assistant's connection is down (and the
+# message of the connection_status the assistant publishes then)
+RECONNECTING = "Agent connectivity issues. Attempting to reconnect"
+# how each finished status reads on a badge (colour, mark); an outside update is "outside"
+OUTCOMES = {
+    Status.COMPLETED_SUCCESS: "success",
+    Status.FAILED_MAX_RETRIES: "failure",
+    Status.FAILED_ERROR: "failure",
+    Status.DECLINED: "failure",
+    Status.CANCELLED: "cancelled",
+}
+# the events that can change which badges show
+BADGE_EVENTS = (ConnectionStatus, CallJobUpdated, NewCallUpdateAvailable, CallUpdateDismissed)
 
 
 def _asked_to_cancel(job: dict[str, Any]) -> bool:
@@ -93,7 +108,7 @@ class StateView:
                         badge_id, self._next_external_id = self._next_external_id, self._next_external_id - 1
                     self.external_updates[badge_id] = {
                         "job_id": badge_id, "contact_name": event.contact_name,
-                        "status_summary": event.status_summary,
+                        "status_summary": event.status_summary, "outcome": "outside",
                     }
             elif isinstance(event, CallUpdateDismissed):
                 self.external_updates.pop(event.job_id, None)
@@ -114,7 +129,7 @@ class StateView:
             return job_id in self.external_updates
 
     def updates(self) -> list[dict[str, Any]]:
-        """The badges to show now."""
+        """The badges to show now, oldest first: every view draws this list as is."""
         with self._lock:
             return self._updates_locked()
 
@@ -128,7 +143,7 @@ class StateView:
                 badges.append({
                     "job_id": job["id"], "contact_name": job["contact_name"],
                     "status_summary": job.get("final_summary_for_main_agent") or job["overall_status"],
-                    "status": job["overall_status"],
+                    "status": job["overall_status"], "outcome": OUTCOMES.get(job["overall_status"], "outside"),
                 })
         return badges
 

@@ -42,7 +42,7 @@ def test_badges_show_only_while_connected(parts) -> None:  # type: ignore[no-unt
     assert state.updates() == []  # not connected yet
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
     assert state.updates() == [{"job_id": job["id"], "contact_name": "Akhil", "status_summary": "Paid on Friday.",
-                               "status": "COMPLETED_SUCCESS"}]
+                               "status": "COMPLETED_SUCCESS", "outcome": "success"}]
     bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
     assert state.updates() == []
     bus.publish(ConnectionStatus(status="connected", message="Connected."))

@@ -19,14 +19,7 @@ STATUS_STYLE = {
     "CANCELLED": "dim",
     "DECLINED": "bold #d08770",
 }
-# the badge's (and outcome's) colour: good, bad, or nothing to act on
-OUTCOME_CLASS = {
-    "COMPLETED_SUCCESS": "success",
-    "FAILED_MAX_RETRIES": "failure",
-    "FAILED_ERROR": "failure",
-    "CANCELLED": "cancelled",
-    "DECLINED": "failure",
-}
+# a finished status in a word, where a badge has no summary
 OUTCOME_WORD = {
     "COMPLETED_SUCCESS": "done",
     "FAILED_MAX_RETRIES": "gave up",

@@ -25,6 +25,7 @@ class Client:
         self.queue: gevent.queue.Queue[bytes] = gevent.queue.Queue(maxsize=queue_size)
         self.writer: gevent.Greenlet | None = None
         self.closed = False
+        self.badges: list[dict[str, Any]] | None = None  # the update badges this browser was last sent
         self._write_lock = gevent.lock.Semaphore()
         # the library's own frames (pong, close) take the same lock as ours,
         # so a frame is never cut into by another one

@@ -6,6 +6,11 @@ Events reach browsers this way: bus subscriber (any thread) →
 queue → that client's writer greenlet. A client whose queue is full is
 dropped (counted, its socket shut), so a stalled browser never slows the
 app or the other browsers.
+
+After an event that can change the update badges, the badge list as
+``StateView.updates()`` has it follows (``{"type": "updates", ...}``), read
+on the hub after the event, so it is never older than the snapshot a
+browser started from; the browser draws it and decides nothing.
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from gevent.pywsgi import LoggingLogAdapter, WSGIServer
 from geventwebsocket.handler import WebSocketHandler
 
 from core.events import Event
+from core.state import BADGE_EVENTS
 from web_mirror import security
 from web_mirror.clients import Client, text_frame
 from web_mirror.routes import build_app, receive_until_closed
@@ -166,6 +172,7 @@ class MirrorServer:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._unsubscribe: Any = None
+        self._badges_due = False  # a badge list is queued for the hub (guarded by _lock)
 
     # --- addresses -------------------------------------------------------------
 
@@ -275,10 +282,15 @@ class MirrorServer:
     # --- delivery --------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
-        """Bus subscriber, on the publisher's thread: hand off, nothing more."""
+        """Bus subscriber, on the publisher's thread: hand off, nothing more
+        (a burst of badge-changing events queues one badge list)."""
         with self._lock:
-            if self._hub is not None:
-                self._hub.loop.run_callback_threadsafe(self._broadcast, event)
+            if self._hub is None:
+                return
+            self._hub.loop.run_callback_threadsafe(self._broadcast, event)
+            if isinstance(event, BADGE_EVENTS) and not self._badges_due:
+                self._badges_due = True
+                self._hub.loop.run_callback_threadsafe(self._send_badges)
 
     def _broadcast(self, event: Event) -> None:
         """On the hub: queue the event for every client, dropping the stuck."""
@@ -290,6 +302,24 @@ class MirrorServer:
         except Exception:
             log.exception("web mirror broadcast of %s failed", event.type)
 
+    def _send_badges(self) -> None:
+        """On the hub: the badges to show now, to every browser whose list differs."""
+        with self._lock:
+            self._badges_due = False
+        if not self._clients:
+            return
+        try:
+            updates = self.runtime.state.updates()
+            frame = text_frame(json.dumps({"type": "updates", "updates": updates}, default=str,
+                                          separators=(",", ":")))
+            for client in list(self._clients):
+                if client.badges != updates:
+                    client.badges = updates
+                    if not client.offer(frame):
+                        self._drop(client)
+        except Exception:
+            log.exception("web mirror could not send the update badges")
+
     def _drop(self, client: Client) -> None:
         self._clients.discard(client)
         self.dropped_clients += 1
@@ -300,8 +330,9 @@ class MirrorServer:
         """Runs as the WebSocket request's greenlet until the browser leaves."""
         sock.settimeout(None)  # an open page may stay quiet for hours
         client = Client(ws, sock, self.queue_size, address)
-        snapshot = json.dumps(self.runtime.state.snapshot(), default=str, separators=(",", ":"))
-        client.offer(text_frame(snapshot))
+        snapshot = self.runtime.state.snapshot()
+        client.badges = snapshot["updates"]
+        client.offer(text_frame(json.dumps(snapshot, default=str, separators=(",", ":"))))
         self._clients.add(client)  # no yield since the snapshot: no event falls between
         client.start()
         try:

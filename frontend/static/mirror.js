@@ -1,10 +1,10 @@
 /* The mirror page: one WebSocket to the app (snapshot first, then one event
  * a message), reconnected with backoff. Every text goes in with
- * textContent (see render.js). */
+ * textContent (see render.js). Which update badges show is the server's
+ * decision: the snapshot's `updates`, then each `updates` message. */
 "use strict";
 
 (() => {
-  const FINISHED = new Set(["COMPLETED_SUCCESS", "FAILED_MAX_RETRIES", "FAILED_ERROR", "CANCELLED", "DECLINED"]);
   const TRANSCRIPT_MAX = 300;
   const NOTICES_MAX = 5;
   const { el } = Render;
@@ -16,7 +16,7 @@
     voice: null,
     audio: null,
     jobs: new Map(),
-    external: new Map(), // badges from outside producers, by id
+    updates: [], // the badges to show, as the server sent them
     transcript: [],
     seenTurns: new Set(),
     partials: new Map(), // item_id -> partial assistant text
@@ -24,7 +24,7 @@
     dismissing: new Set(),
   };
 
-  // --- the state, as the console's StateView builds it ----------------------
+  // --- the state, from the server's snapshot and events ----------------------
   function turnKey(t) {
     return t.turn_id !== null && t.turn_id !== undefined ? `id:${t.turn_id}` : `ts:${t.ts}|${t.role}|${t.text}`;
   }
@@ -44,10 +44,7 @@
     state.voice = s.voice_state || null;
     state.audio = s.audio || null;
     state.jobs = new Map((s.jobs || []).map((j) => [j.id, j]));
-    state.external = new Map();
-    (s.updates || []).forEach((u) => {
-      if (!state.jobs.has(u.job_id)) state.external.set(u.job_id, u);
-    });
+    setUpdates(s.updates);
     state.transcript = [];
     state.seenTurns = new Set();
     state.partials = new Map();
@@ -56,19 +53,10 @@
     renderAll();
   }
 
-  function badges() {
-    const list = Array.from(state.external.values());
-    if (state.connection.status !== "connected") return list;
-    Array.from(state.jobs.values())
-      .sort((a, b) => String(a.updated_at).localeCompare(String(b.updated_at)))
-      .forEach((j) => {
-        const askedToCancel = j.overall_status === "CANCELLED" && j.cancel_requested;
-        if (FINISHED.has(j.overall_status) && !j.main_agent_informed_user && !j.update_dismissed && !askedToCancel) {
-          list.push({ job_id: j.id, contact_name: j.contact_name, status: j.overall_status,
-                      status_summary: j.final_summary_for_main_agent || j.overall_status });
-        }
-      });
-    return list;
+  function setUpdates(updates) {
+    state.updates = Array.isArray(updates) ? updates : [];
+    const shown = new Set(state.updates.map((u) => u.job_id));
+    state.dismissing.forEach((id) => { if (!shown.has(id)) state.dismissing.delete(id); });
   }
 
   const handlers = {
@@ -77,7 +65,6 @@
     connection_status(e) {
       state.connection = { status: e.status, message: e.message };
       renderBanner();
-      renderBadges();
     },
     voice_state(e) { state.voice = e; renderHeader(); },
     audio_state(e) { state.audio = e; renderHeader(); },
@@ -85,19 +72,9 @@
       if (!e.job || e.job.id === undefined) return;
       state.jobs.set(e.job.id, e.job);
       renderJobs();
-      renderBadges();
     },
-    new_call_update_available(e) {
-      if (e.job_id !== null && e.job_id !== undefined && state.jobs.has(e.job_id)) return; // the job row decides
-      const id = e.job_id === null || e.job_id === undefined ? `local:${e.ts}` : e.job_id;
-      state.external.set(id, { job_id: id, contact_name: e.contact_name, status_summary: e.status_summary });
-      renderBadges();
-    },
-    call_update_dismissed(e) {
-      state.external.delete(e.job_id);
-      state.dismissing.delete(e.job_id);
-      const job = state.jobs.get(e.job_id);
-      if (job) state.jobs.set(e.job_id, Object.assign({}, job, { update_dismissed: true }));
+    updates(e) {
+      setUpdates(e.updates);
       renderBadges();
     },
     transcript_turn(e) {
@@ -182,14 +159,11 @@
     return `${at.toLocaleDateString([], { month: "short", day: "2-digit" })} ${time.slice(0, 5)}`;
   }
 
-  const OUTCOME = { COMPLETED_SUCCESS: "success", FAILED_MAX_RETRIES: "failure", FAILED_ERROR: "failure",
-                    CANCELLED: "cancelled" };
-
   function renderBadges() {
     const box = $("update-badges");
     box.replaceChildren();
-    badges().forEach((b) => {
-      const badge = el("div", `badge ${OUTCOME[b.status] || "outside"}`);
+    state.updates.forEach((b) => {
+      const badge = el("div", `badge ${String(b.outcome).replace(/[^a-z]/g, "")}`);
       badge.dataset.jobId = String(b.job_id);
       const text = badge.appendChild(el("div", "badge-text"));
       text.appendChild(el("div", "title", `Update on call to ${b.contact_name} available`));
@@ -226,13 +200,8 @@
     renderDisplay();
   }
 
-  // --- dismiss: POST, then the console's call_update_dismissed removes it ----
+  // --- dismiss: POST, then the server's next badge list leaves it out --------
   async function dismiss(jobId) {
-    if (typeof jobId !== "number") { // an update nobody numbered: only this page knew it
-      state.external.delete(jobId);
-      renderBadges();
-      return;
-    }
     state.dismissing.add(jobId);
     renderBadges();
     try {

@@ -119,6 +119,59 @@ def test_badge_appears_and_dismiss_syncs_both_ways(page, runtime, mirror, record
     shot(page, "badges-dismissed")
 
 
+def badges_shown(page) -> list[list]:
+    """(id, outcome class, title) of every badge on the page, in order."""
+    return page.locator("#update-badges .badge").evaluate_all(
+        "els => els.map(e => [Number(e.dataset.jobId), e.className, e.querySelector('.title').textContent])")
+
+
+def badges_decided(runtime) -> list[list]:
+    return [[u["job_id"], f"badge {u['outcome']}", f"Update on call to {u['contact_name']} available"]
+            for u in runtime.state.updates()]
+
+
+def test_the_page_shows_exactly_the_badges_the_server_decides(page, runtime, mirror):
+    def same(what: str) -> None:
+        wait_for(lambda: badges_shown(page) == badges_decided(runtime), timeout=10, what=what)
+
+    def finish(name: str, status: str, **fields) -> dict:
+        job = runtime.jobs.create_job("+12025550101", name, "Ask about the invoice", max_retries=3)
+        return runtime.jobs.update_job(job["id"], overall_status=status, **fields)
+
+    done = finish("Akhil", "COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
+    declined = finish("Priya", "DECLINED", final_summary_for_main_agent="Asked not to be called.")
+    finish("Marco", "CANCELLED", cancel_requested=True)  # someone asked: no badge
+    failed = finish("Dana", "FAILED_MAX_RETRIES")
+    res = requests.post(mirror.url + "/api/notify_call_update_available", headers={"Authorization": f"Bearer {TOKEN}"},
+                        json={"contact_name": "Vendor", "status_summary": "Shipped."}, timeout=5)
+    outside = res.json()["job_id"]
+    same("only the outside update while the assistant is away")
+    assert [b[0] for b in badges_shown(page)] == [outside]
+    runtime.bus.publish(ConnectionStatus(status="connected", message=""))
+    same("every untold outcome once connected")
+    assert {b[0]: b[1] for b in badges_shown(page)} == {
+        outside: "badge outside", done["id"]: "badge success", declined["id"]: "badge failure",
+        failed["id"]: "badge failure"}
+    shot(page, "badges-server-decided")
+    runtime.actions.dismiss_update(declined["id"])  # from the console
+    same("after a dismiss from the console")
+    runtime.jobs.mark_informed([done["id"]])  # the assistant told it
+    same("after the assistant told one")
+    runtime.actions.dismiss_update(outside)
+    same("after the outside update was dismissed from the console")
+    assert [b[0] for b in badges_shown(page)] == [failed["id"]]
+    runtime.bus.publish(ConnectionStatus(status="disconnected", message=""))
+    same("none for jobs while the assistant is away")
+    assert badges_shown(page) == []
+    # a page opened now starts from the snapshot: the same list
+    runtime.bus.publish(ConnectionStatus(status="connected", message=""))
+    same("back once reconnected")
+    page.reload()
+    page.wait_for_selector("body[data-mirror=live]")
+    same("after a reload")
+    assert page.console_errors == []
+
+
 def test_xss_payload_is_inert_everywhere(page, runtime):
     runtime.bus.publish(ConnectionStatus(status="connected", message=XSS))
     job = finished_job(runtime, XSS, XSS)

@@ -12,7 +12,7 @@ from textual.containers import HorizontalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from tui.format import OUTCOME_CLASS, OUTCOME_WORD, clip
+from tui.format import OUTCOME_WORD, clip
 
 SUMMARY_CHARS = 26
 MARK = {"success": "✓", "failure": "✗", "cancelled": "–", "outside": "•"}
@@ -20,7 +20,7 @@ MARK = {"success": "✓", "failure": "✗", "cancelled": "–", "outside": "•"
 
 def badge_line(update: dict[str, Any]) -> Text:
     """"✓ Akhil: will pay on Friday": who, and the outcome in one line."""
-    kind = OUTCOME_CLASS.get(update.get("status") or "", "outside")
+    kind = update["outcome"]
     line = Text(f"{MARK[kind]} {clip(update.get('contact_name'), 20)}", style="bold")
     summary = update.get("status_summary") or OUTCOME_WORD.get(update.get("status") or "", "")
     if summary:
@@ -29,7 +29,7 @@ def badge_line(update: dict[str, Any]) -> Text:
 
 
 def badge_key(update: dict[str, Any]) -> tuple[Any, ...]:
-    return (update["job_id"], update.get("contact_name"), update.get("status"), update.get("status_summary"))
+    return (update["job_id"], update["contact_name"], update.get("status"), update["status_summary"], update["outcome"])
 
 
 class Badge(Static, can_focus=True):
@@ -49,7 +49,7 @@ class Badge(Static, can_focus=True):
     def __init__(self, update: dict[str, Any]) -> None:
         self.job_id: int = update["job_id"]
         self.key = badge_key(update)
-        kind = OUTCOME_CLASS.get(update.get("status") or "", "outside")
+        kind = update["outcome"]
         super().__init__(badge_line(update), classes=f"badge {kind}")
         self.tooltip = Text(clip(update.get("status_summary"), 300))
 
