@@ -4,15 +4,19 @@ The server runs every request as a greenlet of one OS thread, while
 bottle's ``request``/``response`` are thread-locals: a handler that yields
 (reads its body) could see another request's. So each handler takes the
 environ first, before any I/O, and returns a complete ``HTTPResponse``.
+
+Every route needs the token (``TokenRequired``) unless it is declared
+``public=True``: only the page and its static files, which hold no data.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import struct
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import bottle
 import gevent
@@ -40,12 +44,34 @@ def _error(status: int, message: str) -> bottle.HTTPResponse:
     return _json({"error": message}, status)
 
 
+class TokenRequired:
+    """Bottle plugin: a route answers only a request with the token and,
+    from a browser, our own Origin (``security.authorize``); 401/403
+    otherwise. A route declared ``public=True`` is left as it is."""
+    name = "token_required"
+    api = 2
+
+    def __init__(self, mirror: "MirrorServer") -> None:
+        self.mirror = mirror
+
+    def apply(self, callback: Callable[..., Any], route: bottle.Route) -> Callable[..., Any]:
+        if route.config.get("public"):
+            return callback
+        mirror = self.mirror
+
+        @functools.wraps(callback)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            problem = security.authorize(bottle.request.environ, mirror.token, mirror.port)
+            if problem is not None:
+                return _error(*problem)
+            return callback(*args, **kwargs)
+
+        return checked
+
+
 def build_app(mirror: "MirrorServer") -> bottle.Bottle:
     app = bottle.Bottle(catchall=True)
-
-    def refused(environ: dict[str, Any]) -> bottle.HTTPResponse | None:
-        problem = security.authorize(environ, mirror.token, mirror.port)
-        return _error(*problem) if problem else None
+    app.install(TokenRequired(mirror))
 
     def body_of(environ: dict[str, Any]) -> dict[str, Any]:
         return security.json_object(security.read_body(environ))
@@ -55,7 +81,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         for name, value in security.SECURITY_HEADERS.items():
             bottle.response.set_header(name, value)
 
-    @app.get("/")
+    @app.get("/", public=True)  # the operator's link (?token=) signs the browser in here
     def index() -> bottle.HTTPResponse:
         environ = bottle.request.environ
         given = security.query_token(environ)
@@ -69,23 +95,17 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
             return res
         return bottle.static_file("index.html", root=str(FRONTEND), mimetype="text/html", charset="utf-8")
 
-    @app.get("/static/<path:path>")
+    @app.get("/static/<path:path>", public=True)
     def static(path: str) -> bottle.HTTPResponse:
         return bottle.static_file(path, root=str(FRONTEND / "static"), charset="utf-8")
 
     @app.get("/api/state")
     def state() -> bottle.HTTPResponse:
-        no = refused(bottle.request.environ)
-        if no is not None:
-            return no
         return _json(mirror.runtime.state.snapshot())
 
     @app.post("/api/ui_status_update")
     def ui_status_update() -> bottle.HTTPResponse:
         environ = bottle.request.environ
-        no = refused(environ)
-        if no is not None:
-            return no
         try:
             fields = security.connection_status(body_of(environ))
         except BadRequest as e:
@@ -96,9 +116,6 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
     @app.post("/api/notify_call_update_available")
     def notify_call_update_available() -> bottle.HTTPResponse:
         environ = bottle.request.environ
-        no = refused(environ)
-        if no is not None:
-            return no
         try:
             fields = security.call_update(body_of(environ))
         except BadRequest as e:
@@ -112,9 +129,6 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
     @app.post("/api/updates/<job_id>/dismiss")
     def dismiss(job_id: str) -> bottle.HTTPResponse:
         environ = bottle.request.environ
-        no = refused(environ)
-        if no is not None:
-            return no
         try:
             security.read_body(environ)  # ignored, but capped like every body
             number = int(job_id)
@@ -138,7 +152,8 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         ws = environ.get("wsgi.websocket")
         if ws is None:
             return _error(400, "this is a WebSocket endpoint")
-        # authorised by the handler before the upgrade (server.MirrorHandler)
+        # the handler checked the token before the upgrade too (server.MirrorHandler),
+        # so a refused WebSocket gets a real 401/403 rather than a closed socket
         mirror.serve_client(ws, environ["switchboard.socket"], environ.get("REMOTE_ADDR"))
         return None
 

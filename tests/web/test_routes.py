@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import requests
@@ -9,6 +10,7 @@ import websocket
 
 from core.events import ConnectionStatus, Notice
 from tests.web.conftest import TOKEN, wait_for
+from web_mirror.routes import build_app
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -54,6 +56,33 @@ def test_posts_need_the_token(mirror, recorder, path):
     assert res.status_code == 401
     assert "error" in res.json()
     assert not recorder.of("connection_status") and not recorder.of("call_update_dismissed")
+
+
+def _request_every_route(mirror, **kw) -> dict[tuple[str, str], requests.Response]:
+    """One request to each route the mirror's app declares (path parameters filled in)."""
+    answers = {}
+    for route in build_app(mirror).routes:
+        path = re.sub(r"<path:\w+>", "mirror.js", re.sub(r"<\w+>", "1", route.rule))
+        answers[(route.method, route.rule)] = requests.request(route.method, mirror.url + path, timeout=5, **kw)
+    return answers
+
+
+def test_every_route_but_the_page_and_its_files_needs_the_token(mirror, recorder):
+    answers = _request_every_route(mirror)
+    public = {rule for (_, rule), res in answers.items() if res.status_code != 401}
+    assert public == {"/", "/static/<path:path>"}
+    assert len(answers) >= 7
+    for res in answers.values():
+        if res.status_code == 401:
+            assert "token" in res.json()["error"]
+            assert res.headers["X-Frame-Options"] == "DENY"
+    assert not recorder.events
+
+
+def test_every_route_but_the_page_and_its_files_refuses_another_origin(mirror, recorder):
+    answers = _request_every_route(mirror, headers={**AUTH, "Origin": "http://evil.example"})
+    assert {rule for (_, rule), res in answers.items() if res.status_code != 403} == {"/", "/static/<path:path>"}
+    assert not recorder.events
 
 
 def test_status_update_is_published_and_broadcast(mirror, runtime, recorder, ws_client):
