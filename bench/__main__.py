@@ -1,6 +1,7 @@
 """`make bench`: run every bench/bench_*.py (or those named) and print their figures."""
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import time
@@ -11,8 +12,14 @@ HERE = Path(__file__).resolve().parent
 
 def main(argv: list[str]) -> int:
     scripts = sorted(HERE.glob("bench_*.py"))
-    if argv:
-        scripts = [s for s in scripts if any(a in s.stem for a in argv)]
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Run the benchmarks and print their figures.",
+        epilog="benches: " + ", ".join(s.stem.removeprefix("bench_") for s in scripts)
+        + ". Each also runs alone: python bench/bench_NAME.py [its options].")
+    parser.add_argument("names", nargs="*", help="run only the benches whose name contains one of these")
+    args = parser.parse_args(argv)
+    if args.names:
+        scripts = [s for s in scripts if any(a in s.stem for a in args.names)]
     failed = []
     for script in scripts:
         print(f"\n=== {script.stem} ===", flush=True)

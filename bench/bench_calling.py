@@ -26,20 +26,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fixtures import PG_ADMIN, pg_database, simulate_config  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from core import config as config_mod  # noqa: E402
 from calling.engine import CallingEngine  # noqa: E402
 from core.events import Bus  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
 from store import FINISHED, JobStore  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-
-
 def settings(speed: float) -> config_mod.Config:
     # the providers' limits are bench_feed's subject: here the engine alone is measured
     roomy = {"max_concurrent_calls": 10000, "calls_per_second": 1000.0, "calls_per_minute": 60000.0}
-    cfg = config_mod.load(None, env={}, mode="simulate", overrides={"sim": {"speed": speed}, "calling": roomy})
-    return config_mod.Config(settings=cfg.settings, secrets=cfg.secrets, mode=cfg.mode, base_dir=ROOT)
+    return simulate_config({"sim": {"speed": speed}, "calling": roomy})
 
 
 def start_sims(speed: float) -> SimCluster:
@@ -135,27 +133,11 @@ def claim_latency(url: str, label: str, claims: int = 2000) -> tuple[float, floa
     none_t0 = time.perf_counter()
     assert jobs.claim_next("bench", 60.0) is None
     none_ms = (time.perf_counter() - none_t0) * 1000
-    times.sort()
-    p50, p99 = statistics.median(times), times[int(len(times) * 0.99) - 1]
+    p50, p99 = statistics.median(times), pct(times, 0.99)
     print(f"  {label:<10}: p50 {p50:5.2f} ms  p99 {p99:5.2f} ms  (over {claims} claims, 100k rows; "
           f"an empty claim {none_ms:.2f} ms)", flush=True)
     jobs.close()
     return p50, p99
-
-
-def pg_database(admin_url: str, prefix: str = "calling"):  # type: ignore[no-untyped-def]
-    """A new PostgreSQL database (its URL) and the function that drops it."""
-    import psycopg
-
-    name = f"sb_{prefix}_bench_{random.randrange(10**8)}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-
-    def drop() -> None:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-    return f"{admin_url.rsplit('/', 1)[0]}/{name}", drop
 
 
 def multi_engine(sims: SimCluster, url: str, n: int, tmp: Path) -> None:
@@ -217,7 +199,7 @@ def main() -> int:
         claim_latency(f"sqlite:///{tmp}/claims.db", "SQLite")
         if args.pg:
             try:
-                url, drop = pg_database(args.pg)
+                url, drop = pg_database(args.pg, "calling")
             except Exception as e:  # no server here: say so and go on
                 print(f"  PostgreSQL: skipped ({e.__class__.__name__}: {e})")
                 return 0
@@ -226,7 +208,7 @@ def main() -> int:
             finally:
                 drop()
             if not args.skip_multi:
-                url, drop = pg_database(args.pg)
+                url, drop = pg_database(args.pg, "calling")
                 try:
                     multi_engine(sims, url, args.multi_jobs, tmp)
                 finally:

@@ -26,7 +26,8 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import config as config_mod, logs  # noqa: E402
+from bench.fixtures import simulate_config  # noqa: E402
+from core import logs  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
 from core.events import CallJobUpdated, Event, WorkerState  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
@@ -49,8 +50,7 @@ def build(data_dir: Path) -> tuple[Runtime, SimCluster]:
                     "max_retries": 1, "calls_db_url": f"sqlite:///{data_dir / 'calls.db'}"},
         "conversation": {"db_url": f"sqlite:///{data_dir / 'conversation.db'}"},
     }
-    loaded = config_mod.load(None, env={}, mode="simulate", overrides=overrides)
-    cfg = config_mod.Config(settings=loaded.settings, secrets=loaded.secrets, mode="simulate", base_dir=ROOT)
+    cfg = simulate_config(overrides)
     sims = SimCluster(cfg.settings, personas_path=ROOT / "sim" / "personas.toml", ultravox_max_concurrent=1000,
                       ultravox_join_timeout_s=30 * SPEED).start()
     return Runtime.build(cfg, clock=SystemClock(), sims=sims), sims

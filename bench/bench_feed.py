@@ -45,13 +45,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_calling import pg_database  # noqa: E402
+from bench.fixtures import PG_ADMIN, pg_database  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from core import config as config_mod  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
 from store import FINISHED, JobStore  # noqa: E402
 from store.notify import CHANNEL  # noqa: E402
 
-PG_ADMIN = os.environ.get("SWITCHBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 class ConsoleProcess:
@@ -120,11 +120,6 @@ class NotifyCounter:
 
 def _epoch(ts: str) -> float:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
 def run(args: argparse.Namespace, url: str, tmp: Path) -> int:

@@ -21,12 +21,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.stats import pct  # noqa: E402
 
 TOKEN = "bench-token"
 
@@ -80,11 +81,6 @@ def _stalled_client(port: int) -> socket.socket:
         head += sock.recv(1)
     assert head.startswith(b"HTTP/1.1 101"), head
     return sock  # never read again
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main() -> int:
@@ -163,12 +159,12 @@ def main() -> int:
           f"at {args.events / elapsed:.0f}/s")
     print(f"  delivered        {len(lat_ms)}/{expected} "
           f"(min per client {min(result['per_client'])}, max {max(result['per_client'])})")
-    print(f"  latency ms       p50 {_pct(lat_ms, 50):.2f}  p90 {_pct(lat_ms, 90):.2f}  "
-          f"p99 {_pct(lat_ms, 99):.2f}  max {max(lat_ms):.2f}  mean {statistics.fmean(lat_ms):.2f}  "
-          f"(target p99 < 20 ms: {'MET' if _pct(lat_ms, 99) < 20 else 'MISSED'})")
-    print(f"  while the stalled client was still connected: p99 {_pct(before_drop, 99):.2f} ms "
+    print(f"  latency ms       p50 {pct(lat_ms, 0.50):.2f}  p90 {pct(lat_ms, 0.90):.2f}  "
+          f"p99 {pct(lat_ms, 0.99):.2f}  max {max(lat_ms):.2f}  mean {statistics.fmean(lat_ms):.2f}  "
+          f"(target p99 < 20 ms: {'MET' if pct(lat_ms, 0.99) < 20 else 'MISSED'})")
+    print(f"  while the stalled client was still connected: p99 {pct(before_drop, 0.99):.2f} ms "
           f"over {len(before_drop)} deliveries")
-    print(f"  bus.publish us   p50 {_pct(pub_us, 50):.1f}  p99 {_pct(pub_us, 99):.1f}  max {max(pub_us):.1f}"
+    print(f"  bus.publish us   p50 {pct(pub_us, 0.50):.1f}  p99 {pct(pub_us, 0.99):.1f}  max {max(pub_us):.1f}"
           "  (cost on the app's thread)")
     app_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     print(f"  CPU              app process {app_cpu / elapsed:.0%} of a core, browsers' process "

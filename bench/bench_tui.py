@@ -27,6 +27,8 @@ from textual.geometry import Region
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import pct  # noqa: E402
+
 SIZE = (160, 45)
 JOBS = 5000
 TURNS = 10_000
@@ -59,11 +61,6 @@ def build_runtime(folder: Path):
 def insert_jobs(rt, n: int) -> None:
     rt.jobs.create_jobs({"phone_number": f"+1202555{i % 10000:04d}", "contact_name": f"Contact {i}",
                          "objective": f"Objective {i}", "main_agent_informed_user": True} for i in range(n))
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p))]
 
 
 async def main() -> None:

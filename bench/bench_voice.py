@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import websocket  # noqa: E402
 
+from bench.stats import pct  # noqa: E402
 from core import config as config_mod  # noqa: E402
 from core.events import Bus, Event  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
@@ -83,11 +84,6 @@ def start_worker(sims: SimCluster, tmp: Path, **voice: float) -> tuple[VoiceWork
     thread.start()
     stamps.wait("primed", 0)
     return worker, stamps, thread
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
 
 
 def bench_reconnect(sims: SimCluster, drops: int) -> None:
