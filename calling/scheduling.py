@@ -53,17 +53,24 @@ def timezone_for(contact: Contact | None, phone: str) -> str | None:
     return zones[0] if len(zones) == 1 else None
 
 
+def checked_objective(objective: str | None) -> str:
+    """The objective on one line; ValueError with a message for the operator
+    when it is empty or too long."""
+    objective = " ".join((objective or "").split())
+    if not objective:
+        raise ValueError("The call objective is empty: say what the call should achieve.")
+    if len(objective) > MAX_OBJECTIVE_CHARS:
+        raise ValueError(f"The call objective is too long ({len(objective)} characters, at most {MAX_OBJECTIVE_CHARS}).")
+    return objective
+
+
 def schedule_job(
     jobs: JobStore, settings: Settings, *, contact_name: str | None, phone_number: str | None, objective: str | None
 ) -> dict[str, Any]:
     """Validate a call request and create its job (one INSERT, so a bad
     request never leaves a row behind). Returns the job row, with
     ``note`` added when something deserves a mention."""
-    objective = " ".join((objective or "").split())
-    if not objective:
-        raise ValueError("The call objective is empty: say what the call should achieve.")
-    if len(objective) > MAX_OBJECTIVE_CHARS:
-        raise ValueError(f"The call objective is too long ({len(objective)} characters, at most {MAX_OBJECTIVE_CHARS}).")
+    objective = checked_objective(objective)
     name = " ".join((contact_name or "").split())
     raw_phone = (phone_number or "").strip()
     note = ""

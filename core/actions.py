@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from core.config import Settings
 from core.events import Bus, CallUpdateDismissed, Notice
@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from store.jobs import JobStore
 
 log = logging.getLogger(__name__)
+
+# what the operator is told when an action cannot be done (the console says
+# the same when it can tell before asking)
+ASSISTANT_NOT_RUNNING = "The assistant is not running."
+
+
+def finished_already(job_id: int) -> str:
+    return f"Job {job_id} has already finished; nothing to cancel."
+
+
+def dialled_already(job_id: int) -> str:
+    return f"Job {job_id} has been dialled already; its objective can no longer be edited."
 
 
 class Assistant(Protocol):
@@ -48,7 +60,7 @@ class Actions:
         if not text:
             return False
         if self.assistant is None:
-            self.bus.publish(Notice(level="warning", text="The assistant is not running."))
+            self.bus.publish(Notice(level="warning", text=ASSISTANT_NOT_RUNNING))
             return False
         self.assistant.send_text(text)
         return True
@@ -56,7 +68,7 @@ class Actions:
     def share_updates(self) -> None:
         """Have the assistant told of finished calls now, not at its next connect."""
         if self.assistant is None:
-            self.bus.publish(Notice(level="warning", text="The assistant is not running."))
+            self.bus.publish(Notice(level="warning", text=ASSISTANT_NOT_RUNNING))
             return
         self.assistant.share_updates()
 
@@ -127,23 +139,23 @@ class Actions:
         return entry
 
     def cancel_job(self, job_id: int) -> dict[str, Any] | None:
-        try:
-            job = self.jobs.cancel_job(job_id)
-        except store_errors.FAILURES as e:
-            self._store_failed(f"Cancelling job {job_id}", e)
-            return None
-        if job is None:
-            self.bus.publish(Notice(level="warning", text=f"Job {job_id} has already finished; nothing to cancel."))
-        return job
+        return self._change_job(self.jobs.cancel_job, job_id, f"Cancelling job {job_id}", finished_already(job_id))
 
     def retry_now(self, job_id: int) -> dict[str, Any] | None:
+        return self._change_job(self.jobs.retry_now, job_id, f"Retrying job {job_id}",
+                                f"Job {job_id} is not waiting for a retry.")
+
+    def _change_job(self, change: Callable[[int], dict[str, Any] | None], job_id: int, doing: str,
+                    refused: str) -> dict[str, Any] | None:
+        """The changed job; None, with a notice saying why, when the store
+        failed or the job's state does not allow the change."""
         try:
-            job = self.jobs.retry_now(job_id)
+            job = change(job_id)
         except store_errors.FAILURES as e:
-            self._store_failed(f"Retrying job {job_id}", e)
+            self._store_failed(doing, e)
             return None
         if job is None:
-            self.bus.publish(Notice(level="warning", text=f"Job {job_id} is not waiting for a retry."))
+            self.bus.publish(Notice(level="warning", text=refused))
         return job
 
     def reschedule(self, job_id: int, at: datetime, now: datetime) -> dict[str, Any]:
@@ -158,16 +170,11 @@ class Actions:
 
     def edit_objective(self, job_id: int, objective: str) -> dict[str, Any]:
         """Raises ValueError with a message for the operator."""
-        from calling.scheduling import MAX_OBJECTIVE_CHARS
+        from calling.scheduling import checked_objective
 
-        objective = " ".join(objective.split())
-        if not objective:
-            raise ValueError("The call objective is empty: say what the call should achieve.")
-        if len(objective) > MAX_OBJECTIVE_CHARS:
-            raise ValueError(f"The call objective is too long ({len(objective)} characters, at most {MAX_OBJECTIVE_CHARS}).")
-        job = self.jobs.edit_objective(job_id, objective)
+        job = self.jobs.edit_objective(job_id, checked_objective(objective))
         if job is None:
-            raise ValueError(f"Job {job_id} has been dialled already; its objective can no longer be edited.")
+            raise ValueError(dialled_already(job_id))
         return job
 
     def dismiss_update(self, job_id: int) -> None:

@@ -24,6 +24,7 @@ from core import events
 import store
 from core.events import AudioState, CallJobUpdated, ConnectionStatus, Event, Notice, ToolCalled, VoiceState
 from core.retry import RetryPolicy
+from core.state import RECONNECTING
 from voice import protocol
 from voice.audio import AudioDevice, Player, open_default_device
 from voice.connection import AUTH, CONFIG, EXPIRED, STOPPED, Connection
@@ -36,7 +37,7 @@ from store.jobs import FINISHED
 
 log = logging.getLogger(__name__)
 
-DISCONNECTED_MESSAGE = "Agent connectivity issues. Attempting to reconnect..."
+DISCONNECTED_MESSAGE = f"{RECONNECTING}..."
 CONNECT_TIMEOUT_S = 10.0
 RESUME_WINDOW_S = 120.0  # an unanswered turn younger than this is answered after a reconnect
 SUMMARY_SOURCE_TURNS = 200

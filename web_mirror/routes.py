@@ -15,6 +15,7 @@ import json
 import logging
 import struct
 import time
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -24,6 +25,7 @@ from geventwebsocket.exceptions import WebSocketError
 from geventwebsocket.websocket import Header, WebSocket
 
 from core.events import ConnectionStatus, NewCallUpdateAvailable
+from core.state import RECONNECTING
 from web_mirror import security
 from web_mirror.security import BadRequest
 
@@ -72,6 +74,7 @@ class TokenRequired:
 def build_app(mirror: "MirrorServer") -> bottle.Bottle:
     app = bottle.Bottle(catchall=True)
     app.install(TokenRequired(mirror))
+    page = index_page()
 
     def body_of(environ: dict[str, Any]) -> dict[str, Any]:
         return security.json_object(security.read_body(environ))
@@ -93,7 +96,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
             res.set_cookie(security.cookie_name(mirror.port), mirror.token, httponly=True,
                            samesite="Strict", path="/")
             return res
-        return bottle.static_file("index.html", root=str(FRONTEND), mimetype="text/html", charset="utf-8")
+        return bottle.HTTPResponse(page, 200, {"Content-Type": "text/html; charset=utf-8"})
 
     @app.get("/static/<path:path>", public=True)
     def static(path: str) -> bottle.HTTPResponse:
@@ -175,6 +178,12 @@ ERROR_PAGES = {
     400: "bad request", 404: "not found", 405: "method not allowed", 413: "request too large",
     500: "internal error: see switchboard.log",
 }
+
+
+def index_page() -> bytes:
+    """The page, with the words the console also uses filled in."""
+    html = (FRONTEND / "index.html").read_text(encoding="utf-8")
+    return html.replace("{{reconnecting}}", escape(RECONNECTING)).encode("utf-8")
 
 
 def _dismiss(runtime: Any, job_id: int) -> bool:

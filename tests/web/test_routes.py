@@ -9,6 +9,7 @@ import requests
 import websocket
 
 from core.events import ConnectionStatus, Notice
+from core.state import RECONNECTING
 from tests.web.conftest import TOKEN, wait_for
 from web_mirror.routes import build_app
 
@@ -22,6 +23,7 @@ def test_page_is_served_with_security_headers(mirror):
     assert "script-src 'self'" in res.headers["Content-Security-Policy"]
     assert res.headers["X-Content-Type-Options"] == "nosniff"
     assert 'id="connection-banner"' in res.text
+    assert RECONNECTING in res.text and "{{" not in res.text  # the console's words, filled in
     js = requests.get(mirror.url + "/static/mirror.js", timeout=5)
     assert js.status_code == 200 and "WebSocket" in js.text
 

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from core import events as ev
+from core.actions import ASSISTANT_NOT_RUNNING, dialled_already, finished_already
 from core.text import visible
 from store.jobs import FINISHED
 from tui import messages as msg
@@ -208,7 +209,7 @@ class MainScreen(Screen):
         if job is None:
             return
         if job.get("overall_status") in FINISHED:
-            self.notify(f"Job {job['id']} has already finished; nothing to cancel.", severity="warning")
+            self.notify(finished_already(job["id"]), severity="warning")
             return
         if job.get("overall_status") == "PROCESSING":
             from tui.screens.dialogs import ConfirmScreen
@@ -273,8 +274,7 @@ class MainScreen(Screen):
         if job is None:
             return
         if job.get("overall_status") != "PENDING" or job.get("retries_attempted"):
-            self.notify(f"Job {job['id']} has been dialled already; its objective can no longer be edited.",
-                        severity="warning")
+            self.notify(dialled_already(job["id"]), severity="warning")
             return
         job_id = job["id"]
         self.app.push_screen(
@@ -359,6 +359,6 @@ class MainScreen(Screen):
 
     def _need_assistant(self) -> bool:
         if self.runtime.actions.assistant is None:
-            self.notify("The assistant is not running.", severity="warning")
+            self.notify(ASSISTANT_NOT_RUNNING, severity="warning")
             return False
         return True

@@ -11,9 +11,9 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from core.state import RECONNECTING
 from core.text import visible
 
-RECONNECTING = "Agent connectivity issues. Attempting to reconnect"
 DOTS = ("   ", ".  ", ".. ", "...")
 # what a reconnect's detail says when the socket stopped answering pings
 HALF_OPEN_HINTS = ("ping", "pong", "half-open", "half open", "no answer")
