@@ -32,6 +32,11 @@ def cost_usd(duration_s: float | None, per_minute_usd: float) -> float:
     return round(max(0.0, duration_s or 0.0) / 60.0 * per_minute_usd, 6)
 
 
+def job_cost(job: dict[str, Any], call_cost: float) -> dict[str, float]:
+    """The job's running cost with this call's added, as the job field to write."""
+    return {"cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + call_cost, 6)}
+
+
 def _next_state(job: dict[str, Any], wants_retry: bool, delay_min: float, now: datetime,
                 give_up_summary: str) -> tuple[dict[str, Any], bool]:
     if wants_retry and job["retries_attempted"] < job["max_retries"]:
@@ -42,10 +47,10 @@ def _next_state(job: dict[str, Any], wants_retry: bool, delay_min: float, now: d
 
 
 def from_plan(job: dict[str, Any], plan: ActionPlan, source: str, result: CallResult, now: datetime,
-              extra_cost: float) -> Outcome:
+              call_cost: float) -> Outcome:
     attempt = {"attempt_outcome": plan.action, "strategist_reasoning_for_attempt": plan.reasoning,
                "summary": plan.summary_for_user, "decision_source": source}
-    cost = {"cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)}
+    cost = job_cost(job, call_cost)
     said = asked_not_to_call(result.transcript)
     if plan.callee_asked_not_to_call_again or said:
         who = f"the strategist ({source})" if plan.callee_asked_not_to_call_again else "the refusal rule"
@@ -79,7 +84,7 @@ def from_plan(job: dict[str, Any], plan: ActionPlan, source: str, result: CallRe
     return Outcome({**fields, "last_error": None, **cost}, attempt, finished)
 
 
-def from_leg(job: dict[str, Any], result: CallResult, now: datetime, extra_cost: float) -> Outcome:
+def from_leg(job: dict[str, Any], result: CallResult, now: datetime, call_cost: float) -> Outcome:
     """A leg that never became a conversation, recorded as such (no strategist)."""
     words = LEG_WORDS.get(result.kind, "the call did not connect")
     tries = job["retries_attempted"] + 1
@@ -89,15 +94,14 @@ def from_leg(job: dict[str, Any], result: CallResult, now: datetime, extra_cost:
     attempt = {"attempt_outcome": result.kind, "decision_source": "rule",
                "strategist_reasoning_for_attempt": f"{words}: {'gave up' if finished else 'call again later'}",
                "summary": words[0].upper() + words[1:] + "."}
-    cost = round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)
-    return Outcome({**fields, "last_error": None, "cost_estimate_usd": cost}, attempt, finished)
+    return Outcome({**fields, "last_error": None, **job_cost(job, call_cost)}, attempt, finished)
 
 
-def cancelled(job: dict[str, Any], extra_cost: float = 0.0) -> Outcome:
+def cancelled(job: dict[str, Any], call_cost: float = 0.0) -> Outcome:
     reason = job.get("cancel_reason") or "cancelled"
     return Outcome({"overall_status": Status.CANCELLED.value, "next_retry_at": None,
                     "final_summary_for_main_agent": f"Call to {job['contact_name']} cancelled: {reason}",
-                    "cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)},
+                    **job_cost(job, call_cost)},
                    {"attempt_outcome": CANCELLED, "decision_source": "operator", "summary": reason}, True)
 
 
@@ -108,8 +112,8 @@ def declined(job: dict[str, Any], reason: str) -> Outcome:
                    {"attempt_outcome": DECLINED, "error_details": reason, "decision_source": "rule"}, True)
 
 
-def failed_error(job: dict[str, Any], reason: str, extra_cost: float = 0.0) -> Outcome:
+def failed_error(job: dict[str, Any], reason: str, call_cost: float = 0.0) -> Outcome:
     return Outcome({"overall_status": Status.FAILED_ERROR.value, "next_retry_at": None, "last_error": reason,
                     "final_summary_for_main_agent": f"Could not call {job['contact_name']}: {reason}",
-                    "cost_estimate_usd": round((job.get("cost_estimate_usd") or 0.0) + extra_cost, 6)},
+                    **job_cost(job, call_cost)},
                    {"attempt_outcome": "ERROR", "error_details": reason, "decision_source": "error"}, True)

@@ -96,10 +96,10 @@ class JobRun:
                     attempt["id"], phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
                     transcript=result.transcript, twilio_status=result.twilio_status,
                     answered_by=result.answered_by, duration_s=result.duration_s, attempt_outcome=result.kind)
-            extra = self._cost(attempt.get("duration_s") if attempt is not None else None)
-            outcome = cancelled(job, extra)
+            call_cost = self._call_cost(attempt.get("duration_s") if attempt is not None else None)
+            outcome = cancelled(job, call_cost)
             if attempt is not None:
-                outcome.attempt_fields["cost_usd"] = extra
+                outcome.attempt_fields["cost_usd"] = call_cost
             self._decide(job, attempt, outcome, None)
             return
         reconciling = attempt is not None
@@ -135,9 +135,9 @@ class JobRun:
                 recording_url=result.recording_url)
 
         job = ctx.jobs.get_job(job["id"]) or job
-        extra = self._cost(result.duration_s)
+        call_cost = self._call_cost(result.duration_s)
         if result.kind == CANCELLED or job["cancel_requested"]:
-            outcome = cancelled(job, extra)
+            outcome = cancelled(job, call_cost)
         elif result.kind == CONVERSATION:
             earlier = [a for a in history if a["id"] != attempt["id"]]
             decision = ctx.strategist.decide(
@@ -146,15 +146,15 @@ class JobRun:
                 call_facts={"end_reason": result.end_reason, "duration_s": result.duration_s,
                             "attempt_number": attempt["attempt_number"]},
                 stop=ctx.stop)
-            outcome = from_plan(job, decision.plan, decision.source, result, ctx.clock.now(), extra)
+            outcome = from_plan(job, decision.plan, decision.source, result, ctx.clock.now(), call_cost)
             if decision.error:
                 outcome.attempt_fields["error_details"] = decision.error[:2000]
         else:
-            outcome = from_leg(job, result, ctx.clock.now(), extra)
-        outcome.attempt_fields["cost_usd"] = extra
+            outcome = from_leg(job, result, ctx.clock.now(), call_cost)
+        outcome.attempt_fields["cost_usd"] = call_cost
         self._decide(job, attempt, outcome, result)
 
-    def _cost(self, duration_s: float | None) -> float:
+    def _call_cost(self, duration_s: float | None) -> float:
         rates = self.ctx.config.settings
         return cost_usd(duration_s, rates.ultravox.cost_per_minute_usd + rates.twilio.cost_per_minute_usd)
 
