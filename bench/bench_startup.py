@@ -1,6 +1,7 @@
-"""Cold start: `python app.py` to its first frame, and `--headless` to its
-first event. Target < 1 s each. Runs in simulate mode (the simulators'
-start-up is part of the figure) on a fresh data dir each time."""
+"""Cold start: `python app.py` to its first frame (target ≤ 0.5 s: the
+databases and simulators start after it), and `--headless` to its first
+event (target < 1 s: the simulators' start-up is part of it). Runs in
+simulate mode on a fresh data dir each time."""
 from __future__ import annotations
 
 import os
@@ -97,10 +98,11 @@ def measure(fn) -> list[float]:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    for name, fn in (("headless → first event", headless_first_event), ("console → first frame", console_first_frame)):
+    for name, fn, target_ms in (("headless → first event", headless_first_event, "< 1000"),
+                                ("console → first frame", console_first_frame, "≤ 500")):
         times = measure(fn)
         print(f"{name:28s} median {statistics.median(times) * 1000:7.0f} ms   "
-              f"min {min(times) * 1000:6.0f} ms   max {max(times) * 1000:6.0f} ms   (target < 1000 ms, {RUNS} runs)")
+              f"min {min(times) * 1000:6.0f} ms   max {max(times) * 1000:6.0f} ms   (target {target_ms} ms, {RUNS} runs)")
 
 
 if __name__ == "__main__":

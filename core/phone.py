@@ -22,11 +22,13 @@ class PhoneError(ValueError):
     """A number that cannot be stored or dialled; the message is fit for the user."""
 
 
-@lru_cache(maxsize=1)
-def _longest_emergency_number() -> int:
-    """The most digits any region's emergency number has (phonenumbers' data)."""
+@lru_cache(maxsize=None)
+def _longest_emergency_number(regions: tuple[str, ...]) -> int:
+    """The most digits an emergency number of ``regions`` has (phonenumbers'
+    data); each region's data is loaded on first use, so a number's own
+    country costs a few regions, not all of them."""
     lengths = [0]
-    for region in shortnumberinfo.SUPPORTED_SHORT_REGIONS:
+    for region in regions:
         meta = PhoneMetadata.short_metadata_for_region(region)
         desc = meta.emergency if meta is not None else None
         if desc is not None and desc.national_number_pattern:
@@ -35,18 +37,23 @@ def _longest_emergency_number() -> int:
     return max(lengths)
 
 
+@lru_cache(maxsize=1)
+def _every_region() -> tuple[str, ...]:
+    return tuple(sorted(shortnumberinfo.SUPPORTED_SHORT_REGIONS))
+
+
 def _emergency_regions(digits: str) -> list[str]:
     """Regions where ``digits`` (as dialled, no "+") is exactly an emergency number."""
-    if len(digits) > _longest_emergency_number():  # an exact match needs no longer look
+    if len(digits) > _longest_emergency_number(_every_region()):  # an exact match needs no longer look
         return []
-    return [r for r in sorted(shortnumberinfo.SUPPORTED_SHORT_REGIONS)
-            if shortnumberinfo.is_emergency_number(digits, r)]
+    return [r for r in _every_region() if shortnumberinfo.is_emergency_number(digits, r)]
 
 
 def _is_emergency(number: phonenumbers.PhoneNumber) -> bool:
     nsn = phonenumbers.national_significant_number(number)
-    return len(nsn) <= _longest_emergency_number() and any(shortnumberinfo.is_emergency_number(nsn, r)
-               for r in phonenumbers.region_codes_for_country_code(number.country_code))
+    regions = tuple(phonenumbers.region_codes_for_country_code(number.country_code))
+    return len(nsn) <= _longest_emergency_number(regions) and any(
+        shortnumberinfo.is_emergency_number(nsn, r) for r in regions)
 
 
 def normalise(raw: str, region: str | None) -> str:

@@ -4,7 +4,11 @@ Events reach widgets one way: the bus subscriber posts the typed message
 for the event (tui/messages.py; the only thing it does, so it is safe on any
 thread) and the app hands it, on the UI thread, to each open screen with a
 handler for it. Domain workers run as named Textual thread workers; their
-state changes arrive at the one ``on_worker_state_changed`` handler."""
+state changes arrive at the one ``on_worker_state_changed`` handler.
+
+The first frame comes first: this module imports only what the starting
+screen needs; the events, the palette, the help page and the main screen
+are imported when first used, and the runtime is built after that frame."""
 from __future__ import annotations
 
 import asyncio
@@ -16,17 +20,17 @@ from typing import TYPE_CHECKING, Any, Callable
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
-from core import events as ev
 from core.text import visible
-from tui import messages as msg
 from tui.bindings import APP_BINDINGS, usable_keymap
-from tui.commands import SwitchboardCommands
-from tui.screens.help import HelpScreen
 from tui.screens.starting import StartingScreen
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from core import events as ev
     from core.config import Config
     from core.runtime import Runtime
+    from tui import messages as msg
     from tui.screens.main import MainScreen
 
 log = logging.getLogger(__name__)
@@ -38,10 +42,16 @@ STOP_TIMEOUT_S = 15.0
 NOTICE_SEVERITY = {"info": "information", "warning": "warning", "error": "error"}
 
 
+def switchboard_commands() -> "type[Provider]":
+    from tui.commands import SwitchboardCommands
+
+    return SwitchboardCommands
+
+
 class SwitchboardApp(App[int]):
     CSS_PATH = [STYLES / name for name in ("app.tcss", "main.tcss", "screens.tcss")]
     BINDINGS = APP_BINDINGS
-    COMMANDS = App.COMMANDS | {SwitchboardCommands}
+    COMMANDS = App.COMMANDS | {switchboard_commands}
     TITLE = "Switchboard"
 
     def __init__(self, runtime: "Runtime | None", *, start: Callable[[], "Runtime"] | None = None,
@@ -95,7 +105,9 @@ class SwitchboardApp(App[int]):
             log.warning("%s", problem)
             self.notify(visible(problem), severity="warning", timeout=20, markup=False)
         if self.runtime is None:
-            self.run_worker(self._build, name="start", group=START_GROUP, thread=True, exit_on_error=False)
+            # after the first frame: the build's imports would hold the GIL while it is drawn
+            self.call_after_refresh(self.run_worker, self._build, name="start", group=START_GROUP, thread=True,
+                                    exit_on_error=False)
         else:
             self._attach()
 
@@ -114,7 +126,15 @@ class SwitchboardApp(App[int]):
 
     def _attach(self) -> None:
         """Listen to the runtime, say what there is to say, start its workers."""
-        self._unsubscribe = self.runtime.bus.subscribe(self._hand_over)
+        from tui.messages import message_for
+
+        def hand_over(event: "ev.Event") -> None:
+            """Bus subscriber (any thread): post the event's typed message."""
+            message = message_for(event)
+            if message is not None:
+                self.post_message(message)
+
+        self._unsubscribe = self.runtime.bus.subscribe(hand_over)
         self.runtime.announce()
         if self.runtime.mirror_link:
             self.notify("Browser mirror ready: press y to copy its link (it is also on the ? page).",
@@ -152,13 +172,7 @@ class SwitchboardApp(App[int]):
 
     # --- events -----------------------------------------------------------
 
-    def _hand_over(self, event: ev.Event) -> None:
-        """Bus subscriber (any thread): post the event's typed message."""
-        message = msg.message_for(event)
-        if message is not None:
-            self.post_message(message)
-
-    def _to_screens(self, message: msg.DomainMessage) -> None:
+    def _to_screens(self, message: "msg.DomainMessage") -> None:
         if not self.screen_stack:
             return  # shutting down: nothing left to draw on
         for screen in list(self.screen_stack):
@@ -174,19 +188,17 @@ class SwitchboardApp(App[int]):
     on_display_shown = _to_screens
     on_do_not_call_changed = _to_screens
 
-    def on_notice_posted(self, message: msg.NoticePosted) -> None:
-        event = message.event
-        assert isinstance(event, ev.Notice)
+    def on_notice_posted(self, message: "msg.NoticePosted") -> None:
+        event: "ev.Notice" = message.event  # type: ignore[assignment]
         self.notify(visible(event.text), severity=NOTICE_SEVERITY.get(event.level, "information"),
                     timeout=30 if event.level == "error" else 8, markup=False)
 
-    def on_mode_changed(self, message: msg.ModeChanged) -> None:
-        assert isinstance(message.event, ev.Mode)
-        self.sub_title = self.mode_label(message.event.mode)
+    def on_mode_changed(self, message: "msg.ModeChanged") -> None:
+        event: "ev.Mode" = message.event  # type: ignore[assignment]
+        self.sub_title = self.mode_label(event.mode)
 
-    def on_domain_worker_changed(self, message: msg.DomainWorkerChanged) -> None:
-        event = message.event
-        assert isinstance(event, ev.WorkerState)
+    def on_domain_worker_changed(self, message: "msg.DomainWorkerChanged") -> None:
+        event: "ev.WorkerState" = message.event  # type: ignore[assignment]
         if event.state == "error":
             self.notify(visible(f"{event.name} stopped with an error: {event.error}"), title="Worker failed",
                         severity="error", timeout=30, markup=False)
@@ -199,6 +211,8 @@ class SwitchboardApp(App[int]):
             return
         if worker.group != WORKER_GROUP:
             return
+        from core import events as ev
+
         if event.state == WorkerState.RUNNING:
             self.runtime.bus.publish(ev.WorkerState(name=worker.name, state="running"))
         elif event.state == WorkerState.SUCCESS:
@@ -214,6 +228,8 @@ class SwitchboardApp(App[int]):
     # --- app-wide actions --------------------------------------------------
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.keys, self.runtime.mirror_link if self.runtime else None))
 
@@ -232,10 +248,6 @@ class SwitchboardApp(App[int]):
             return
         self.copy_to_clipboard(link)
         self.notify("Mirror link copied to the clipboard (if your terminal allows it; else see the ? page).")
-
-    def apply_fault(self, label: str, apply: Callable[[Any], Any]) -> None:
-        apply(self.runtime.sims.faults)
-        self.notify(f"Simulator fault: {label}", title="SIMULATION")
 
 
 def run_console(config: "Config", start: Callable[[], "Runtime"]) -> int:
