@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.bindings import APP_BINDINGS, MAIN_BINDINGS, key_of
-from tui.widgets.sim_panel import FAULTS
+from tui.widgets.sim_panel import FAULTS, SimPanel
 
 if TYPE_CHECKING:
     from tui.app import SwitchboardApp
@@ -31,11 +31,10 @@ class SwitchboardCommands(Provider):
                 key = key_of(binding, app.keys) if binding.id in app.keys else (binding.key_display or binding.key)
                 found.append((title, partial(app.call_later, getattr(owner, f"action_{binding.action}")),
                               f"key: {key}"))
-        sims = app.runtime.sims if app.runtime is not None else None
-        if sims is not None:
-            for label, apply in FAULTS.values():
-                found.append((f"Simulator: {label}", partial(app.apply_fault, label, apply),
-                              "SIMULATION fault switch"))
+        panel = next(iter(app.main_screen.query(SimPanel)), None) if app.runtime is not None else None
+        if panel is not None:
+            for fault_id, (label, _) in FAULTS.items():
+                found.append((f"Simulator: {label}", partial(panel.apply_fault, fault_id), "SIMULATION fault switch"))
         return found
 
     async def discover(self) -> Hits:

@@ -153,6 +153,21 @@ async def test_simulation_panel_flips_faults(make_runtime):
         await wait_for(pilot, lambda: not sims.faults.refusing() and "faults: none" in plain(panel.query_one("#sim-status")))
 
 
+async def test_a_fault_from_the_palette_is_applied_as_a_button_would(make_runtime):
+    sims = fake_sims()
+    rt = make_runtime("simulate", sims=sims)
+    async with console(rt) as (app, pilot):
+        panel = app.main_screen.query_one(SimPanel)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Simulator: Twilio")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: sims.faults.snapshot()["http_failures"] == {"twilio": [429, 2]})
+        await wait_for_notice(pilot, app, "Simulator fault: Twilio 429×2")
+        assert "twilio 429×2" in plain(panel.query_one("#sim-status"))
+
+
 async def test_no_simulation_panel_in_live_mode(runtime):
     app = app_for(runtime)
     async with app.run_test(size=SIZE):

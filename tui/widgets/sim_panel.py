@@ -54,12 +54,16 @@ class SimPanel(Vertical):
         yield Static("", id="sim-status")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        fault = FAULTS.get(event.button.id or "")
-        if fault is None:
-            return
-        event.stop()
-        label, apply = fault
-        self.app.apply_fault(label, apply)  # type: ignore[attr-defined]
+        if event.button.id in FAULTS:
+            event.stop()
+            self.apply_fault(event.button.id)
+
+    def apply_fault(self, fault_id: str) -> None:
+        """Break (or mend) the simulated services, say so, and show what is
+        broken now: the one way a fault is applied, by button or palette."""
+        label, apply = FAULTS[fault_id]
+        apply(self.sims.faults)
+        self.notify(f"Simulator fault: {label}", title="SIMULATION")
         self.query_one("#sim-status", Static).update(describe(self.sims.faults.snapshot()))
 
 
