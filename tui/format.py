@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from core.text import visible
@@ -68,10 +69,13 @@ def attempts_text(job: dict[str, Any]) -> str:
     return f"{job.get('retries_attempted') or 0}/{job.get('max_retries') or 0}"
 
 
-def clip(text: str | None, width: int) -> str:
-    """One line of at most ``width`` characters, control characters visible."""
+def clip(text: str | None, width: int, *, pad: bool = False) -> str:
+    """One line of at most ``width`` cells, control characters visible and
+    "…" where it was cut; with ``pad``, exactly ``width`` cells (a column)."""
     text = " ".join(visible(text or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width) if pad else text
 
 
 def safe(text: object, *, one_line: bool = False, style: str = "") -> Text:

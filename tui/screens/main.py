@@ -80,7 +80,7 @@ class MainScreen(Screen):
     def load_snapshot(self, snap: dict[str, Any]) -> None:
         self.query_one(JobTable).load_jobs(snap["jobs"])
         self.query_one(Transcript).load_turns(snap["transcript"])
-        self.query_one(DisplayPane).show_display(snap["display"])
+        self.query_one(DisplayPane).show_content(snap["display"])
         self.query_one(ConnectionBanner).show_state(snap["connection"], snap["voice_state"])
         self.query_one(AudioIndicator).show_audio(snap["audio"])
         self.query_one(UpdateBadges).show_updates(snap["updates"])
@@ -120,7 +120,7 @@ class MainScreen(Screen):
 
     def on_display_shown(self, message: msg.DisplayShown) -> None:
         event = message.event
-        self.query_one(DisplayPane).show_display({"kind": event.kind, "title": event.title, "content": event.content})
+        self.query_one(DisplayPane).show_content({"kind": event.kind, "title": event.title, "content": event.content})
 
     # --- input ------------------------------------------------------------
 

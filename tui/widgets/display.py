@@ -56,9 +56,13 @@ def render_display(kind: str, content: Any) -> RenderableType:
 
 
 class DisplayPane(Static):
-    def show_display(self, display: dict[str, Any] | None) -> None:
-        self.display = display is not None
-        if display is None:
+    """What the assistant last put on screen; hidden until there is something."""
+
+    def show_content(self, shown: dict[str, Any] | None) -> None:
+        """Draw ``shown`` (a Display event's kind, title and content), or
+        hide the pane when the assistant has shown nothing."""
+        self.display = shown is not None
+        if shown is None:
             return
-        self.border_title = Text(visible(display.get("title") or "Display", one_line=True))
-        self.update(render_display(display.get("kind", ""), display.get("content")))
+        self.border_title = Text(visible(shown.get("title") or "Display", one_line=True))
+        self.update(render_display(shown.get("kind", ""), shown.get("content")))

@@ -11,7 +11,6 @@ from bisect import bisect_left
 from datetime import datetime
 from typing import Any, Callable
 
-from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -24,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.text import visible
-from tui.format import STATUS_STYLE, attempts_text, next_try, short_time
+from tui.format import STATUS_STYLE, attempts_text, clip, next_try, short_time
 
 # key, header, width; the objective takes whatever room is left
 COLUMNS = (
@@ -69,13 +68,6 @@ def column_widths(room: int) -> list[int]:
             widths[OBJECTIVE] = max(MIN_OBJECTIVE, widths[OBJECTIVE] + room - used)
             return widths
     return base
-
-
-def fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return set_cell_size(text, width)
 
 
 def matches(job: dict[str, Any], words: list[str]) -> bool:
@@ -268,7 +260,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def _header(self) -> Strip:
         style = self.get_component_rich_style("job-table--header")
-        text = "".join(f" {fit(label, width)}" for (_, label, _), width in zip(COLUMNS, self.widths) if width) + " "
+        text = "".join(f" {clip(label, width, pad=True)}" for (_, label, _), width in zip(COLUMNS, self.widths) if width) + " "
         return Strip([Segment(text, style)], self.row_width)
 
     def _row(self, job_id: int, cursor: Style | None) -> Strip:
@@ -280,7 +272,7 @@ class JobTable(ScrollView, can_focus=True):
             style = base
             if key == "status" and value in STATUS_STYLE and cursor is None:
                 style = base + Style.parse(STATUS_STYLE[value])
-            segments.append(Segment(f" {fit(value, width)}", style))
+            segments.append(Segment(f" {clip(value, width, pad=True)}", style))
         segments.append(Segment(" ", base))
         return Strip(segments, self.row_width)
 
