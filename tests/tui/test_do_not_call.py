@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Static
 
-from tests.tui.conftest import SIZE, app_for, plain, wait_for
+from tests.tui.conftest import SIZE, app_for, plain, wait_for, wait_for_notice
 from tui.screens.do_not_call import DoNotCallScreen
 from tui.screens.job_detail import JobDetailScreen
 
@@ -29,7 +29,7 @@ def rows(screen) -> list[list[str]]:
 async def test_list_and_lift_a_do_not_call_entry(make_runtime):
     rt = make_runtime(setup=listed, calling={"do_not_call": ["202-555-0105"]})
     app = app_for(rt)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("escape", "b")
         screen = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, DoNotCallScreen) else None)
         await wait_for(pilot, lambda: len(rows(screen)) == 2)
@@ -39,16 +39,14 @@ async def test_list_and_lift_a_do_not_call_entry(make_runtime):
         assert config_entry[0] == "+12025550105" and config_entry[4] == "config"
 
         await pilot.press("down", "x")  # the config's entry: lifted only in the config
-        await wait_for(pilot, lambda: any("calling.do_not_call in config.toml" in str(n.message)
-                                          for n in app._notifications))
+        await wait_for_notice(pilot, app, "calling.do_not_call in config.toml")
         await pilot.press("up", "x")  # first press only asks
-        await wait_for(pilot, lambda: any("Press x again to confirm" in str(n.message)
-                                          for n in app._notifications))
+        await wait_for_notice(pilot, app, "Press x again to confirm")
         assert rt.jobs.do_not_call_entry(LEE) is not None
         await pilot.press("x")
         await wait_for(pilot, lambda: rt.jobs.do_not_call_entry(LEE) is None)
         await wait_for(pilot, lambda: [r[0] for r in rows(screen)] == ["+12025550105"])
-        await wait_for(pilot, lambda: any("may be called again" in str(n.message) for n in app._notifications))
+        await wait_for_notice(pilot, app, "may be called again")
 
         # a number listed while the screen is open appears in it
         rt.jobs.add_do_not_call("+12025550104", "listed by the operator", added_by="operator")
