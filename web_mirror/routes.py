@@ -46,6 +46,10 @@ def _error(status: int, message: str) -> bottle.HTTPResponse:
     return _json({"error": message}, status)
 
 
+def _refused(e: BadRequest) -> bottle.HTTPResponse:
+    return _json({"error": str(e)}, e.status, **({"Connection": "close"} if e.close else {}))
+
+
 class TokenRequired:
     """Bottle plugin: a route answers only a request with the token and,
     from a browser, our own Origin (``security.authorize``); 401/403
@@ -79,11 +83,6 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
     def body_of(environ: dict[str, Any]) -> dict[str, Any]:
         return security.json_object(security.read_body(environ))
 
-    @app.hook("after_request")
-    def _headers() -> None:
-        for name, value in security.SECURITY_HEADERS.items():
-            bottle.response.set_header(name, value)
-
     @app.get("/", public=True)  # the operator's link (?token=) signs the browser in here
     def index() -> bottle.HTTPResponse:
         environ = bottle.request.environ
@@ -112,7 +111,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         try:
             fields = security.connection_status(body_of(environ))
         except BadRequest as e:
-            return _error(e.status, str(e))
+            return _refused(e)
         event = mirror.runtime.bus.publish(ConnectionStatus(**fields))
         return _json(event.to_dict())
 
@@ -122,7 +121,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         try:
             fields = security.call_update(body_of(environ))
         except BadRequest as e:
-            return _error(e.status, str(e))
+            return _refused(e)
         if fields["job_id"] is None:
             # a badge needs an id every view agrees on, so the browser can dismiss it
             fields["job_id"] = mirror.next_external_id()
@@ -136,7 +135,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
             security.read_body(environ)  # ignored, but capped like every body
             number = int(job_id)
         except BadRequest as e:
-            return _error(e.status, str(e))
+            return _refused(e)
         except ValueError:
             return _error(400, "job_id: expected an integer")
         # the database may be slow (PostgreSQL): a real thread, so the hub keeps delivering
@@ -160,12 +159,10 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
         mirror.serve_client(ws, environ["switchboard.socket"], environ.get("REMOTE_ADDR"))
         return None
 
-    # an error page skips the after_request hook: each sets the headers itself
+    # (the security headers are added to every answer by server.MirrorHandler)
     def error_page(message: str) -> Any:
         def page(err: bottle.HTTPError) -> str:
             bottle.response.content_type = "application/json"
-            for name, value in security.SECURITY_HEADERS.items():
-                bottle.response.set_header(name, value)
             return json.dumps({"error": message})
         return page
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import Any, Mapping
+from http import HTTPStatus
+from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from core.text import hide_tokens
@@ -35,11 +36,31 @@ SECURITY_HEADERS = {
 
 
 class BadRequest(Exception):
-    """A body that is not the schema; the message names the field."""
+    """A body that is not the schema; the message names the field. With
+    ``close``, the connection cannot be read further and is closed after
+    the answer."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, *, close: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.close = close
+
+
+def with_security_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers`` and every security header the response does not set itself."""
+    headers = list(headers)
+    present = {name.lower() for name, _ in headers}
+    return headers + [(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present]
+
+
+def error_response(status: int, message: str, *headers: tuple[str, str]) -> bytes:
+    """A whole HTTP/1.1 error answer (JSON body, security headers), for a
+    connection that closes after it."""
+    body = error_body(message)
+    fields = with_security_headers([("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                    ("Connection", "close"), *headers])
+    head = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields)
+    return head.encode("latin-1") + b"\r\n" + body
 
 
 def cookie_name(port: int) -> str:
@@ -114,8 +135,13 @@ def read_body(environ: Mapping[str, Any]) -> bytes:
             raise BadRequest("Content-Length is not a number") from None
         if length > BODY_LIMIT:
             raise BadRequest(f"body over {BODY_LIMIT} bytes", status=413)
-        return environ["wsgi.input"].read(length) if length > 0 else b""
-    data = environ["wsgi.input"].read(BODY_LIMIT + 1)  # chunked: read at most one byte past the cap
+    else:
+        length = BODY_LIMIT + 1  # chunked: read at most one byte past the cap
+    try:
+        data = environ["wsgi.input"].read(length) if length > 0 else b""
+    except (OSError, ValueError):  # a malformed chunk, or the body stalled: the stream is lost
+        raise BadRequest("body: could not be read (malformed chunked encoding, or it stopped arriving)",
+                         close=True) from None
     if len(data) > BODY_LIMIT:
         raise BadRequest(f"body over {BODY_LIMIT} bytes", status=413)
     return data

@@ -15,6 +15,7 @@ browser started from; the browser draws it and decides nothing.
 from __future__ import annotations
 
 import atexit
+import http.client
 import itertools
 import json
 import logging
@@ -59,7 +60,10 @@ class MirrorHandler(WebSocketHandler):
     """TCP_NODELAY on every accepted socket, and the WebSocket's token and
     Origin are checked before the upgrade, so a refusal is a real 401/403.
     A connection idle, or sending its request too slowly, is closed after
-    REQUEST_TIMEOUT_S; one address may hold MAX_CONNECTIONS_PER_CLIENT."""
+    REQUEST_TIMEOUT_S; one address may hold MAX_CONNECTIONS_PER_CLIENT.
+    Every answer carries the security headers: the app's, the WebSocket
+    library's and pywsgi's own (start_response), and pywsgi's ready-made
+    400/414 for a request it cannot parse (handle_one_request)."""
 
     def handle(self) -> None:
         sock = self.socket  # pywsgi drops the attribute when the connection ends
@@ -84,9 +88,24 @@ class MirrorHandler(WebSocketHandler):
         self._deadline = gevent.Timeout(security.REQUEST_TIMEOUT_S, SlowRequest("request too slow"))
         self._deadline.start()
         try:
-            return super().handle_one_request()
+            result = super().handle_one_request()
         finally:
             self._deadline.close()
+        if isinstance(result, tuple):  # (status, a whole answer) for a request that could not be read
+            status = int(result[0])
+            return result[0], security.error_response(status, UNREADABLE.get(status, "bad request"))
+        return result
+
+    def read_request(self, raw_requestline: str) -> bool:
+        try:
+            return bool(super().read_request(raw_requestline))
+        except http.client.HTTPException as e:
+            # too many header lines: pywsgi prints the traceback of anything but a
+            # ValueError to stderr (the console's terminal); it is the client's error
+            raise ValueError(f"unreadable headers: {e}") from None
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return super().start_response(status, security.with_security_headers(headers), exc_info)
 
     def get_environ(self) -> dict[str, Any]:
         self._deadline.close()  # the request has arrived: answering it is not bounded
@@ -118,6 +137,11 @@ class MirrorHandler(WebSocketHandler):
         super().run_application()
 
 
+# what a request pywsgi could not read is told (its own answer has no body)
+UNREADABLE = {400: "bad request: a malformed request line or headers",
+              414: "request line too long"}
+
+
 class _LogStream:
     """Where the hub reports a greenlet that died: our log, not stderr."""
 
@@ -133,12 +157,9 @@ class _LogStream:
 
 
 def _refuse_busy(sock: socket.socket) -> None:
-    body = security.error_body("too many connections from this address; try again shortly")
-    head = "".join(f"{k}: {v}\r\n" for k, v in security.SECURITY_HEADERS.items())
     try:
-        sock.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                     + f"Content-Length: {len(body)}\r\nConnection: close\r\nRetry-After: 1\r\n{head}\r\n".encode()
-                     + body)
+        sock.sendall(security.error_response(503, "too many connections from this address; try again shortly",
+                                             ("Retry-After", "1")))
     except OSError as e:
         log.debug("refused client already gone: %s", e)
     finally:
