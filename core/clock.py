@@ -11,6 +11,11 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_iso(text: str) -> datetime:
+    """The inverse of ``iso``: an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 class Clock:
     def now(self) -> datetime:
         raise NotImplementedError

@@ -59,6 +59,14 @@ def _is_emergency(number: phonenumbers.PhoneNumber) -> bool:
 def normalise(raw: str, region: str | None) -> str:
     """Any human-written number -> E.164 (``region`` for numbers written
     without a country code), or PhoneError saying what is wrong."""
+    number, _ = _parse(raw, region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse(raw: str, region: str | None) -> tuple[phonenumbers.PhoneNumber, int]:
+    """``normalise`` up to the parsed, valid, non-emergency number, with its
+    type (``number_type`` is UNKNOWN exactly when ``is_valid_number`` is false,
+    and one call of it is half the cost of both)."""
     text = " ".join(str(raw).split())
     if not text:
         raise PhoneError("The phone number is empty.")
@@ -71,7 +79,8 @@ def normalise(raw: str, region: str | None) -> str:
         raise PhoneError(f"{text!r} is not a phone number; write it in E.164 form, e.g. +14155550123") from None
     if _is_emergency(number):
         raise PhoneError(f"{text} {EMERGENCY}.")
-    if not phonenumbers.is_valid_number(number):
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
         if not text.startswith("+") and region and shortnumberinfo.connects_to_emergency_number(text, region):
             raise PhoneError(f"{text} would connect to emergency services when dialled in {region}; "
                              "Switchboard never calls emergency services.")
@@ -80,25 +89,30 @@ def normalise(raw: str, region: str | None) -> str:
             raise PhoneError(f"{text} is a short code (a carrier or service number); "
                              "Switchboard only calls full phone numbers.")
         raise PhoneError(f"{text!r} is not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number, kind
 
 
 def refusal(e164: str) -> str | None:
     """Why this (normalised) number must never be dialled, or None."""
     try:
-        normalise(e164, None)
+        _, kind = _parse(e164, None)
     except PhoneError as e:
         return str(e)
-    number = phonenumbers.parse(e164, None)
-    if phonenumbers.number_type(number) == PhoneNumberType.PREMIUM_RATE:
+    return _premium(kind, e164)
+
+
+def _premium(kind: int, e164: str) -> str | None:
+    if kind == PhoneNumberType.PREMIUM_RATE:
         return f"{e164} is a premium-rate number; Switchboard never calls premium-rate numbers."
     return None
 
 
 def callable_number(raw: str, region: str | None) -> str:
-    """``normalise``, then refuse what must never be dialled."""
-    phone = normalise(raw, region)
-    reason = refusal(phone)
+    """``normalise``, then refuse what must never be dialled (the number is
+    parsed once: a list of 100,000 is checked with this)."""
+    number, kind = _parse(raw, region)
+    phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    reason = _premium(kind, phone)
     if reason:
         raise PhoneError(reason)
     return phone

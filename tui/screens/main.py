@@ -242,7 +242,7 @@ class MainScreen(Screen):
 
     def action_reschedule(self) -> None:
         from tui.screens.dialogs import AskScreen
-        from tui.when import EXAMPLES, parse_when
+        from core.when import EXAMPLES, parse_when
 
         job = self.selected_job()
         if job is None:
