@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "export":
         return _export(cfg, args)
+    if args.command == "campaign":
+        return _campaign(cfg, args)
 
     if args.headless:
         return _headless(cfg, args)
@@ -154,6 +156,19 @@ def _export(cfg, args) -> int:  # type: ignore[no-untyped-def]
         print(path)
     jobs.close()
     return 0
+
+
+def _campaign(cfg, args) -> int:  # type: ignore[no-untyped-def]
+    from calling.campaigns import commands
+    from core.clock import SystemClock
+    from store import JobStore
+
+    jobs = JobStore(cfg.db_url(cfg.settings.calling.calls_db_url))
+    try:
+        jobs.init_db()
+        return commands.run(args, jobs, cfg.settings, SystemClock(), sys.stdout, sys.stderr)
+    finally:
+        jobs.close()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import sqlalchemy.exc
 
 from core import config as config_mod
+from calling.campaigns.running import CampaignRunner
 from calling.gate import Gate
 from calling.context import Context, Leases, install_id
 from calling.job_run import JobRun
@@ -60,6 +61,7 @@ class CallingEngine:
                           self.engine_id, stop),
         )
         self.gate = Gate(config, jobs)
+        self.campaigns = CampaignRunner(jobs, bus, clock)
         self._wake = threading.Event()
         self._inflight: dict[int, Future[None]] = {}
 
@@ -80,6 +82,7 @@ class CallingEngine:
         try:
             while not ctx.stop.is_set():
                 self._reap()
+                self.campaigns.sweep()
                 claimed = self._fill(pool)
                 if ctx.stop.is_set():
                     break
@@ -114,9 +117,11 @@ class CallingEngine:
         claimed = 0
         if ctx.paused():  # a service refuses us until a person acts: no new work meanwhile
             return 0
+        campaigns = self.campaigns.runnable()
         while len(self._inflight) < ctx.calling.concurrency and not ctx.stop.is_set():
             try:
-                job = ctx.jobs.claim_next(self.engine_id, ctx.calling.lease_s, exclude=list(self._inflight))
+                job = ctx.jobs.claim_next(self.engine_id, ctx.calling.lease_s, exclude=list(self._inflight),
+                                          campaigns=campaigns)
             except sqlalchemy.exc.SQLAlchemyError:
                 log.exception("claiming a job failed; trying again shortly")
                 return claimed

@@ -72,6 +72,11 @@ class Gate:
         opening = next_opening(now, self.hours, zone)
         if opening is not None:
             return Verdict("defer", f"outside calling hours {self.hours} in {zone}", opening)
+        window = self._campaign_window(job)
+        if window is not None:
+            opening = next_opening(now, window[1], zone)
+            if opening is not None:
+                return Verdict("defer", f"outside campaign {window[0]}'s window {window[1]} in {zone}", opening)
         if self.calling.cooldown_min > 0:
             last = self.jobs.last_call_started(phone, exclude_job=job["id"])
             if last:
@@ -80,6 +85,16 @@ class Gate:
                     return Verdict("defer", f"{phone} was called less than {self.calling.cooldown_min:g} min ago",
                                    free_at)
         return DIAL
+
+
+    def _campaign_window(self, job: dict[str, Any]) -> tuple[str, str] | None:
+        """(campaign name, "HH:MM-HH:MM") when the job's campaign has a window."""
+        if job.get("campaign_id") is None:
+            return None
+        campaign = self.jobs.campaign_by_id(int(job["campaign_id"]))
+        if campaign is None or not campaign.calling_window:
+            return None
+        return campaign.name, campaign.calling_window
 
 
 def _parse(ts: str) -> datetime:

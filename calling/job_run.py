@@ -197,7 +197,7 @@ class JobRun:
             raise LeaseLost(f"job {job['id']}: lease lost before the decision was recorded")
         log.info("job %s: %s (%s)", job["id"], updated["overall_status"],
                  attempt_fields.get("attempt_outcome", "no attempt"))
-        if outcome.finished:
+        if outcome.finished and updated.get("campaign_id") is None:  # a campaign's are told in its summary
             ctx.bus.publish(NewCallUpdateAvailable(contact_name=updated["contact_name"],
                                                    status_summary=updated["final_summary_for_main_agent"] or "",
                                                    job_id=updated["id"]))

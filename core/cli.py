@@ -27,7 +27,33 @@ def parser() -> argparse.ArgumentParser:
     # also accepted after the command word (``doctor --mode live``)
     doctor.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     doctor.add_argument("--mode", choices=("auto", "live", "simulate"), default=argparse.SUPPRESS)
+    _campaign_commands(sub)
     return p
+
+
+def _campaign_commands(sub: Any) -> None:
+    campaign = sub.add_parser("campaign", help="call a whole list: import, list, pause, resume, cancel, export")
+    campaign.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    actions = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+    imp = actions.add_parser("import", help="read a CSV list (phone, name, timezone, template fields) into a campaign")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--name", required=True, help="the campaign's name (an existing one gets the new rows)")
+    imp.add_argument("--objective", required=True, metavar="TEMPLATE",
+                     help='each call\'s objective, e.g. "Remind {name} that invoice {invoice} is overdue"')
+    imp.add_argument("--window", metavar="HH:MM-HH:MM", help="when to call, in each callee's time zone")
+    imp.add_argument("--start", metavar="WHEN", help='first calls not before (e.g. "tomorrow 9:00")')
+    imp.add_argument("--deadline", metavar="WHEN", help="calls not made by then end EXPIRED")
+    imp.add_argument("--max-retries", type=int, metavar="N", help="retries per callee (default calling.max_retries)")
+    imp.add_argument("--concurrency", type=int, metavar="N", help="at most N of its calls at once (default: no own limit)")
+    imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    actions.add_parser("list", help="every campaign with its progress")
+    for action, words in (("pause", "no new call starts"), ("resume", "calls start again"),
+                          ("cancel", "every unfinished call is cancelled")):
+        actions.add_parser(action, help=f"{action} a campaign: {words}").add_argument("name", metavar="NAME")
+    exp = actions.add_parser("export", help="one row per callee: status, outcome, attempts, duration, cost")
+    exp.add_argument("name", metavar="NAME")
+    exp.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -161,6 +161,14 @@ class DoNotCallChanged(Event):
 # --- the app ------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
+class CampaignChanged(Event):
+    """A campaign was imported into, paused, resumed, cancelled or finished
+    (by this process; its jobs' own changes come as ``call_job_updated``)."""
+    type: ClassVar[str] = "campaign_changed"
+    campaign: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Mode(Event):
     type: ClassVar[str] = "mode"
     mode: str  # live | simulate

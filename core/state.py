@@ -21,7 +21,7 @@ from core.events import (
     AudioState, CallJobUpdated, CallUpdateDismissed, ConnectionStatus, Display, Event, Mode,
     NewCallUpdateAvailable, TranscriptTurn, VoiceState,
 )
-from store.jobs import FINISHED, JobStore, Status
+from store.jobs import JobStore, Status, is_untold_update
 from store.conversation import ConversationStore
 
 DISCONNECTED = {"status": "disconnected", "message": "Connecting to the assistant..."}
@@ -35,6 +35,7 @@ OUTCOMES = {
     Status.FAILED_ERROR: "failure",
     Status.DECLINED: "failure",
     Status.CANCELLED: "cancelled",
+    Status.EXPIRED: "cancelled",
 }
 # the events that can change which badges show
 BADGE_EVENTS = (ConnectionStatus, CallJobUpdated, NewCallUpdateAvailable, CallUpdateDismissed)
@@ -138,8 +139,7 @@ class StateView:
         if self.connection["status"] != "connected":
             return badges
         for job in sorted(self.jobs.values(), key=lambda j: j["updated_at"]):
-            if (job["overall_status"] in FINISHED and not job["main_agent_informed_user"]
-                    and not job.get("update_dismissed") and not _asked_to_cancel(job)):
+            if is_untold_update(job) and not job.get("update_dismissed") and not _asked_to_cancel(job):
                 badges.append({
                     "job_id": job["id"], "contact_name": job["contact_name"],
                     "status_summary": job.get("final_summary_for_main_agent") or job["overall_status"],

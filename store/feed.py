@@ -29,7 +29,7 @@ import sqlalchemy.exc
 from core.clock import iso
 from core.events import Bus, CallJobUpdated, CallUpdateDismissed, Event, NewCallUpdateAvailable
 from core.retry import RetryPolicy
-from store.jobs import FINISHED, JobStore
+from store.jobs import JobStore, is_untold_update
 from store.notify import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ PAGE = 1000
 
 
 def _badge(job: dict[str, Any]) -> bool:
-    return (job["overall_status"] in FINISHED and not job["main_agent_informed_user"]
-            and not job.get("update_dismissed"))
+    return is_untold_update(job) and not job.get("update_dismissed")
 
 
 class ChangeFeed:

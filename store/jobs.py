@@ -15,6 +15,9 @@ import sqlalchemy as sa
 
 from core.clock import Clock, SystemClock, iso
 from core.events import Bus, CallJobUpdated
+from store.campaign_end import CampaignEnd
+from store.campaign_views import CampaignViews
+from store.campaigns import Campaigns
 from store.claims import Claims
 from store.db import migrate, open_db, transaction
 from store.do_not_call import DoNotCallList
@@ -31,10 +34,11 @@ class Status(StrEnum):
     FAILED_ERROR = "FAILED_ERROR"
     CANCELLED = "CANCELLED"
     DECLINED = "DECLINED"  # the callee asked not to be called again, or the number is on the do-not-call list
+    EXPIRED = "EXPIRED"  # a campaign's job not called before the campaign's deadline
 
 
 FINISHED = frozenset({Status.COMPLETED_SUCCESS, Status.FAILED_MAX_RETRIES, Status.FAILED_ERROR, Status.CANCELLED,
-                      Status.DECLINED})
+                      Status.DECLINED, Status.EXPIRED})
 ACTIVE = frozenset({Status.PENDING, Status.PROCESSING, Status.RETRY_SCHEDULED})
 
 JOB_FIELDS = frozenset({
@@ -42,7 +46,7 @@ JOB_FIELDS = frozenset({
     "current_call_objective_description", "overall_status", "retries_attempted", "max_retries",
     "next_retry_at", "final_summary_for_main_agent", "main_agent_informed_user", "timezone",
     "lease_owner", "lease_expires_at", "cancel_requested", "cancel_reason", "update_dismissed",
-    "informed_at", "last_error", "cost_estimate_usd",
+    "informed_at", "last_error", "cost_estimate_usd", "campaign_id",
 })
 ATTEMPT_FIELDS = frozenset({
     "started_at", "ended_at", "ultravox_call_id", "twilio_call_sid", "end_reason", "transcript",
@@ -93,7 +97,14 @@ def _job_update(job_id: int, fields: dict[str, Any], owner: str | None) -> tuple
     return sa.text(sql + " RETURNING *"), params
 
 
-class JobStore(Claims, DoNotCallList):
+def is_untold_update(job: dict[str, Any]) -> bool:
+    """A finished outcome the assistant has still to say. A campaign's own
+    jobs are told through the campaign's one summary job, never one by one."""
+    return (job["overall_status"] in FINISHED and not job["main_agent_informed_user"]
+            and job.get("campaign_id") is None)
+
+
+class JobStore(Claims, DoNotCallList, Campaigns, CampaignViews, CampaignEnd):
     def __init__(self, url: str, clock: Clock | None = None, bus: Bus | None = None) -> None:
         self.url = url
         self.clock = clock or SystemClock()
@@ -427,7 +438,7 @@ class JobStore(Claims, DoNotCallList):
         assistant) lets another console take the outcome over. The claim does
         not move ``updated_at``: it is no change any view shows."""
         now = self.clock.now()
-        untold = ("main_agent_informed_user = FALSE AND overall_status IN ("
+        untold = ("main_agent_informed_user = FALSE AND campaign_id IS NULL AND overall_status IN ("
                   + ", ".join(f"'{s.value}'" for s in sorted(FINISHED)) + ")")
         params = {"me": self.teller, "n": limit, "now": iso(now),
                   "until": iso(now + timedelta(seconds=TELL_CLAIM_S)),

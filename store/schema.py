@@ -132,5 +132,33 @@ def calls_v6(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE scheduled_calls ADD COLUMN teller_until VARCHAR(32)"))
 
 
-CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5, calls_v6]
+def calls_v7(conn: sa.Connection) -> None:
+    # a campaign: one list of callees with one objective template, a window, a start, a deadline
+    # and its own share of the calls in flight (store/campaigns.py)
+    conn.execute(sa.text(f"""
+        CREATE TABLE campaigns (
+            id {_pk(conn)},
+            name TEXT NOT NULL UNIQUE,
+            objective_template TEXT NOT NULL,
+            status VARCHAR(16) NOT NULL,
+            calling_window VARCHAR(16),
+            start_at VARCHAR(32),
+            deadline_at VARCHAR(32),
+            max_retries INTEGER NOT NULL,
+            max_concurrent INTEGER,
+            source_file TEXT,
+            created_at VARCHAR(32) NOT NULL,
+            updated_at VARCHAR(32) NOT NULL,
+            finished_at VARCHAR(32),
+            summary_job_id INTEGER
+        )"""))
+    conn.execute(sa.text("ALTER TABLE scheduled_calls ADD COLUMN campaign_id INTEGER REFERENCES campaigns(id)"))
+    # one callee once per campaign (a re-import adds nothing); single calls (NULL) are not affected
+    conn.execute(sa.text("CREATE UNIQUE INDEX ux_calls_campaign_phone ON scheduled_calls (campaign_id, phone_number)"))
+    # claims seek single calls (campaign_id IS NULL) and each campaign's due jobs on their own
+    conn.execute(sa.text(
+        "CREATE INDEX ix_calls_campaign_claim ON scheduled_calls (campaign_id, overall_status, next_retry_at, id)"))
+
+
+CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5, calls_v6, calls_v7]
 CONVERSATION_MIGRATIONS = [conversation_v1]

@@ -22,7 +22,7 @@ def url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ign
     yield base
     engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://"))
     with engine.begin() as conn:
-        for t in ("call_attempts", "scheduled_calls", "do_not_call", "conversation_turns", "conversation_summaries",
+        for t in ("call_attempts", "scheduled_calls", "campaigns", "do_not_call", "conversation_turns", "conversation_summaries",
                   "schema_version"):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {t} CASCADE"))
     engine.dispose()

@@ -19,6 +19,7 @@ STATUS_STYLE = {
     "FAILED_ERROR": "bold red",
     "CANCELLED": "dim",
     "DECLINED": "bold #d08770",
+    "EXPIRED": "dim #d08770",
 }
 # a finished status in a word, where a badge has no summary
 OUTCOME_WORD = {
@@ -27,6 +28,7 @@ OUTCOME_WORD = {
     "FAILED_ERROR": "failed",
     "CANCELLED": "cancelled",
     "DECLINED": "declined",
+    "EXPIRED": "expired",
 }
 # a next-try time only means something while a job waits for it
 WAITING = ("PENDING", "RETRY_SCHEDULED")

@@ -405,6 +405,8 @@ class VoiceWorker:
         elsewhere (the status tool, another process) no longer is."""
         if not isinstance(event, CallJobUpdated) or event.job.get("overall_status") not in FINISHED:
             return
+        if event.job.get("campaign_id") is not None:
+            return  # told through the campaign's summary job
         if event.job.get("main_agent_informed_user"):
             self._told.add(int(event.job["id"]))
         self._tasks.put("updates")

@@ -1,0 +1,165 @@
+"""``python app.py campaign …``: import, list, pause, resume, cancel, export.
+Each returns the exit code (0 done, 1 done in part, 2 nothing done) and
+prints outside text only through ``visible()``."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from calling.campaigns import export as export_mod
+from calling.campaigns.importing import Plan, Unusable, plan_import
+from calling.campaigns.template import Template, TemplateError
+from core.clock import Clock, iso
+from core.config import Settings, parse_hours
+from core.text import visible
+from core.when import EXAMPLES, parse_when
+from store import JobStore
+from store.campaign_views import CampaignProgress
+from store.campaigns import Campaign, CampaignError, CampaignStatus
+
+MAX_NAME_CHARS = 100
+
+
+def run(args: argparse.Namespace, jobs: JobStore, settings: Settings, clock: Clock, out: TextIO,
+        err: TextIO) -> int:
+    try:
+        if args.campaign_command == "import":
+            return import_list(args, jobs, settings, clock, out)
+        if args.campaign_command == "list":
+            return list_campaigns(jobs, out)
+        if args.campaign_command == "export":
+            return export_mod.export_campaign(jobs, args.name, args.format, Path(args.out) if args.out else None,
+                                              out)
+        return control(jobs, args.campaign_command, args.name, out)
+    except (Unusable, CampaignError) as e:
+        print(f"switchboard: campaign {args.campaign_command}: {visible(str(e))}", file=err)
+        return 2
+
+
+def _spec(args: argparse.Namespace, settings: Settings, clock: Clock) -> dict[str, Any]:
+    """The campaign the arguments describe (Unusable when they cannot be used)."""
+    name = " ".join((args.name or "").split())
+    if not name or len(name) > MAX_NAME_CHARS:
+        raise Unusable(f"--name must be 1 to {MAX_NAME_CHARS} characters.")
+    try:
+        template = Template.parse(args.objective)
+    except TemplateError as e:
+        raise Unusable(str(e)) from None
+    window = None
+    if args.window:
+        try:
+            start_min, end_min = parse_hours(args.window)
+        except ValueError as e:
+            raise Unusable(f"--window: {e}") from None
+        window = f"{start_min // 60:02d}:{start_min % 60:02d}-{end_min // 60:02d}:{end_min % 60:02d}"
+    now = clock.now()
+    start = _when(args.start, "--start", now) if args.start else None
+    deadline = _when(args.deadline, "--deadline", now) if args.deadline else None
+    if deadline is not None and deadline <= (start or now):
+        raise Unusable(f"--deadline {args.deadline!r} is not after the {'start' if start else 'present moment'}.")
+    retries = settings.calling.max_retries if args.max_retries is None else args.max_retries
+    if not 0 <= retries <= 20:
+        raise Unusable("--max-retries must be between 0 and 20.")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise Unusable("--concurrency must be at least 1.")
+    return {"name": name, "objective_template": template.text, "calling_window": window,
+            "start_at": iso(start) if start else None, "deadline_at": iso(deadline) if deadline else None,
+            "max_retries": retries, "max_concurrent": args.concurrency,
+            "source_file": Path(args.file).name}
+
+
+def _when(text: str, flag: str, now: Any) -> Any:
+    try:
+        return parse_when(text, now)
+    except ValueError:
+        raise Unusable(f"{flag}: cannot read {text!r} as a time; write e.g. {EXAMPLES}.") from None
+
+
+def import_list(args: argparse.Namespace, jobs: JobStore, settings: Settings, clock: Clock, out: TextIO) -> int:
+    spec = _spec(args, settings, clock)
+    campaign = jobs.campaign(spec["name"])
+    if campaign is not None and campaign.objective_template != spec["objective_template"]:
+        raise Unusable(f"campaign {campaign.name!r} exists with the objective {campaign.objective_template!r}; "
+                       "import into it with that objective, or choose another --name.")
+    existing = jobs.campaign_phones(campaign.id) if campaign is not None else set()
+    plan = plan_import(Path(args.file), spec["objective_template"], jobs=jobs, settings=settings, existing=existing)
+    if plan.rows == 0:
+        raise Unusable(f"{args.file}: no rows after the header.")
+    if campaign is not None and plan.good and campaign.status in (CampaignStatus.FINISHED, CampaignStatus.CANCELLED):
+        raise Unusable(f"campaign {campaign.name!r} is {campaign.status.value.lower()}; "
+                       "import the new rows under another --name.")
+    added = 0
+    if not args.dry_run and plan.good:
+        _, added = jobs.import_campaign(spec, plan.good)
+    _report(out, spec, campaign, plan, added, dry_run=args.dry_run)
+    return 1 if plan.rejected else 0
+
+
+def _report(out: TextIO, spec: dict[str, Any], existed: Campaign | None, plan: Plan, added: int, *,
+            dry_run: bool) -> None:
+    name = visible(spec["name"])
+    verb = "would import" if dry_run else "imported"
+    count = len(plan.good) if dry_run else added
+    parts = [f"{plan.rows} row{'s' if plan.rows != 1 else ''} read", f"{count} {verb}"]
+    if plan.already:
+        parts.append(f"{plan.already} already in the campaign")
+    parts.append(f"{len(plan.rejected)} rejected")
+    print(f"campaign {name}: " + ", ".join(parts), file=out)
+    for r in plan.rejected:
+        print(f"line {r.line}: {visible(r.reason)}", file=out)
+    if plan.good:
+        print("objectives, first three:", file=out)
+        for text in plan.previews():
+            print(f"  {visible(text)}", file=out)
+    if existed is not None:
+        differ = [f"{k} {getattr(existed, k)}" for k in ("calling_window", "start_at", "deadline_at", "max_retries",
+                                                         "max_concurrent")
+                  if spec[k] is not None and spec[k] != getattr(existed, k)]
+        if differ:
+            print("the campaign existed; its settings are kept: " + ", ".join(differ), file=out)
+    if dry_run:
+        print("dry run: nothing written", file=out)
+
+
+def describe(p: CampaignProgress) -> str:
+    """One line of ``campaign list`` (and the assistant's answer)."""
+    c = p.campaign
+    rate = f"{p.success_rate:.0%}" if p.success_rate is not None else "—"
+    counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(p.counts.items())) or "no jobs"
+    left = ""
+    if p.time_left_s is not None and c.status in (CampaignStatus.ACTIVE, CampaignStatus.PAUSED) and p.time_left_s > 0:
+        left = f"; about {_duration(p.time_left_s)} left"
+    return (f"{visible(c.name)}: {c.status.value.lower()}, {p.finished}/{p.total} done, success {rate}, "
+            f"cost ${p.cost_usd:.2f}{left} ({counts})")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def list_campaigns(jobs: JobStore, out: TextIO) -> int:
+    progress = jobs.campaigns_progress()
+    if not progress:
+        print("no campaigns yet (python app.py campaign import FILE --name NAME --objective TEMPLATE)", file=out)
+    for p in progress:
+        print(describe(p), file=out)
+    return 0
+
+
+def control(jobs: JobStore, action: str, name: str, out: TextIO) -> int:
+    if action == "pause":
+        campaign = jobs.pause_campaign(name)
+        print(f"campaign {visible(campaign.name)} paused: no new call starts; calls in progress finish", file=out)
+    elif action == "resume":
+        campaign = jobs.resume_campaign(name)
+        print(f"campaign {visible(campaign.name)} resumed", file=out)
+    else:
+        campaign, n = jobs.cancel_campaign(name)
+        print(f"campaign {visible(campaign.name)} cancelled: {n} unfinished call{'s' if n != 1 else ''} cancelled",
+              file=out)
+    return 0
