@@ -32,6 +32,7 @@ from geventwebsocket.handler import WebSocketHandler
 from core.events import Event
 from core.state import BADGE_EVENTS
 from web_mirror import security
+from web_mirror.admission import MAX_CONNECTIONS, Admission
 from web_mirror.clients import Client, text_frame
 from web_mirror.routes import build_app, receive_until_closed
 from web_mirror.token import stable_token
@@ -44,10 +45,6 @@ log = logging.getLogger(__name__)
 # outside updates get ids far below anything StateView numbers itself (-1, -2, …);
 # one counter for the process, so a restarted mirror never reuses a live badge's id
 _EXTERNAL_IDS = itertools.count(-1_000_000, -1)
-# connections served at once (in total, and from one address): well below the
-# process's file-handle limit, so mirror load never starves the databases
-MAX_CONNECTIONS = 128
-MAX_CONNECTIONS_PER_CLIENT = 64
 
 
 class SlowRequest(OSError, ValueError):
@@ -60,7 +57,7 @@ class MirrorHandler(WebSocketHandler):
     """TCP_NODELAY on every accepted socket, and the WebSocket's token and
     Origin are checked before the upgrade, so a refusal is a real 401/403.
     A connection idle, or sending its request too slowly, is closed after
-    REQUEST_TIMEOUT_S; one address may hold MAX_CONNECTIONS_PER_CLIENT.
+    REQUEST_TIMEOUT_S; which connections are served is admission.py's rule.
     Every answer carries the security headers: the app's, the WebSocket
     library's and pywsgi's own (start_response), and pywsgi's ready-made
     400/414 for a request it cannot parse (handle_one_request)."""
@@ -68,21 +65,19 @@ class MirrorHandler(WebSocketHandler):
     def handle(self) -> None:
         sock = self.socket  # pywsgi drops the attribute when the connection ends
         mirror: MirrorServer = self.server.mirror
-        address = self.client_address[0] if isinstance(self.client_address, tuple) else self.client_address
-        if not mirror.admit(address):
+        address = str(self.client_address[0] if isinstance(self.client_address, tuple) else self.client_address)
+        if not mirror.admission.admit(sock, address):
             _refuse_busy(sock)
             return
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(security.REQUEST_TIMEOUT_S)
-        mirror._connections.add(sock)
         try:
             super().handle()
         except ConnectionError as e:  # gone before its (error) answer was written: nothing to tell
             log.debug("mirror client %s left before the answer: %s", address, e)
         finally:
-            mirror._connections.discard(sock)
-            mirror.release(address)
+            mirror.admission.release(sock)
 
     def handle_one_request(self) -> Any:
         self._deadline = gevent.Timeout(security.REQUEST_TIMEOUT_S, SlowRequest("request too slow"))
@@ -111,6 +106,9 @@ class MirrorHandler(WebSocketHandler):
         self._deadline.close()  # the request has arrived: answering it is not bounded
         environ = super().get_environ()
         environ["switchboard.socket"] = self.socket
+        mirror: MirrorServer = self.server.mirror
+        if security.authorize(environ, mirror.token, mirror.port) is None:
+            mirror.admission.sign_in(self.socket)
         return environ
 
     def format_request(self) -> str:
@@ -166,13 +164,6 @@ def _refuse_busy(sock: socket.socket) -> None:
         sock.close()
 
 
-def _shut(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError as e:
-        log.debug("socket already closed: %s", e)
-
-
 class MirrorServer:
     def __init__(self, runtime: "Runtime", *, host: str, port: int, token: str | None = None,
                  queue_size: int = 256) -> None:
@@ -183,8 +174,7 @@ class MirrorServer:
         self.queue_size = queue_size
         self.dropped_clients = 0
         self._clients: set[Client] = set()  # touched only on the hub thread
-        self._connections: set[socket.socket] = set()  # every accepted socket (idle keep-alives too)
-        self._per_address: dict[Any, int] = {}  # touched only on the hub thread
+        self.admission = Admission()  # every accepted connection (hub thread only)
         self._lock = threading.Lock()  # guards _hub between the publishers and stop()
         self._hub: Any = None
         self._server: WSGIServer | None = None
@@ -214,21 +204,6 @@ class MirrorServer:
 
     def next_external_id(self) -> int:
         return next(_EXTERNAL_IDS)
-
-    def admit(self, address: Any) -> bool:
-        """On the hub: count a connection from ``address``; False over the cap."""
-        count = self._per_address.get(address, 0)
-        if count >= MAX_CONNECTIONS_PER_CLIENT:
-            return False
-        self._per_address[address] = count + 1
-        return True
-
-    def release(self, address: Any) -> None:
-        count = self._per_address.get(address, 1) - 1
-        if count > 0:
-            self._per_address[address] = count
-        else:
-            self._per_address.pop(address, None)
 
     # --- lifetime --------------------------------------------------------------
 
@@ -289,8 +264,7 @@ class MirrorServer:
             for client in list(self._clients):
                 client.abort()
             # an idle keep-alive left open would swallow the browser's next request
-            for sock in list(self._connections):
-                _shut(sock)
+            self.admission.close_all()
             server.stop(timeout=2)
         except BaseException:
             log.exception("the web mirror failed while stopping")

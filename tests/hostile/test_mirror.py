@@ -18,7 +18,7 @@ from core.events import NewCallUpdateAvailable
 from tests.helpers import wait_for
 from tests.web.conftest import TOKEN
 from web_mirror import security
-from web_mirror.server import MAX_CONNECTIONS
+from web_mirror.admission import MAX_CONNECTIONS
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 HUGE = 10**40
