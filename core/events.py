@@ -20,17 +20,11 @@ from core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
-_REGISTRY: dict[str, type["Event"]] = {}
-
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
     type: ClassVar[str] = "event"
     ts: str = ""
-
-    def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
-        _REGISTRY[cls.type] = cls
 
     def to_dict(self) -> dict[str, Any]:
         data = {"type": self.type}
@@ -40,15 +34,6 @@ class Event:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), default=str, separators=(",", ":"))
-
-
-def from_dict(data: dict[str, Any]) -> Event:
-    """Rebuild a typed event from its JSON form (unknown keys are an error)."""
-    data = dict(data)
-    kind = _REGISTRY.get(data.pop("type", None))
-    if kind is None:
-        raise ValueError("unknown event type")
-    return kind(**data)
 
 
 # --- the two events outside producers also post: exact shape ------------

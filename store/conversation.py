@@ -77,17 +77,6 @@ class ConversationStore:
             ).mappings().all()
         return [dict(r) for r in reversed(rows)]
 
-    def get_turns_for_session(self, session_id: str, limit: int = 100) -> list[dict[str, Any]]:
-        with transaction(self.db) as conn:
-            rows = conn.execute(
-                sa.text(
-                    "SELECT * FROM conversation_turns WHERE session_id = :s"
-                    " ORDER BY timestamp DESC, turn_id DESC LIMIT :n"
-                ),
-                {"s": session_id, "n": limit},
-            ).mappings().all()
-        return [dict(r) for r in reversed(rows)]
-
     def get_turns_before(self, turn_id: int, limit: int = 100) -> list[dict[str, Any]]:
         """Scrollback: the ``limit`` turns logged before ``turn_id``, oldest first."""
         with transaction(self.db) as conn:

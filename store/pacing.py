@@ -85,7 +85,3 @@ class PacingStore:
                 {"gap": gap_s, "s": service},
             ).one()
         return max(0.0, float(at) - float(db_now))
-
-    def held_slots(self) -> int:
-        with transaction(self.db) as conn:
-            return int(conn.execute(sa.text("SELECT COUNT(*) FROM call_slots WHERE holder IS NOT NULL")).scalar())
