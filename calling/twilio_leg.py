@@ -121,7 +121,8 @@ class TwilioLeg:
             code = getattr(e, "code", None)
             detail = getattr(e, "msg", None) or getattr(e, "detail", None) or e.__class__.__name__
             if status == 429 or status >= 500 or status == 0:
-                headers = getattr(getattr(self._local, "http", None), "last_headers", None) or {}
+                http: _HeaderKeepingClient | None = getattr(self._local, "http", None)  # this thread's, if made
+                headers = (http.last_headers if http is not None else None) or {}
                 raise Transient(f"{SERVICE}: {what} failed ({status})", retry_after_s(headers.get("Retry-After"))) from e
             if code in NUMBER_CODES:
                 raise CallError(f"{SERVICE} cannot call this number: {NUMBER_CODES[code]} (error {code})") from e
