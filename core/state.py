@@ -37,13 +37,17 @@ OUTCOMES = {
     Status.CANCELLED: "cancelled",
     Status.EXPIRED: "cancelled",
 }
-# the events that can change which badges show
-BADGE_EVENTS = (ConnectionStatus, CallJobUpdated, NewCallUpdateAvailable, CallUpdateDismissed)
 
 
 def _asked_to_cancel(job: dict[str, Any]) -> bool:
     """A job cancelled because someone asked: they know its outcome already."""
     return job["overall_status"] == "CANCELLED" and bool(job.get("cancel_requested"))
+
+
+def _badged(job: dict[str, Any] | None) -> bool:
+    """The job shows a badge (while the assistant is connected)."""
+    return (job is not None and is_untold_update(job) and not job.get("update_dismissed")
+            and not _asked_to_cancel(job))
 
 
 class StateView:
@@ -69,6 +73,8 @@ class StateView:
         self._next_external_id = -1
         self.transcript: deque[dict[str, Any]] = deque(maxlen=transcript_window)
         self.display: dict[str, Any] | None = None
+        # moves with every change that may change the badges to show (read with updates_since)
+        self.badges_version = 0
 
     def load(self) -> None:
         """Fill the picture from the stores (at start-up, before workers publish)."""
@@ -76,6 +82,7 @@ class StateView:
         turns = self._conversation.get_recent_turns(self.transcript.maxlen or 200) if self._conversation else []
         with self._lock:
             self.jobs = {j["id"]: j for j in jobs}
+            self.badges_version += 1
             self.transcript.clear()
             for t in turns:
                 self.transcript.append(
@@ -87,6 +94,8 @@ class StateView:
         """Bus subscriber."""
         with self._lock:
             if isinstance(event, ConnectionStatus):
+                if (event.status == "connected") != (self.connection["status"] == "connected"):
+                    self.badges_version += 1
                 self.connection = {"status": event.status, "message": event.message}
             elif isinstance(event, VoiceState):
                 self.voice_state = {"state": event.state, "detail": event.detail,
@@ -98,9 +107,11 @@ class StateView:
             elif isinstance(event, CallJobUpdated):
                 job_id = event.job.get("id")
                 if job_id is not None:
+                    if _badged(self.jobs.get(job_id)) or _badged(event.job):
+                        self.badges_version += 1
                     self.jobs[job_id] = event.job
                     if len(self.jobs) > self._job_window:
-                        del self.jobs[min(self.jobs)]
+                        self.badges_version += _badged(self.jobs.pop(min(self.jobs)))
             elif isinstance(event, NewCallUpdateAvailable):
                 if event.job_id is None or event.job_id not in self.jobs:
                     # an outside producer's update: badge ids below zero never clash with jobs
@@ -111,7 +122,9 @@ class StateView:
                         "job_id": badge_id, "contact_name": event.contact_name,
                         "status_summary": event.status_summary, "outcome": "outside",
                     }
+                    self.badges_version += 1
             elif isinstance(event, CallUpdateDismissed):
+                self.badges_version += 1
                 self.external_updates.pop(event.job_id, None)
                 job = self.jobs.get(event.job_id)
                 if job is not None:
@@ -134,12 +147,18 @@ class StateView:
         with self._lock:
             return self._updates_locked()
 
+    def updates_since(self, version: int) -> tuple[int, list[dict[str, Any]] | None]:
+        """(badges_version, the badges to show), the list None when nothing
+        could have changed them since ``version``."""
+        with self._lock:
+            return self.badges_version, (self._updates_locked() if version != self.badges_version else None)
+
     def _updates_locked(self) -> list[dict[str, Any]]:
         badges = list(self.external_updates.values())
         if self.connection["status"] != "connected":
             return badges
         for job in sorted(self.jobs.values(), key=lambda j: j["updated_at"]):
-            if is_untold_update(job) and not job.get("update_dismissed") and not _asked_to_cancel(job):
+            if _badged(job):
                 badges.append({
                     "job_id": job["id"], "contact_name": job["contact_name"],
                     "status_summary": job.get("final_summary_for_main_agent") or job["overall_status"],

@@ -97,3 +97,29 @@ def test_schedule_call_rejects_bad_input_without_a_row(parts) -> None:  # type: 
     assert jobs.list_jobs() == []
     job = actions.schedule_call(contact_name="Akhil", phone_number="", objective="the overdue invoice")
     assert job["phone_number"] == "+12025550101"
+
+
+def test_the_badges_version_moves_exactly_when_the_badges_may_change(parts) -> None:  # type: ignore[no-untyped-def]
+    bus, jobs, state, actions = parts
+    version, _ = state.updates_since(-1)
+
+    def moved() -> bool:
+        nonlocal version
+        before, (version, updates) = version, state.updates_since(version)
+        assert (updates is None) == (version == before)
+        return version != before
+
+    job = jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
+    jobs.update_job(job["id"], overall_status="PROCESSING")
+    bus.publish(TranscriptTurn(role="user", text="hello", session_id="s", turn_id=1))
+    assert not moved()  # nothing a badge shows
+    finish(jobs, "Priya")
+    assert moved()
+    bus.publish(ConnectionStatus(status="connected", message="Connected."))
+    assert moved()
+    bus.publish(ConnectionStatus(status="connected", message="Still connected."))
+    assert not moved()
+    actions.dismiss_update(state.updates()[0]["job_id"])
+    assert moved() and state.updates() == []
+    bus.publish(NewCallUpdateAvailable(contact_name="Vendor", status_summary="Shipped."))
+    assert moved()

@@ -7,10 +7,11 @@ queue → that client's writer greenlet. A client whose queue is full is
 dropped (counted, its socket shut), so a stalled browser never slows the
 app or the other browsers.
 
-After an event that can change the update badges, the badge list as
-``StateView.updates()`` has it follows (``{"type": "updates", ...}``), read
-on the hub after the event, so it is never older than the snapshot a
-browser started from; the browser draws it and decides nothing.
+After an event that changed the update badges (StateView.badges_version
+moved), the badge list as ``StateView.updates()`` has it follows
+(``{"type": "updates", ...}``), read on the hub after the event, so it is
+never older than the snapshot a browser started from; the browser draws it
+and decides nothing.
 """
 from __future__ import annotations
 
@@ -30,7 +31,6 @@ from gevent.pywsgi import LoggingLogAdapter, WSGIServer
 from geventwebsocket.handler import WebSocketHandler
 
 from core.events import Event
-from core.state import BADGE_EVENTS
 from web_mirror import security
 from web_mirror.admission import MAX_CONNECTIONS, Admission
 from web_mirror.clients import Client, text_frame
@@ -184,6 +184,7 @@ class MirrorServer:
         self._startup_error: BaseException | None = None
         self._unsubscribe: Any = None
         self._badges_due = False  # a badge list is queued for the hub (guarded by _lock)
+        self._badges_version = -1  # StateView.badges_version of the last list sent
 
     # --- addresses -------------------------------------------------------------
 
@@ -283,7 +284,7 @@ class MirrorServer:
             if self._hub is None:
                 return
             self._hub.loop.run_callback_threadsafe(self._broadcast, event)
-            if isinstance(event, BADGE_EVENTS) and not self._badges_due:
+            if self.runtime.state.badges_version != self._badges_version and not self._badges_due:
                 self._badges_due = True
                 self._hub.loop.run_callback_threadsafe(self._send_badges)
 
@@ -300,11 +301,13 @@ class MirrorServer:
     def _send_badges(self) -> None:
         """On the hub: the badges to show now, to every browser whose list differs."""
         with self._lock:
-            self._badges_due = False
-        if not self._clients:
+            self._badges_due = False  # first: a change from now on queues another list
+        if not self._clients:  # a browser that joins starts from the snapshot's list
             return
         try:
-            updates = self.runtime.state.updates()
+            self._badges_version, updates = self.runtime.state.updates_since(self._badges_version)
+            if updates is None:
+                return
             frame = text_frame(json.dumps({"type": "updates", "updates": updates}, default=str,
                                           separators=(",", ":")))
             for client in list(self._clients):
