@@ -21,14 +21,20 @@ def expiry_reason(campaign: Campaign) -> str:
     return f"not called before campaign {campaign.name}'s deadline ({campaign.deadline_at})"
 
 
+def summary_name(campaign: Campaign) -> str:
+    """The summary job's contact: what the assistant names when it tells it."""
+    return f"{campaign.name} campaign"
+
+
 def summary_text(campaign: Campaign, counts: dict[str, int], cost_usd: float) -> str:
     total = sum(counts.values())
-    verb = "was cancelled" if campaign.status == CampaignStatus.CANCELLED else "finished"
+    callees = f"{total} callee{'s' if total != 1 else ''}"
+    done = total - counts.get("CANCELLED", 0)
+    head = (f"Cancelled with {done} of {callees} done" if campaign.status == CampaignStatus.CANCELLED
+            else f"All {callees} done")
     parts = [f"{counts[s]} {WORDS[s]}" for s in WORDS if counts.get(s)]
-    decided = total - counts.get("CANCELLED", 0)
-    rate = f", a {counts.get('COMPLETED_SUCCESS', 0) * 100 // decided}% success rate" if decided else ""
-    return (f"Campaign {campaign.name} {verb}: {total} callee{'s' if total != 1 else ''} — "
-            f"{', '.join(parts) or 'none called'}{rate}; cost ${cost_usd:.2f}.")
+    rate = f" (a {counts.get('COMPLETED_SUCCESS', 0) * 100 // done}% success rate)" if done else ""
+    return f"{head}: {', '.join(parts) or 'none called'}{rate}; cost ${cost_usd:.2f}."
 
 
 class CampaignEnd:
@@ -89,7 +95,7 @@ class CampaignEnd:
                 " main_agent_informed_user, created_at, updated_at, final_summary_for_main_agent,"
                 " cost_estimate_usd)"
                 " VALUES ('', :n, :o, :o, :s, 0, 0, FALSE, :t, :t, :f, :cost) RETURNING *"),
-                {"n": f"Campaign {ended.name}", "o": f"Call the {sum(counts.values())} callees of campaign {ended.name}",
+                {"n": summary_name(ended), "o": f"Call the {sum(counts.values())} callees of campaign {ended.name}",
                  "s": status, "t": now, "f": text, "cost": round(cost, 6)}).mappings().one())
             ended = Campaign.from_row(conn.execute(sa.text(
                 "UPDATE campaigns SET summary_job_id = :j WHERE id = :c RETURNING *"),

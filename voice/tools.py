@@ -14,6 +14,7 @@ from core.clock import Clock
 from core.config import Settings, normalise_phone
 from core.events import Bus, CallUpdateDismissed, Display, Notice
 from store import errors as store_errors
+from voice.campaign_tools import CAMPAIGN_TOOLS, CampaignTools
 from store.jobs import ACTIVE, FINISHED, JobStore, Status
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ TOOLS: list[dict[str, Any]] = [
             "required": ["kind", "content"],
         },
     },
+    *CAMPAIGN_TOOLS,
 ]
 _PARAMS = {t["name"]: t["parameters"] for t in TOOLS}
 RECENT_CALL_MIN = 60  # a finished call this recent is not repeated without the user's yes
@@ -122,6 +124,7 @@ class ToolBox:
             "cancel_scheduled_call": self.cancel,
             "list_scheduled_calls": self.list_calls,
             "show_on_screen": self.show_on_screen,
+            **CampaignTools(jobs).handlers(),
         }
 
     def run(self, name: str, arguments: str) -> str:

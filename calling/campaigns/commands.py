@@ -10,12 +10,12 @@ from typing import Any, TextIO
 from calling.campaigns import export as export_mod
 from calling.campaigns.importing import Plan, Unusable, plan_import
 from calling.campaigns.template import Template, TemplateError
+from calling.campaigns.words import describe
 from core.clock import Clock, iso
 from core.config import Settings, parse_hours
 from core.text import visible
 from core.when import EXAMPLES, parse_when
 from store import JobStore
-from store.campaign_views import CampaignProgress
 from store.campaigns import Campaign, CampaignError, CampaignStatus
 
 MAX_NAME_CHARS = 100
@@ -120,26 +120,6 @@ def _report(out: TextIO, spec: dict[str, Any], existed: Campaign | None, plan: P
             print("the campaign existed; its settings are kept: " + ", ".join(differ), file=out)
     if dry_run:
         print("dry run: nothing written", file=out)
-
-
-def describe(p: CampaignProgress) -> str:
-    """One line of ``campaign list`` (and the assistant's answer)."""
-    c = p.campaign
-    rate = f"{p.success_rate:.0%}" if p.success_rate is not None else "—"
-    counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(p.counts.items())) or "no jobs"
-    left = ""
-    if p.time_left_s is not None and c.status in (CampaignStatus.ACTIVE, CampaignStatus.PAUSED) and p.time_left_s > 0:
-        left = f"; about {_duration(p.time_left_s)} left"
-    return (f"{visible(c.name)}: {c.status.value.lower()}, {p.finished}/{p.total} done, success {rate}, "
-            f"cost ${p.cost_usd:.2f}{left} ({counts})")
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def list_campaigns(jobs: JobStore, out: TextIO) -> int:

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from .campaign_intents import campaign_answer
 from .instructions import parse_directory, parse_pending, say_exactly, told_now
 from .intents import Call, Say, answer, strip_filler, tool_or_refusal, wants_screen
 from .paraphrase import JOB_LINE, STATUS_WORDS, paraphrase_output
@@ -88,7 +89,8 @@ def reply(instructions: str, items: list[dict], tools: set[str], mentioned: froz
     if again is not None:
         return Reply((tool_or_refusal(usable, again.name, again.arguments, "I can't place calls right now."),), mentioned)
     for item in unanswered:
-        outputs.extend(answer(item_text(item), directory, usable, pending))
+        said = item_text(item)
+        outputs.extend(campaign_answer(said, items, usable) or answer(said, directory, usable, pending))
     return Reply(tuple(_join_says(outputs)), mentioned)
 
 

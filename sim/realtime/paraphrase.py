@@ -13,7 +13,9 @@ FINISHED_WORDS = {"COMPLETED_SUCCESS": "is done", "FAILED_MAX_RETRIES": "did not
                   "FAILED_ERROR": "failed", "CANCELLED": "was cancelled"}
 TOOL_ACTS = {"schedule_outbound_call": "schedule that call", "check_scheduled_call_status": "check on that call",
              "cancel_scheduled_call": "cancel that call", "list_scheduled_calls": "list your calls",
-             "show_on_screen": "show that"}
+             "show_on_screen": "show that", "campaign_status": "check on that campaign",
+             "pause_campaign": "pause that campaign", "resume_campaign": "resume that campaign",
+             "cancel_campaign": "cancel that campaign"}
 
 
 _FOR_THE_MODEL = re.compile(

@@ -58,7 +58,7 @@ def test_window_and_deadline_in_each_callees_time_zone(sims, jobs, bus, recorder
         job = jobs.get_job(by_zone[zone])
         assert job["overall_status"] == "EXPIRED" and "deadline (2026-01-05T16:30:00.000Z)" in job["last_error"]
     summary = jobs.get_job(ended.summary_job_id)
-    assert summary["contact_name"] == "Campaign Winter" and "2 expired" in summary["final_summary_for_main_agent"]
+    assert summary["contact_name"] == "Winter campaign" and "2 expired" in summary["final_summary_for_main_agent"]
     told = recorder.of("new_call_update_available")
     assert [e.job_id for e in told] == [summary["id"]]  # one update, none per callee
     assert [j["id"] for j in jobs.pending_updates()] == [summary["id"]]
@@ -108,5 +108,5 @@ def test_pause_and_resume_under_load_within_the_campaigns_share(sims, jobs, bus,
     attempts = [a for j in jobs.campaign_jobs(c.id, limit=100) for a in jobs.attempts_for_job(j["id"])]
     assert len(attempts) == 40  # one call each: nothing dialled twice, nothing left
     summaries = recorder.of("new_call_update_available")
-    assert len(summaries) == 1 and summaries[0].contact_name == "Campaign Load"
+    assert len(summaries) == 1 and summaries[0].contact_name == "Load campaign"
     assert not any(isinstance(e, NewCallUpdateAvailable) and e.job_id != summaries[0].job_id for e in recorder.events)

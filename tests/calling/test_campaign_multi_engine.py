@@ -56,7 +56,7 @@ def test_a_campaign_over_four_engines_on_postgresql(sims, dials, pg_calls_url, t
         assert {a["engine_id"] for a in attempts if a["job_id"] in set(ids)} == {"pg-0", "pg-1", "pg-2", "pg-3"}
         progress = jobs.campaign_progress(c.id)
         assert progress is not None and progress.finished == CALLEES
-        summaries = [j for j in jobs.list_jobs(limit=10**6) if j["contact_name"] == "Campaign Spread"]
+        summaries = [j for j in jobs.list_jobs(limit=10**6) if j["contact_name"] == "Spread campaign"]
         assert len(summaries) == 1 and summaries[0]["id"] == jobs.campaign("Spread").summary_job_id
     finally:
         jobs.close()

@@ -110,7 +110,8 @@ def test_the_deadline_expires_what_is_left_and_one_summary_is_made(store, clock)
     summary = summaries[0]
     assert summary["campaign_id"] is None and summary["overall_status"] == "COMPLETED_SUCCESS"
     assert summary["final_summary_for_main_agent"] == (
-        "Campaign Dec finished: 4 callees — 1 succeeded, 3 expired, a 25% success rate; cost $0.25.")
+        "All 4 callees done: 1 succeeded, 3 expired (a 25% success rate); cost $0.25.")
+    assert summary["contact_name"] == "Dec campaign"
     assert store.sweep_campaigns() == []  # once
     ended = store.campaign("Dec")
     assert ended.status == CampaignStatus.FINISHED and ended.summary_job_id == summary["id"]
@@ -124,7 +125,7 @@ def test_a_cancelled_campaign_ends_with_a_cancelled_summary(store, clock):
     store.cancel_campaign("Dec")
     (summary,) = store.sweep_campaigns()
     assert summary["overall_status"] == "CANCELLED"
-    assert summary["final_summary_for_main_agent"].startswith("Campaign Dec was cancelled: 2 callees — 2 cancelled")
+    assert summary["final_summary_for_main_agent"] == "Cancelled with 0 of 2 callees done: 2 cancelled; cost $0.00."
     assert store.campaign("Dec").status == CampaignStatus.CANCELLED
 
 
