@@ -24,10 +24,11 @@ from core.events import (
 from store.jobs import JobStore, Status, is_untold_update
 from store.conversation import ConversationStore
 
-DISCONNECTED = {"status": "disconnected", "message": "Connecting to the assistant..."}
-# what every view says while the assistant's connection is down (and the
-# message of the connection_status the assistant publishes then)
+# what every view says before the assistant's first connection, and while
+# it is down (the message of the connection_status the assistant publishes then)
+CONNECTING = "Connecting to the assistant"
 RECONNECTING = "Agent connectivity issues. Attempting to reconnect"
+DISCONNECTED = {"status": "disconnected", "message": f"{CONNECTING}..."}
 # how each finished status reads on a badge (colour, mark); an outside update is "outside"
 OUTCOMES = {
     Status.COMPLETED_SUCCESS: "success",

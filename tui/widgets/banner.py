@@ -11,7 +11,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from core.state import RECONNECTING
+from core.state import CONNECTING, RECONNECTING
 from core.text import visible
 
 DOTS = ("   ", ".  ", ".. ", "...")
@@ -33,7 +33,7 @@ def connection_line(connection: dict[str, Any], voice: dict[str, Any], last_drop
     if connection.get("status") == "connected":
         return "● assistant connected", "connected"
     if state == "connecting" and not voice.get("attempt"):
-        return "Connecting to the assistant", "connecting"
+        return CONNECTING, "connecting"
     if any(hint in (detail or last_drop).lower() for hint in HALF_OPEN_HINTS):
         return "Half-open connection suspected. Attempting to reconnect", "reconnecting"
     return RECONNECTING, "reconnecting"
