@@ -70,9 +70,10 @@ def _parse(raw: str, region: str | None) -> tuple[phonenumbers.PhoneNumber, int]
     text = " ".join(str(raw).split())
     if not text:
         raise PhoneError("The phone number is empty.")
-    dialled = "".join(ch for ch in text if ch.isdigit())
-    if not text.startswith("+") and dialled and _emergency_regions(dialled):
-        raise PhoneError(f"{text} {EMERGENCY}.")
+    if not text.startswith("+"):
+        dialled = "".join(ch for ch in text if ch.isdigit())
+        if dialled and _emergency_regions(dialled):
+            raise PhoneError(f"{text} {EMERGENCY}.")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from calling.campaigns import export as export_mod
-from calling.campaigns.importing import Plan, Unusable, plan_import
+from calling.campaigns.importing import Plan, Unusable, open_plan
 from calling.campaigns.template import Template, TemplateError
 from calling.campaigns.words import describe
 from core.clock import Clock, iso
@@ -83,17 +83,28 @@ def import_list(args: argparse.Namespace, jobs: JobStore, settings: Settings, cl
         raise Unusable(f"campaign {campaign.name!r} exists with the objective {campaign.objective_template!r}; "
                        "import into it with that objective, or choose another --name.")
     existing = jobs.campaign_phones(campaign.id) if campaign is not None else set()
-    plan = plan_import(Path(args.file), spec["objective_template"], jobs=jobs, settings=settings, existing=existing)
+    plan, rows = open_plan(Path(args.file), spec["objective_template"], jobs=jobs, settings=settings,
+                           existing=existing)
+    added = 0
+    if args.dry_run:
+        for _ in rows:
+            pass
+    else:
+        closed = campaign is not None and campaign.status in (CampaignStatus.FINISHED, CampaignStatus.CANCELLED)
+        # each row is written as it is checked; a problem found later rolls everything back
+        _, added = jobs.import_campaign(spec, _refused(rows, campaign) if closed else rows)
     if plan.rows == 0:
         raise Unusable(f"{args.file}: no rows after the header.")
-    if campaign is not None and plan.good and campaign.status in (CampaignStatus.FINISHED, CampaignStatus.CANCELLED):
-        raise Unusable(f"campaign {campaign.name!r} is {campaign.status.value.lower()}; "
-                       "import the new rows under another --name.")
-    added = 0
-    if not args.dry_run and plan.good:
-        _, added = jobs.import_campaign(spec, plan.good)
     _report(out, spec, campaign, plan, added, dry_run=args.dry_run)
     return 1 if plan.rejected else 0
+
+
+def _refused(rows: Iterator[dict[str, Any]], campaign: Campaign) -> Iterator[dict[str, Any]]:
+    """No new row goes into a finished or cancelled campaign."""
+    for _ in rows:
+        raise Unusable(f"campaign {campaign.name!r} is {campaign.status.value.lower()}; "
+                       "import the new rows under another --name.")
+    yield from ()
 
 
 def _report(out: TextIO, spec: dict[str, Any], existed: Campaign | None, plan: Plan, added: int, *,

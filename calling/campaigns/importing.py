@@ -14,7 +14,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Collection, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calling.campaigns.template import Template, TemplateError
@@ -122,8 +122,19 @@ def _check_header(header: list[str], header_line: int, template: Template) -> No
 
 def plan_import(path: Path, template_text: str, *, jobs: JobStore, settings: Settings,
                 existing: Collection[str] = ()) -> Plan:
-    """Read and check the whole file; nothing is written. ``existing``: the
-    numbers the campaign already calls."""
+    """Read and check the whole file; nothing is written."""
+    plan, rows = open_plan(path, template_text, jobs=jobs, settings=settings, existing=existing)
+    for _ in rows:
+        pass
+    return plan
+
+
+def open_plan(path: Path, template_text: str, *, jobs: JobStore, settings: Settings,
+              existing: Collection[str] = ()) -> tuple[Plan, Iterator[dict[str, Any]]]:
+    """The file read and its header and the template checked (Unusable
+    otherwise), and the rows to import, checked one by one as they are
+    taken — so a store can write each while the next is checked; the Plan
+    fills in as they go. ``existing``: the numbers the campaign already calls."""
     try:
         template = Template.parse(template_text)
     except TemplateError as e:
@@ -131,13 +142,18 @@ def plan_import(path: Path, template_text: str, *, jobs: JobStore, settings: Set
     header, header_line, records = _records(read_text(path))
     _check_header(header, header_line, template)
     plan = Plan(columns=header)
+    return plan, _checked(plan, records, header, template, jobs, settings, existing)
+
+
+def _checked(plan: Plan, records: list[tuple[int, list[str]]], header: list[str], template: Template,
+             jobs: JobStore, settings: Settings, existing: Collection[str]) -> Iterator[dict[str, Any]]:
     region = settings.app.default_region
     listed = configured_do_not_call(settings) | {e["phone_number"] for e in jobs.list_do_not_call()}
     seen: dict[str, int] = {}
     zones: dict[str, str | None] = {}
     for line, record in records:
         try:
-            row = _row(record, header, template, region, zones)
+            row = _row(record, header, template, region, zones, existing)
         except ValueError as e:
             plan.rejected.append(Rejected(line, str(e)))
             continue
@@ -152,11 +168,11 @@ def plan_import(path: Path, template_text: str, *, jobs: JobStore, settings: Set
         else:
             seen[phone] = line
             plan.good.append(row)
-    return plan
+            yield row
 
 
 def _row(record: list[str], header: list[str], template: Template, region: str,
-         zones: dict[str, str | None]) -> dict[str, Any]:
+         zones: dict[str, str | None], existing: Collection[str]) -> dict[str, Any]:
     if len(record) != len(header):
         missing = header[len(record):]
         if missing:
@@ -165,7 +181,9 @@ def _row(record: list[str], header: list[str], template: Template, region: str,
         raise ValueError(f"{len(record)} columns where the header has {len(header)} "
                          "(a comma inside a value needs the value in double quotes).")
     values = {name: " ".join(cell.split()) for name, cell in zip(header, record)}
-    phone = phone_mod.callable_number(values[REQUIRED], region)  # PhoneError is a ValueError
+    raw = values[REQUIRED]
+    # a number the campaign already calls was checked when it was imported (a re-import is quick)
+    phone = raw if raw in existing else phone_mod.callable_number(raw, region)  # PhoneError is a ValueError
     name = values.get("name") or phone
     if len(name) > MAX_NAME_CHARS:
         raise ValueError(f"the name is {len(name)} characters long (at most {MAX_NAME_CHARS}).")

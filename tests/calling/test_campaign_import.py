@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -18,17 +19,19 @@ from core import cli
 from core.clock import FixedClock
 from store import JobStore
 from tests.calling.conftest import base_settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fresh_pg_database
 
 TEMPLATE = "Remind {name} that invoice {invoice} is overdue"
 
 
-@pytest.fixture
-def store(sqlite_url: str):
-    jobs = JobStore(sqlite_url)
-    jobs.init_db()
-    yield jobs
-    jobs.close()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, sqlite_url: str):
+    with ExitStack() as stack:
+        url = sqlite_url if request.param == "sqlite" else stack.enter_context(fresh_pg_database("import"))
+        jobs = JobStore(url)
+        jobs.init_db()
+        yield jobs
+        jobs.close()
 
 
 def run(store: JobStore, path: Path, *extra: str, name: str = "December invoices", template: str = TEMPLATE,
@@ -160,6 +163,25 @@ def test_one_row_then_a_reimport_adds_nothing(store, tmp_path):
     assert code == 0 and "1 imported, 1 already in the campaign" in out
     code, _, err = run(store, more, template="Call {name}")
     assert code == 2 and "exists with the objective" in err
+
+
+def test_a_problem_late_in_the_file_rolls_the_whole_import_back(store, tmp_path):
+    rows = "".join(f"{p},P{i},{i}\n" for i, p in enumerate(numbers(3000)))
+    code, _, err = run(store, write(tmp_path, "phone,name,invoice\n" + rows + '"+12025550101,broken,1\n'))
+    assert code == 2 and "line 3002: not valid CSV" in err
+    assert store.list_campaigns() == [] and store.list_jobs() == []
+
+
+def test_nothing_new_goes_into_a_finished_campaign(store, tmp_path):
+    assert run(store, write(tmp_path, "phone,name,invoice\n+12025550101,Akhil\x00,1\n"))[0] == 0
+    assert store.list_jobs()[0]["contact_name"] == "Akhil\u2400"  # NUL kept visibly, as everywhere
+    store.cancel_campaign("December invoices")
+    more = write(tmp_path, "phone,name,invoice\n+12025550101,Akhil,1\n+12025550102,Priya,2\n", "more.csv")
+    code, _, err = run(store, more)
+    assert code == 2 and "is cancelled; import the new rows under another --name" in err
+    assert len(store.list_jobs()) == 1
+    code, out, _ = run(store, write(tmp_path, "phone,name,invoice\n+12025550101,Akhil,1\n", "same.csv"))
+    assert code == 0 and "1 already in the campaign" in out
 
 
 def test_dry_run_writes_nothing(store, tmp_path):

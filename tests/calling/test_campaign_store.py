@@ -173,4 +173,4 @@ def test_claims_stay_index_seeks_with_a_large_campaign(store, clock):
         plan = conn.execute(sa.text(
             "EXPLAIN QUERY PLAN SELECT id FROM scheduled_calls WHERE campaign_id IS NULL AND"
             " overall_status = 'PENDING' AND next_retry_at IS NULL ORDER BY next_retry_at, id LIMIT 1")).all()
-    assert "ix_calls_campaign_claim" in str(plan), plan
+    assert "ix_calls_single_claim" in str(plan) or "ix_calls_campaign_claim" in str(plan), plan
