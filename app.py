@@ -159,6 +159,8 @@ def _export(cfg, args) -> int:  # type: ignore[no-untyped-def]
 
 
 def _campaign(cfg, args) -> int:  # type: ignore[no-untyped-def]
+    import os
+
     from calling.campaigns import commands
     from core.clock import SystemClock
     from store import JobStore
@@ -167,6 +169,9 @@ def _campaign(cfg, args) -> int:  # type: ignore[no-untyped-def]
     try:
         jobs.init_db()
         return commands.run(args, jobs, cfg.settings, SystemClock(), sys.stdout, sys.stderr)
+    except BrokenPipeError:  # `campaign export … | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         jobs.close()
 

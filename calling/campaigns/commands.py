@@ -96,6 +96,8 @@ def import_list(args: argparse.Namespace, jobs: JobStore, settings: Settings, cl
     if plan.rows == 0:
         raise Unusable(f"{args.file}: no rows after the header.")
     _report(out, spec, campaign, plan, added, dry_run=args.dry_run)
+    if not plan.good and not plan.already:
+        return 2  # not one usable row: nothing written
     return 1 if plan.rejected else 0
 
 

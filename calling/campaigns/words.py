@@ -7,11 +7,17 @@ from store.campaign_views import CampaignProgress
 from store.campaigns import CampaignStatus
 
 
+# a job status as the counts read it
+COUNT_WORDS = {"COMPLETED_SUCCESS": "succeeded", "PROCESSING": "in a call", "PENDING": "waiting",
+               "RETRY_SCHEDULED": "to try again", "DECLINED": "declined", "FAILED_MAX_RETRIES": "not reached",
+               "FAILED_ERROR": "failed", "EXPIRED": "expired", "CANCELLED": "cancelled"}
+
+
 def describe(p: CampaignProgress) -> str:
     """One line: name, state, done/total, success rate, cost, time left, counts."""
     c = p.campaign
     rate = f"{p.success_rate:.0%}" if p.success_rate is not None else "—"
-    counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(p.counts.items())) or "no jobs"
+    counts = ", ".join(f"{p.counts[s]} {w}" for s, w in COUNT_WORDS.items() if p.counts.get(s)) or "no jobs"
     left = ""
     if p.time_left_s and c.status in (CampaignStatus.ACTIVE, CampaignStatus.PAUSED):
         left = f"; about {duration(p.time_left_s)} left"

@@ -190,9 +190,9 @@ def test_dry_run_writes_nothing(store, tmp_path):
     assert store.list_campaigns() == [] and store.list_jobs() == []
 
 
-def test_every_line_rejected_writes_nothing_and_exits_1(store, tmp_path):
+def test_every_line_rejected_writes_nothing_and_exits_2(store, tmp_path):
     code, out, _ = run(store, write(tmp_path, "phone,name,invoice\n911,X,1\n"))
-    assert code == 1 and "0 imported, 1 rejected" in out
+    assert code == 2 and "0 imported, 1 rejected" in out and "line 2: 911 is an emergency number" in out
     assert store.list_campaigns() == []
 
 
