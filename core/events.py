@@ -154,6 +154,14 @@ class CampaignChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CampaignsProgress(Event):
+    """Every campaign's progress, newest first, when it changed
+    (core/campaign_watch.py): each ``store.campaign_views.CampaignProgress.to_dict()``."""
+    type: ClassVar[str] = "campaigns_progress"
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Mode(Event):
     type: ClassVar[str] = "mode"
     mode: str  # live | simulate

@@ -85,6 +85,7 @@ class Runtime:
     voice: Any = None
     engine: Any = None  # None with calling.enabled = false: engines run elsewhere
     feed: Any = None
+    campaigns: Any = None  # core.campaign_watch.CampaignWatch, with the workers
     owned_sims: Any = None  # started by build(), stopped by close()
     mirror_url: str | None = None
     mirror_link: str | None = None  # the mirror URL with its token, for the operator
@@ -139,13 +140,15 @@ class Runtime:
 
     def _build_workers(self) -> None:
         from calling.engine import CallingEngine
+        from core.campaign_watch import CampaignWatch
         from store.feed import ChangeFeed
         from voice.worker import VoiceWorker
 
         self.voice = VoiceWorker(self.config, self.bus, self.jobs, self.conversation, clock=self.clock)
         # what other processes (engines, consoles, the mirror) change reaches this one's views
         self.feed = ChangeFeed(self.jobs, self.bus, known=self.state.snapshot(jobs_limit=10**9)["jobs"])
-        self.workers = [self.voice, self.feed]
+        self.campaigns = CampaignWatch(self.jobs, self.bus)
+        self.workers = [self.voice, self.feed, self.campaigns]
         if self.config.settings.calling.enabled:
             self.engine = CallingEngine(self.config, self.bus, self.jobs, clock=self.clock)
             self.workers.append(self.engine)

@@ -48,6 +48,12 @@ class CampaignProgress:
         decided = self.finished - self.counts.get("CANCELLED", 0)
         return self.succeeded / decided if decided > 0 else None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CampaignProgress":
+        """From ``to_dict()``'s form (a ``campaigns_progress`` event's)."""
+        return cls(Campaign.from_row(data["campaign"]), dict(data["counts"]), float(data["cost_usd"]),
+                   data["time_left_s"])
+
     def to_dict(self) -> dict[str, Any]:
         return {"campaign": self.campaign.to_dict(), "counts": dict(self.counts), "total": self.total,
                 "finished": self.finished, "succeeded": self.succeeded, "success_rate": self.success_rate,

@@ -103,7 +103,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
 
     @app.get("/api/state")
     def state() -> bottle.HTTPResponse:
-        return _json(mirror.runtime.state.snapshot())
+        return _json(mirror.snapshot())
 
     @app.post("/api/ui_status_update")
     def ui_status_update() -> bottle.HTTPResponse:

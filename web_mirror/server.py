@@ -324,11 +324,17 @@ class MirrorServer:
         log.warning("web mirror dropped a browser that stopped reading (%s)", client.address)
         client.abort()
 
+    def snapshot(self) -> dict[str, Any]:
+        """The state view's snapshot and every campaign's progress as last read."""
+        snapshot = self.runtime.state.snapshot()
+        snapshot["campaigns"] = self.runtime.campaigns.latest if self.runtime.campaigns is not None else []
+        return snapshot
+
     def serve_client(self, ws: Any, sock: socket.socket, address: Any) -> None:
         """Runs as the WebSocket request's greenlet until the browser leaves."""
         sock.settimeout(None)  # an open page may stay quiet for hours
         client = Client(ws, sock, self.queue_size, address)
-        snapshot = self.runtime.state.snapshot()
+        snapshot = self.snapshot()
         client.badges = snapshot["updates"]
         client.offer(text_frame(json.dumps(snapshot, default=str, separators=(",", ":"))))
         self._clients.add(client)  # no yield since the snapshot: no event falls between

@@ -6,6 +6,7 @@ import logging
 
 from core import config as config_mod
 from core.actions import Actions
+from core.campaign_watch import CampaignWatch
 from core.clock import Clock, SystemClock
 from core.events import Bus, Mode
 from core.runtime import Runtime
@@ -30,6 +31,7 @@ def build_runtime(cfg: config_mod.Config, *, clock: Clock | None = None) -> Runt
     rt = Runtime(cfg, clock, bus, jobs, conversation, state, Actions(s, bus, jobs, state))
     # what the app and the engines change reaches the mirror's browsers
     rt.feed = ChangeFeed(jobs, bus, known=state.snapshot(jobs_limit=10**9)["jobs"])
-    rt.workers = [rt.feed]
+    rt.campaigns = CampaignWatch(jobs, bus)
+    rt.workers = [rt.feed, rt.campaigns]
     bus.publish(Mode(mode=cfg.mode))
     return rt

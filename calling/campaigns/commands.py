@@ -38,35 +38,43 @@ def run(args: argparse.Namespace, jobs: JobStore, settings: Settings, clock: Clo
 
 
 def _spec(args: argparse.Namespace, settings: Settings, clock: Clock) -> dict[str, Any]:
-    """The campaign the arguments describe (Unusable when they cannot be used)."""
-    name = " ".join((args.name or "").split())
+    return campaign_spec(name=args.name, objective=args.objective, file=args.file, window=args.window,
+                         start=args.start, deadline=args.deadline, max_retries=args.max_retries,
+                         concurrency=args.concurrency, settings=settings, clock=clock)
+
+
+def campaign_spec(*, name: str, objective: str, file: str, window: str | None = None, start: str | None = None,
+                  deadline: str | None = None, max_retries: int | None = None, concurrency: int | None = None,
+                  settings: Settings, clock: Clock) -> dict[str, Any]:
+    """The campaign these settings describe, for ``JobStore.import_campaign``
+    (Unusable, with words for the operator, when they cannot be used)."""
+    name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME_CHARS:
         raise Unusable(f"--name must be 1 to {MAX_NAME_CHARS} characters.")
     try:
-        template = Template.parse(args.objective)
+        template = Template.parse(objective)
     except TemplateError as e:
         raise Unusable(str(e)) from None
-    window = None
-    if args.window:
+    hours = None
+    if window:
         try:
-            start_min, end_min = parse_hours(args.window)
+            start_min, end_min = parse_hours(window)
         except ValueError as e:
             raise Unusable(f"--window: {e}") from None
-        window = f"{start_min // 60:02d}:{start_min % 60:02d}-{end_min // 60:02d}:{end_min % 60:02d}"
+        hours = f"{start_min // 60:02d}:{start_min % 60:02d}-{end_min // 60:02d}:{end_min % 60:02d}"
     now = clock.now()
-    start = _when(args.start, "--start", now) if args.start else None
-    deadline = _when(args.deadline, "--deadline", now) if args.deadline else None
-    if deadline is not None and deadline <= (start or now):
-        raise Unusable(f"--deadline {args.deadline!r} is not after the {'start' if start else 'present moment'}.")
-    retries = settings.calling.max_retries if args.max_retries is None else args.max_retries
+    begins = _when(start, "--start", now) if start else None
+    ends = _when(deadline, "--deadline", now) if deadline else None
+    if ends is not None and ends <= (begins or now):
+        raise Unusable(f"--deadline {deadline!r} is not after the {'start' if begins else 'present moment'}.")
+    retries = settings.calling.max_retries if max_retries is None else max_retries
     if not 0 <= retries <= 20:
         raise Unusable("--max-retries must be between 0 and 20.")
-    if args.concurrency is not None and args.concurrency < 1:
+    if concurrency is not None and concurrency < 1:
         raise Unusable("--concurrency must be at least 1.")
-    return {"name": name, "objective_template": template.text, "calling_window": window,
-            "start_at": iso(start) if start else None, "deadline_at": iso(deadline) if deadline else None,
-            "max_retries": retries, "max_concurrent": args.concurrency,
-            "source_file": Path(args.file).name}
+    return {"name": name, "objective_template": template.text, "calling_window": hours,
+            "start_at": iso(begins) if begins else None, "deadline_at": iso(ends) if ends else None,
+            "max_retries": retries, "max_concurrent": concurrency, "source_file": Path(file).name}
 
 
 def _when(text: str, flag: str, now: Any) -> Any:

@@ -22,6 +22,7 @@
     partials: new Map(), // item_id -> partial assistant text
     display: null,
     dismissing: new Set(),
+    campaigns: [], // each campaign's progress, newest first, as the server read it
   };
 
   // --- the state, from the server's snapshot and events ----------------------
@@ -50,6 +51,7 @@
     state.partials = new Map();
     (s.transcript || []).forEach(addTurn);
     state.display = s.display || null;
+    state.campaigns = Array.isArray(s.campaigns) ? s.campaigns : [];
     renderAll();
   }
 
@@ -92,6 +94,16 @@
       renderDisplay();
     },
     notice(e) { addNotice(e.level, e.text); },
+    campaigns_progress(e) {
+      state.campaigns = Array.isArray(e.campaigns) ? e.campaigns : [];
+      renderCampaigns();
+    },
+    campaign_changed(e) { // paused, resumed, cancelled here: its state at once, its counts with the next progress
+      const known = state.campaigns.find((p) => p.campaign && e.campaign && p.campaign.id === e.campaign.id);
+      if (!known) return;
+      known.campaign = e.campaign;
+      renderCampaigns();
+    },
   };
 
   // --- rendering --------------------------------------------------------------
@@ -159,6 +171,48 @@
     return `${at.toLocaleDateString([], { month: "short", day: "2-digit" })} ${time.slice(0, 5)}`;
   }
 
+  const STATUS_WORDS = {
+    PENDING: "waiting", RETRY_SCHEDULED: "to retry", PROCESSING: "in a call", COMPLETED_SUCCESS: "succeeded",
+    DECLINED: "declined", FAILED_MAX_RETRIES: "not reached", FAILED_ERROR: "failed", EXPIRED: "expired",
+    CANCELLED: "cancelled",
+  };
+
+  function duration(s) {
+    if (s < 90) return `${Math.max(1, Math.round(s))} s`;
+    if (s < 5400) return `${Math.round(s / 60)} min`;
+    return `${(s / 3600).toFixed(1)} h`;
+  }
+
+  function renderCampaigns() {
+    const list = $("campaigns");
+    list.replaceChildren();
+    state.campaigns.forEach((p) => {
+      const c = p.campaign || {};
+      const li = el("li", "campaign");
+      li.dataset.campaignId = String(c.id);
+      const name = li.appendChild(el("div", "name", c.name));
+      const status = String(c.status || "");
+      name.appendChild(el("span", `state ${status.replace(/[^A-Z]/g, "")}`, status.toLowerCase()));
+      const share = p.total ? Math.min(1, p.finished / p.total) : 0;
+      const bar = li.appendChild(el("div", "bar"));
+      bar.setAttribute("role", "progressbar");
+      bar.setAttribute("aria-valuemin", "0");
+      bar.setAttribute("aria-valuemax", String(p.total));
+      bar.setAttribute("aria-valuenow", String(p.finished));
+      bar.appendChild(el("div", "fill")).style.width = `${(share * 100).toFixed(1)}%`;
+      const rate = p.success_rate === null || p.success_rate === undefined ? "\u2014" : `${Math.round(p.success_rate * 100)}%`;
+      const live = status === "ACTIVE" || status === "PAUSED";
+      const left = live && p.time_left_s ? ` \u00b7 about ${duration(p.time_left_s)} left` : "";
+      li.appendChild(el("div", "figures",
+        `${p.finished}/${p.total} done (${Math.round(share * 100)}%) \u00b7 success ${rate} \u00b7 $${Number(p.cost_usd).toFixed(2)}${left}`));
+      const counts = Object.keys(STATUS_WORDS).filter((k) => p.counts && p.counts[k])
+        .map((k) => `${p.counts[k]} ${STATUS_WORDS[k]}`).join(" \u00b7 ");
+      li.appendChild(el("div", "counts", counts || "no jobs"));
+      list.appendChild(li);
+    });
+    $("campaigns-pane").hidden = state.campaigns.length === 0;
+  }
+
   function renderBadges() {
     const box = $("update-badges");
     box.replaceChildren();
@@ -198,6 +252,7 @@
     renderJobs();
     renderBadges();
     renderDisplay();
+    renderCampaigns();
   }
 
   // --- dismiss: POST, then the server's next badge list leaves it out --------
