@@ -144,6 +144,9 @@ class MainScreen(Screen):
         event.stop()
         self.open_job(event.job_id)
 
+    def on_update_badges_changed(self, event: UpdateBadges.Changed) -> None:
+        self.query_one("#status-bar").set_class(bool(event.job_ids), "-with-updates")
+
     def on_badge_opened(self, event: Badge.Opened) -> None:
         event.stop()
         self.open_job(event.job_id)

@@ -1,14 +1,19 @@
 """Bottom-right: one badge per call outcome the operator has not heard yet,
 coloured by outcome, with a count in front. Which ones show is
 StateView.updates()'s rule; this only draws them. The badges are a
-focusable list: left/right move, Enter opens the job, d dismisses."""
+focusable list: left/right move, Enter opens the job, d dismisses.
+
+However many there are and however long their outcomes, they stay on one
+line: the count stays put, each badge is at most as wide as the room (cut
+with "…", the whole outcome in its tooltip) and the list scrolls sideways
+to the focused one."""
 from __future__ import annotations
 
 from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import HorizontalScroll
+from textual.containers import Horizontal, HorizontalScroll
 from textual.message import Message
 from textual.widgets import Static
 
@@ -65,7 +70,7 @@ class Badge(Static, can_focus=True):
         self.focus()
 
 
-class UpdateBadges(HorizontalScroll, can_focus=False):
+class UpdateBadges(Horizontal):
     class Changed(Message):
         """The badges shown changed (job ids, in order)."""
 
@@ -79,6 +84,7 @@ class UpdateBadges(HorizontalScroll, can_focus=False):
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("", id="badge-count")
+        yield HorizontalScroll(id="badge-list", can_focus=False)
 
     def show_updates(self, updates: list[dict[str, Any]]) -> None:
         wanted = [badge_key(u) for u in updates]
@@ -93,7 +99,7 @@ class UpdateBadges(HorizontalScroll, can_focus=False):
                 present.add(badge.key)
             else:
                 badge.remove()
-        self.mount_all([Badge(u) for u in updates if badge_key(u) not in present])
+        self.query_one("#badge-list").mount_all([Badge(u) for u in updates if badge_key(u) not in present])
         count = len(updates)
         self.query_one("#badge-count", Static).update(
             Text(f"{count} update{'s' if count != 1 else ''}:", style="bold"))

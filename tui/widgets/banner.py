@@ -113,10 +113,14 @@ class ConnectionBanner(Static):
         elif self.thinking:
             line.append("  thinking…", style="italic")
         self.update(line)
+        # the whole of it, with why the connection last ended, when the line is cut
+        self.tooltip = Text(f"{text} ({self._last_drop})" if self._last_drop else text)
 
 
 class AudioIndicator(Static):
     def show_audio(self, audio: dict[str, Any]) -> None:
         self.set_class(audio.get("mode") != "voice", "text-only")
         self.set_class(bool(audio.get("muted")), "muted")
-        self.update(Text(audio_line(audio)))
+        line = Text(audio_line(audio))
+        self.update(line)
+        self.tooltip = line  # the whole reason, when the line is cut
