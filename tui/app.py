@@ -238,6 +238,13 @@ class SwitchboardApp(App[int]):
         """Every notice is plain text: what it quotes (names, errors, config
         keys such as [keys]) is never read as markup."""
         super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
+        self.call_after_refresh(self._newest_notice_in_view)
+
+    def _newest_notice_in_view(self) -> None:
+        """Where notices have less room than they need, they scroll: keep the
+        newest one in view."""
+        for rack in self.screen.query("#textual-toastrack"):
+            rack.scroll_end(animate=False)
 
     def action_copy_mirror_link(self) -> None:
         """To the terminal's clipboard (OSC 52: works over ssh and tmux when the

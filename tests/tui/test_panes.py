@@ -149,7 +149,7 @@ async def test_simulation_panel_flips_faults(make_runtime):
         await wait_for(pilot, lambda: sims.faults.snapshot()["http_failures"] == {"ultravox": [503, 3]})
         await pilot.click("#fault-refuse")
         await wait_for(pilot, lambda: sims.faults.refusing())
-        panel.query_one("#fault-reset").press()  # a notice may lie over the button by now
+        await pilot.click("#fault-reset")  # the notices the first two left lie elsewhere
         await wait_for(pilot, lambda: not sims.faults.refusing() and "faults: none" in plain(panel.query_one("#sim-status")))
 
 

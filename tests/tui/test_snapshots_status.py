@@ -45,3 +45,19 @@ def test_many_outside_updates_beside_a_long_drop_reason(snap_compare, runtime, s
             contact_name=f"Branch office {i} of the northern region",
             status_summary=f"Report {i} is in: sales were up, returns were down, and the audit found nothing."))
     assert snap_compare(app_for(runtime), terminal_size=size, run_before=still())
+
+
+@SIZES
+def test_notices_over_the_conversation(snap_compare, make_runtime, size):
+    from tests.tui.test_notices import NOTICES
+    from tests.tui.test_snapshots import busy
+
+    rt = make_runtime("simulate", sims=fake_sims())
+    busy(rt)
+
+    async def tell(pilot) -> None:
+        for text in NOTICES:
+            pilot.app.notify(text, title="SIMULATION" if text.startswith("Simulator") else "")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app_for(rt), terminal_size=size, run_before=still(tell))

@@ -76,6 +76,23 @@ class MainScreen(Screen):
         self.load_snapshot(self.runtime.state.snapshot(jobs_limit=JOB_ROWS))
         # a new operator types to the assistant first; Escape moves to the jobs
         self.query_one("#prompt", Input).focus()
+        self.call_after_refresh(self.place_notices)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.place_notices)
+
+    def on_screen_resume(self) -> None:
+        self.call_after_refresh(self.place_notices)  # the terminal may have been resized under a dialog
+
+    def place_notices(self) -> None:
+        """Notices go over the conversation (read, never clicked), inside its
+        border, so none hides a job row, a badge, the prompt or a simulator
+        button; more than fit scroll, the newest in view."""
+        inside = self.query_one(Transcript).region.shrink((1, 1, 1, 1))
+        for rack in self.query("#textual-toastrack"):
+            rack.styles.margin = (inside.y, 0, 0, inside.x)
+            rack.styles.width = max(1, inside.width)
+            rack.styles.max_height = max(1, inside.height)
 
     def load_snapshot(self, snap: dict[str, Any]) -> None:
         self.query_one(JobTable).load_jobs(snap["jobs"])
