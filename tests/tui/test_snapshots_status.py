@@ -56,8 +56,13 @@ def test_notices_over_the_conversation(snap_compare, make_runtime, size):
     busy(rt)
 
     async def tell(pilot) -> None:
+        from tests.tui.conftest import notices, wait_for
+
+        app = pilot.app
         for text in NOTICES:
-            pilot.app.notify(text, title="SIMULATION" if text.startswith("Simulator") else "")
-        await pilot.pause(0.2)
+            app.notify(text, title="SIMULATION" if text.startswith("Simulator") else "")
+        await wait_for(pilot, lambda: all(any(text[:20] in n for n in notices(app)) for text in NOTICES))
+        rack = app.screen.query_one("#textual-toastrack")
+        await wait_for(pilot, lambda: rack.scroll_offset.y == rack.max_scroll_y)  # the newest in view, settled
 
     assert snap_compare(app_for(rt), terminal_size=size, run_before=still(tell))
