@@ -8,9 +8,10 @@ import re
 JOB_LINE = re.compile(r'^-\s+job\s+(?P<job>\d+)\s+\((?P<name>.+?),\s+"(?P<objective>.*)",\s+(?P<status>[A-Z_]+)\)$')
 STATUS_WORDS = {"PENDING": "queued", "PROCESSING": "in progress", "RETRY_SCHEDULED": "retry scheduled",
                 "COMPLETED_SUCCESS": "done", "FAILED_MAX_RETRIES": "failed", "FAILED_ERROR": "failed",
-                "CANCELLED": "cancelled"}
+                "CANCELLED": "cancelled", "EXPIRED": "expired"}
 FINISHED_WORDS = {"COMPLETED_SUCCESS": "is done", "FAILED_MAX_RETRIES": "did not get through",
-                  "FAILED_ERROR": "failed", "CANCELLED": "was cancelled"}
+                  "FAILED_ERROR": "failed", "CANCELLED": "was cancelled",
+                  "EXPIRED": "expired before it was made"}
 TOOL_ACTS = {"schedule_outbound_call": "schedule that call", "check_scheduled_call_status": "check on that call",
              "cancel_scheduled_call": "cancel that call", "list_scheduled_calls": "list your calls",
              "show_on_screen": "show that", "campaign_status": "check on that campaign",

@@ -43,7 +43,8 @@ DROPPABLE = [KEYS.index("updated"), KEYS.index("retries")]
 MIN_WIDTH = sum(width + 1 for _, _, width in COLUMNS) + 1  # one space before each column, one after
 HEADER = 1
 STATUS_ORDER = {s: i for i, s in enumerate(
-    ("PROCESSING", "PENDING", "RETRY_SCHEDULED", "FAILED_ERROR", "FAILED_MAX_RETRIES", "COMPLETED_SUCCESS", "CANCELLED"))}
+    ("PROCESSING", "PENDING", "RETRY_SCHEDULED", "FAILED_ERROR", "FAILED_MAX_RETRIES", "COMPLETED_SUCCESS", "CANCELLED", "DECLINED",
+     "EXPIRED"))}
 # sort name -> (label, key of a job row); every sort breaks ties newest first
 SORTS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "newest": ("newest first", lambda j: 0),
