@@ -70,6 +70,12 @@ class CampaignEnd:
 
     def _finish(self, campaign: Campaign) -> dict[str, Any] | None:
         now = self.clock.now_iso()
+        with transaction(self.db) as conn:  # a read first: most sweeps find work left, and write nothing
+            left = conn.execute(sa.text(
+                f"SELECT 1 FROM scheduled_calls WHERE campaign_id = :c AND overall_status IN {ACTIVE_JOB} LIMIT 1"),
+                {"c": campaign.id}).first()
+        if left is not None:
+            return None
         with transaction(self.db) as conn:
             # claims the ending (one sweeper wins; on PostgreSQL the others wait on the row, then see it taken)
             row = conn.execute(sa.text(

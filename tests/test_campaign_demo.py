@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from store import JobStore
 from store.campaigns import CampaignStatus
 from tests.conftest import ROOT
@@ -17,6 +19,7 @@ from tests.test_headless import Headless, fast_config
 TEMPLATE = "Remind {name} that invoice {invoice} for {amount} was due on {due}, and ask when it will be paid"
 
 
+@pytest.mark.timeout(300)
 def test_the_sample_campaign_by_voice(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SWITCHBOARD", "OPENAI", "TWILIO", "ULTRAVOX"))}
     imported = subprocess.run(

@@ -196,6 +196,7 @@ def test_every_line_rejected_writes_nothing_and_exits_2(store, tmp_path):
     assert store.list_campaigns() == []
 
 
+@pytest.mark.timeout(300)
 def test_100000_rows_import_once_in_one_go(store, tmp_path):
     lines = ["phone,name,invoice"] + [f"{p},Person {i},{i}" for i, p in enumerate(numbers(100_000))]
     path = write(tmp_path, "\n".join(lines) + "\n")
