@@ -15,18 +15,13 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterator
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from calling.campaigns.rows import REQUIRED, checked_rows
 from calling.campaigns.template import Template, TemplateError
 from calling.gate import configured_do_not_call, do_not_call_reason
-from calling.scheduling import MAX_OBJECTIVE_CHARS
-from core import phone as phone_mod
 from core.config import Settings
 from store import JobStore
 
-REQUIRED = "phone"
-OPTIONAL = ("name", "timezone")
-MAX_NAME_CHARS = 200
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
@@ -147,15 +142,11 @@ def open_plan(path: Path, template_text: str, *, jobs: JobStore, settings: Setti
 
 def _checked(plan: Plan, records: list[tuple[int, list[str]]], header: list[str], template: Template,
              jobs: JobStore, settings: Settings, existing: Collection[str]) -> Iterator[dict[str, Any]]:
-    region = settings.app.default_region
     listed = configured_do_not_call(settings) | {e["phone_number"] for e in jobs.list_do_not_call()}
     seen: dict[str, int] = {}
-    zones: dict[str, str | None] = {}
-    for line, record in records:
-        try:
-            row = _row(record, header, template, region, zones, existing)
-        except ValueError as e:
-            plan.rejected.append(Rejected(line, str(e)))
+    for line, row, reason in checked_rows(records, header, template, settings.app.default_region, existing):
+        if row is None:
+            plan.rejected.append(Rejected(line, reason or "rejected"))
             continue
         phone = row["phone_number"]
         if phone in listed:
@@ -169,45 +160,3 @@ def _checked(plan: Plan, records: list[tuple[int, list[str]]], header: list[str]
             seen[phone] = line
             plan.good.append(row)
             yield row
-
-
-def _row(record: list[str], header: list[str], template: Template, region: str,
-         zones: dict[str, str | None], existing: Collection[str]) -> dict[str, Any]:
-    if len(record) != len(header):
-        missing = header[len(record):]
-        if missing:
-            raise ValueError(f"missing {', '.join(missing)} (the line has {len(record)} of "
-                             f"{len(header)} columns).")
-        raise ValueError(f"{len(record)} columns where the header has {len(header)} "
-                         "(a comma inside a value needs the value in double quotes).")
-    values = {name: " ".join(cell.split()) for name, cell in zip(header, record)}
-    raw = values[REQUIRED]
-    # a number the campaign already calls was checked when it was imported (a re-import is quick)
-    phone = raw if raw in existing else phone_mod.callable_number(raw, region)  # PhoneError is a ValueError
-    name = values.get("name") or phone
-    if len(name) > MAX_NAME_CHARS:
-        raise ValueError(f"the name is {len(name)} characters long (at most {MAX_NAME_CHARS}).")
-    zone = values.get("timezone") or None
-    if zone is not None:
-        if zone not in zones:
-            zones[zone] = _zone(zone)
-        if zones[zone] is None:
-            raise ValueError(f"{zone!r} is not a time zone; use a name such as America/New_York or Europe/London.")
-    if "name" in values:
-        values["name"] = name  # {name} is the contact's name, the number when the line has none
-    empty = [f for f in template.fields if not values[f]]
-    if empty:
-        raise ValueError("the objective needs " + ", ".join("{" + f + "}" for f in empty)
-                         + ", empty on this line.")
-    objective = template.fill(values)
-    if len(objective) > MAX_OBJECTIVE_CHARS:
-        raise ValueError(f"the objective would be {len(objective)} characters long (at most {MAX_OBJECTIVE_CHARS}).")
-    return {"phone_number": phone, "contact_name": name, "objective": objective, "timezone": zone}
-
-
-def _zone(name: str) -> str | None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
