@@ -81,7 +81,8 @@ class CampaignEnd:
             row = conn.execute(sa.text(
                 "UPDATE campaigns SET status = CASE WHEN status = 'CANCELLED' THEN status ELSE 'FINISHED' END,"
                 " finished_at = :t, updated_at = :t WHERE id = :c AND finished_at IS NULL"
-                f" AND NOT EXISTS (SELECT 1 FROM scheduled_calls WHERE campaign_id = :c AND overall_status IN {ACTIVE_JOB})"
+                " AND NOT EXISTS (SELECT 1 FROM scheduled_calls WHERE campaign_id = :c"
+                f" AND overall_status IN {ACTIVE_JOB})"
                 " RETURNING *"), {"t": now, "c": campaign.id}).mappings().first()
             if row is None:
                 return None

@@ -272,5 +272,6 @@ class Campaigns:
                 " cancel_requested = TRUE, cancel_reason = :r, updated_at = :t, next_retry_at = NULL,"
                 " final_summary_for_main_agent = CASE WHEN overall_status = 'PROCESSING'"
                 "   THEN final_summary_for_main_agent ELSE :r END"
-                f" WHERE campaign_id = :c AND overall_status IN {ACTIVE_JOB}"), {"r": reason, "t": now, "c": campaign.id})
+                f" WHERE campaign_id = :c AND overall_status IN {ACTIVE_JOB}"),
+                {"r": reason, "t": now, "c": campaign.id})
         return self._announce_campaign(Campaign.from_row(row)), int(result.rowcount or 0)

@@ -31,7 +31,8 @@ class Template:
                 if name is not None:
                     field = name.strip()
                     if not field.isidentifier() or spec or conversion:
-                        shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                        shown = ("{" + name + (f"!{conversion}" if conversion else "")
+                                 + (f":{spec}" if spec else "") + "}")
                         raise TemplateError(f"{shown} in the objective template is not a plain column name "
                                             "such as {name} or {invoice}.")
                     parts.append((literal, field))
