@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from calling.hours import callee_timezone, effective_hours, next_opening
+from core.clock import iso
 from core import config as config_mod
 from core import phone as phone_mod
 from store import JobStore
@@ -76,7 +77,12 @@ class Gate:
         if window is not None:
             opening = next_opening(now, window[1], zone)
             if opening is not None:
-                return Verdict("defer", f"outside campaign {window[0]}'s window {window[1]} in {zone}", opening)
+                reason = f"outside campaign {window[0]}'s window {window[1]} in {zone}"
+                # the campaign's other callees listed in this zone wait for the same opening: defer
+                # them at once rather than claim each only to defer it
+                self.jobs.defer_campaign_zone(int(job["campaign_id"]), zone, iso(opening), f"deferred: {reason}",
+                                              but=int(job["id"]))
+                return Verdict("defer", reason, opening)
         if self.calling.cooldown_min > 0:
             last = self.jobs.last_call_started(phone, exclude_job=job["id"])
             if last:

@@ -56,6 +56,19 @@ class CampaignEnd:
                 summaries.append(summary)
         return summaries
 
+    def defer_campaign_zone(self, campaign_id: int, zone: str, until: str, reason: str, *, but: int) -> int:
+        """Every due-before-``until`` job of the campaign whose callee is listed in
+        ``zone`` waits until then (its window is closed there); returns how many.
+        No job events: the feed carries the rows."""
+        with transaction(self.db) as conn:
+            result = conn.execute(sa.text(
+                "UPDATE scheduled_calls SET next_retry_at = :u, last_error = :r, updated_at = :t"
+                " WHERE campaign_id = :c AND timezone = :z AND id <> :j"
+                " AND overall_status IN ('PENDING', 'RETRY_SCHEDULED')"
+                " AND (next_retry_at IS NULL OR next_retry_at < :u)"),
+                {"u": until, "r": reason[:500], "t": self.clock.now_iso(), "c": campaign_id, "z": zone, "j": but})
+        return int(result.rowcount or 0)
+
     def _expire(self, campaign: Campaign, now: str) -> int:
         """A call in progress at the deadline is not cut off: its job expires
         at the next sweep if it would be tried again."""

@@ -36,10 +36,11 @@ def test_window_and_deadline_in_each_callees_time_zone(sims, jobs, bus, recorder
     # 15:00 UTC on 5 January: 10:00 in New York, 15:00 in London, 07:00 in Los Angeles, 00:00 in Tokyo
     clock = FixedClock(_utc(2026, 1, 5, 15))
     jobs.clock = clock
-    zones = ["America/New_York", "Europe/London", "America/Los_Angeles", "Asia/Tokyo"]
-    c = import_rows(jobs, "Winter", list(zip(numbers(4), zones)), calling_window="09:00-17:00",
+    zones = ["America/New_York", "Europe/London", "America/Los_Angeles", "Asia/Tokyo", "Asia/Tokyo"]
+    c = import_rows(jobs, "Winter", list(zip(numbers(5), zones)), calling_window="09:00-17:00",
                     deadline_at=iso(_utc(2026, 1, 5, 16, 30)))
-    by_zone = {j["timezone"]: j["id"] for j in jobs.campaign_jobs(c.id)}
+    by_zone = {j["timezone"]: j["id"] for j in jobs.campaign_jobs(c.id, descending=True)}  # the first of each
+    second_tokyo = jobs.campaign_jobs(c.id)[-1]["id"]
     cfg = engine_config(sims, tmp_path, calling_hours="00:00-24:00")
     with running(CallingEngine(cfg, bus, jobs, clock=clock)):
         for zone in ("America/New_York", "Europe/London"):
@@ -50,15 +51,17 @@ def test_window_and_deadline_in_each_callees_time_zone(sims, jobs, bus, recorder
         assert deferred["Asia/Tokyo"]["next_retry_at"] == "2026-01-06T00:00:00.000Z"  # 09:00 JST
         assert "outside campaign Winter's window 09:00-17:00 in Asia/Tokyo" in deferred["Asia/Tokyo"]["last_error"]
         assert all(jobs.attempts_for_job(j["id"]) == [] for j in deferred.values())
+        assert jobs.get_job(second_tokyo)["next_retry_at"] == "2026-01-06T00:00:00.000Z"
+        assert jobs.attempts_for_job(second_tokyo) == []
         clock.advance(90 * 60)  # 16:30: the deadline
         ended = wait_for(lambda: (c2 := jobs.campaign("Winter")) and c2.summary_job_id and c2, 20,
                          what="the campaign to end")
     assert ended.status == CampaignStatus.FINISHED
-    for zone in ("America/Los_Angeles", "Asia/Tokyo"):
-        job = jobs.get_job(by_zone[zone])
+    for job_id in (by_zone["America/Los_Angeles"], by_zone["Asia/Tokyo"], second_tokyo):
+        job = jobs.get_job(job_id)
         assert job["overall_status"] == "EXPIRED" and "deadline (2026-01-05T16:30:00.000Z)" in job["last_error"]
     summary = jobs.get_job(ended.summary_job_id)
-    assert summary["contact_name"] == "Winter campaign" and "2 expired" in summary["final_summary_for_main_agent"]
+    assert summary["contact_name"] == "Winter campaign" and "3 expired" in summary["final_summary_for_main_agent"]
     told = recorder.of("new_call_update_available")
     assert [e.job_id for e in told] == [summary["id"]]  # one update, none per callee
     assert [j["id"] for j in jobs.pending_updates()] == [summary["id"]]
