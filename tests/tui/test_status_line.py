@@ -1,0 +1,38 @@
+"""The status line keeps to one line of the screen: with two dozen badges
+and long reasons beside them, the badges keep their room, the first badge
+and the count are in view, and the prompt is still on screen."""
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from core import events as ev
+from tests.tui.conftest import app_for
+from tests.tui.test_snapshots import LARGE, SMALL, connected
+from tests.tui.test_snapshots_status import LONG_REASON, many_outcomes
+from tui.widgets.badges import Badge, UpdateBadges
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "200x60"])
+async def test_badges_keep_their_room_beside_long_reasons(runtime, size):
+    connected(runtime)
+    runtime.bus.publish(ev.AudioState(mode="text", reason=LONG_REASON))
+    many_outcomes(runtime)
+    app = app_for(runtime)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.2)
+        screen = app.main_screen
+        width, height = size
+        bar = screen.query_one("#status-bar")
+        assert bar.region.height == 1 and bar.region.right <= width
+        for part in bar.children:
+            assert part.region.right <= width, part
+        badges = screen.query_one(UpdateBadges)
+        assert badges.region.width >= 24
+        first = badges.query(Badge).first()
+        assert badges.region.contains_region(first.region)  # whole, cut with … if need be
+        assert "24 updates" in str(badges.query_one("#badge-count").render())
+        prompt = screen.query_one("#prompt", Input)
+        assert prompt.region.height == 3 and prompt.region.bottom <= bar.region.y
