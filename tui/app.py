@@ -187,6 +187,7 @@ class SwitchboardApp(App[int]):
     on_updates_changed = _to_screens
     on_display_shown = _to_screens
     on_do_not_call_changed = _to_screens
+    on_campaigns_changed = _to_screens
 
     def on_notice_posted(self, message: "msg.NoticePosted") -> None:
         event: "ev.Notice" = message.event  # type: ignore[assignment]

@@ -26,6 +26,8 @@ MAIN_BINDINGS = [
             tooltip="Search and filter the job table"),
     Binding("s", "sort_jobs", "Sort", id="sort_jobs", tooltip="Sort the job table (cycles the orders)"),
     Binding("B", "focus_badges", "Updates", key_display="B", id="focus_badges", tooltip="Go to the update badges"),
+    Binding("C", "campaigns", "Campaigns", key_display="C", show=False, id="campaigns",
+            tooltip="Campaigns: progress of every call list, import a list"),
     Binding("b", "do_not_call_list", "Do-not-call list", show=False, id="do_not_call_list",
             tooltip="Do-not-call list: numbers never dialled, and why"),
     Binding("d", "dismiss_badge", "Dismiss", id="dismiss_badge", tooltip="Dismiss the focused (or first) update badge"),
@@ -52,6 +54,37 @@ DO_NOT_CALL_BINDINGS = [
     Binding("escape", "close", "Back", id="close_do_not_call"),
 ]
 
+# on the campaigns list (the selected campaign) and on one campaign's page alike
+CAMPAIGN_ACTIONS = [
+    Binding("p", "pause_campaign", "Pause", id="pause_campaign",
+            tooltip="Pause the campaign: no new call starts, calls in progress finish"),
+    Binding("r", "resume_campaign", "Resume", id="resume_campaign", tooltip="Resume the paused campaign"),
+    Binding("x", "cancel_campaign", "Cancel", id="cancel_campaign",
+            tooltip="Cancel the campaign's unfinished calls (asks first)"),
+    Binding("e", "export_campaign", "Export", id="export_campaign",
+            tooltip="Export the campaign, one row per callee, to a CSV file"),
+]
+
+CAMPAIGNS_BINDINGS = [
+    Binding("o", "open_campaign", "Open", id="open_campaign",
+            tooltip="Open the campaign: its jobs, filtered, searched, sorted; its outcomes"),
+    *CAMPAIGN_ACTIONS,
+    Binding("i", "import_campaign", "Import", id="import_campaign",
+            tooltip="Import a call list (CSV) into a campaign: check it, then confirm"),
+    Binding("escape", "close", "Back", id="close_campaigns"),
+]
+
+CAMPAIGN_BINDINGS = [
+    Binding("slash", "search_jobs", "Search", key_display="/", id="search_campaign_jobs",
+            tooltip="Search the campaign's jobs by name or number"),
+    Binding("f", "filter_status", "Status", id="filter_campaign_jobs",
+            tooltip="Show the campaign's jobs of one status (cycles)"),
+    Binding("s", "sort_jobs", "Sort", id="sort_campaign_jobs", tooltip="Sort the campaign's jobs (cycles)"),
+    Binding("o", "job_detail", "Detail", id="campaign_job_detail", tooltip="Open the selected job's detail"),
+    *CAMPAIGN_ACTIONS,
+    Binding("escape", "close", "Back", id="close_campaign"),
+]
+
 MODAL_BINDINGS = [
     Binding("escape", "cancel", "Cancel", id="close_modal"),
 ]
@@ -66,6 +99,8 @@ SCOPES = {
     "main screen": APP_BINDINGS + MAIN_BINDINGS,
     "job detail": APP_BINDINGS + DETAIL_BINDINGS,
     "do-not-call list": APP_BINDINGS + DO_NOT_CALL_BINDINGS,
+    "campaigns": APP_BINDINGS + CAMPAIGNS_BINDINGS,
+    "campaign": APP_BINDINGS + CAMPAIGN_BINDINGS,
     "dialogs": APP_BINDINGS + MODAL_BINDINGS,
     "questions": APP_BINDINGS + CONFIRM_BINDINGS,
 }

@@ -23,6 +23,10 @@ class SwitchboardCommands(Provider):
             owners: list[tuple[object, list]] = [(app, APP_BINDINGS)]
         else:
             owners = [(app.main_screen, MAIN_BINDINGS), (app, APP_BINDINGS)]
+            from tui.screens.campaign_actions import CampaignActions
+
+            if isinstance(self.screen, CampaignActions):  # opened over a campaign view: its keys first
+                owners.insert(0, (self.screen, self.screen.BINDINGS))
         for owner, bindings in owners:
             for binding in bindings:
                 if binding.id == "quit_ctrl_c":

@@ -61,6 +61,11 @@ class DoNotCallChanged(DomainMessage):
     """A number was put on or lifted from the do-not-call list."""
 
 
+class CampaignsChanged(DomainMessage):
+    """A campaign was changed here (CampaignChanged), or every campaign's
+    progress was read again (CampaignsProgress)."""
+
+
 class DomainWorkerChanged(DomainMessage):
     """A domain worker started, stopped or died."""
 
@@ -81,6 +86,8 @@ MESSAGE_FOR: dict[type[ev.Event], type[DomainMessage]] = {
     ev.Mode: ModeChanged,
     ev.WorkerState: DomainWorkerChanged,
     ev.DoNotCallChanged: DoNotCallChanged,
+    ev.CampaignChanged: CampaignsChanged,
+    ev.CampaignsProgress: CampaignsChanged,
 }
 
 

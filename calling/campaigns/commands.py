@@ -50,7 +50,7 @@ def campaign_spec(*, name: str, objective: str, file: str, window: str | None = 
     (Unusable, with words for the operator, when they cannot be used)."""
     name = " ".join((name or "").split())
     if not name or len(name) > MAX_NAME_CHARS:
-        raise Unusable(f"--name must be 1 to {MAX_NAME_CHARS} characters.")
+        raise Unusable(f"The campaign's name (--name) must be 1 to {MAX_NAME_CHARS} characters.")
     try:
         template = Template.parse(objective)
     except TemplateError as e:
@@ -60,13 +60,13 @@ def campaign_spec(*, name: str, objective: str, file: str, window: str | None = 
         try:
             start_min, end_min = parse_hours(window)
         except ValueError as e:
-            raise Unusable(f"--window: {e}") from None
+            raise Unusable(f"The window (--window): {e}") from None
         hours = f"{start_min // 60:02d}:{start_min % 60:02d}-{end_min // 60:02d}:{end_min % 60:02d}"
     now = clock.now()
-    begins = _when(start, "--start", now) if start else None
-    ends = _when(deadline, "--deadline", now) if deadline else None
+    begins = _when(start, "The start (--start)", now) if start else None
+    ends = _when(deadline, "The deadline (--deadline)", now) if deadline else None
     if ends is not None and ends <= (begins or now):
-        raise Unusable(f"--deadline {deadline!r} is not after the {'start' if begins else 'present moment'}.")
+        raise Unusable(f"The deadline (--deadline) {deadline!r} is not after the {'start' if begins else 'present moment'}.")
     retries = settings.calling.max_retries if max_retries is None else max_retries
     if not 0 <= retries <= 20:
         raise Unusable("--max-retries must be between 0 and 20.")

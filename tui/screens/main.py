@@ -319,6 +319,11 @@ class MainScreen(Screen):
 
         self.app.push_screen(DoNotCallScreen(self.runtime))
 
+    def action_campaigns(self) -> None:
+        from tui.screens.campaigns import CampaignsScreen
+
+        self.app.push_screen(CampaignsScreen(self.runtime))
+
     def action_filter_jobs(self) -> None:
         box = self.query_one("#job-filter", Input)
         box.display = True

@@ -1,0 +1,265 @@
+"""A campaign's jobs, read a page at a time: the table knows how many jobs
+the filter matches and keeps only the pages it has drawn (at most
+MAX_PAGES), so 100,000 jobs cost what one screenful does. A line whose page
+is not here yet is drawn as "…" while a thread worker reads it; a new
+filter, search or order starts again from its count. Line 0 is the header,
+pinned; rows follow (Textual's line API, as the main job table)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.text import visible
+from tui.format import STATUS_STYLE, WAITING, clip, short_time
+
+Job = dict[str, Any]  # a job row
+
+PAGE = 200
+MAX_PAGES = 50  # 10,000 rows kept at most; the farthest from the cursor go first
+HEADER = 1
+# key, header, width; the objective takes what is left
+COLUMNS = (("id", "Job", 6), ("contact", "Contact", 16), ("phone", "Number", 13), ("status", "Status", 18),
+           ("tries", "Tries", 5), ("next", "Next try", 9), ("cost", "Cost", 7), ("objective", "Objective", 12))
+KEYS = [key for key, _, _ in COLUMNS]
+MIN_OBJECTIVE = 10
+# on a narrow terminal these columns go first, in this order
+DROPPABLE = [KEYS.index("next"), KEYS.index("cost"), KEYS.index("tries")]
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """What the table shows: ``statuses`` (None: all), ``search`` (words in
+    the name or the number), ``sort`` (a store.campaign_views.JOB_SORTS key)."""
+    statuses: tuple[str, ...] | None = None
+    search: str = ""
+    sort: str = "id"
+    descending: bool = False
+
+
+def job_cells(job: Job, today: datetime) -> tuple[str, ...]:
+    waiting = job["overall_status"] in WAITING and job["next_retry_at"]
+    cost = job["cost_estimate_usd"] or 0.0
+    return (str(job["id"]), visible(job["contact_name"], one_line=True), job["phone_number"], job["overall_status"],
+            f"{job['retries_attempted']}/{job['max_retries']}", short_time(job["next_retry_at"], today) if waiting else "",
+            f"${cost:.2f}" if cost else "", visible(job["current_call_objective_description"], one_line=True))
+
+
+class PagedJobTable(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"paged-jobs--header", "paged-jobs--cursor"}
+    BINDINGS = [
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "cursor_to(0)", show=False),
+        Binding("end", "cursor_to(-1)", show=False),
+        Binding("enter", "select", show=False),
+    ]
+    DEFAULT_CSS = """
+    PagedJobTable { overflow-x: hidden; }
+    PagedJobTable > .paged-jobs--header { text-style: bold; background: $panel; }
+    PagedJobTable > .paged-jobs--cursor { background: $accent 40%; }
+    PagedJobTable:focus > .paged-jobs--cursor { background: $accent; text-style: bold; }
+    """
+
+    cursor_row: reactive[int] = reactive(0, layout=False, repaint=False)
+
+    class RowSelected(Message):
+        def __init__(self, job_id: int) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    class PageWanted(Message):
+        """The table needs rows it does not have: read page ``page`` of ``query``."""
+        def __init__(self, generation: int, query: JobQuery, page: int) -> None:
+            super().__init__()
+            self.generation, self.query, self.page = generation, query, page
+
+    def __init__(self, *, now: Callable[[], datetime], id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.now = now
+        self.query = JobQuery()
+        self.generation = 0  # moves with every new query: a late page of an old one is dropped
+        self.total: int | None = None
+        self.pages: dict[int, list[Job]] = {}
+        self.asked: set[int] = set()
+        self.widths = [w for _, _, w in COLUMNS]
+        self._strips: dict[int, Strip] = {}  # job id -> its line drawn without the cursor
+
+    # --- data ---------------------------------------------------------------
+
+    def start(self, query: JobQuery) -> int:
+        """A new query: everything shown so far goes; returns its generation."""
+        self.query = query
+        self.generation += 1
+        self.total = None
+        self.pages.clear()
+        self.asked.clear()
+        self._strips.clear()
+        self.cursor_row = 0
+        self.scroll_to(y=0, animate=False)
+        self._resize()
+        return self.generation
+
+    def set_total(self, generation: int, total: int) -> None:
+        if generation == self.generation:
+            self.total = total
+            self.cursor_row = min(self.cursor_row, max(0, total - 1))
+            self._resize()
+
+    def add_page(self, generation: int, page: int, jobs: list[Job]) -> None:
+        if generation != self.generation:
+            return
+        self.asked.discard(page)
+        self.pages[page] = jobs
+        if len(self.pages) > MAX_PAGES:
+            here = self.cursor_row // PAGE
+            for gone in self.pages.pop(max(self.pages, key=lambda p: abs(p - here))):
+                self._strips.pop(gone["id"], None)
+        self.refresh()
+
+    def upsert(self, job: Job) -> None:
+        """A job changed: redrawn where it is shown (a new order waits for the next query)."""
+        for number, rows in self.pages.items():
+            for i, shown in enumerate(rows):
+                if shown["id"] == job["id"]:
+                    rows[i] = job
+                    self._strips.pop(job["id"], None)
+                    self.refresh_line(number * PAGE + i - self.scroll_offset.y + HEADER)
+                    return
+
+    def job_at(self, index: int) -> Job | None:
+        rows = self.pages.get(index // PAGE)
+        return rows[index % PAGE] if rows is not None and index % PAGE < len(rows) else None
+
+    def selected_job(self) -> Job | None:
+        return self.job_at(self.cursor_row)
+
+    @property
+    def row_count(self) -> int:
+        return self.total or 0
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.row_count + HEADER)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        room = self.scrollable_content_region.width
+        for dropped in range(len(DROPPABLE) + 1):
+            widths = [w for _, _, w in COLUMNS]
+            for index in DROPPABLE[:dropped]:
+                widths[index] = 0
+            left = room - sum(w + 1 for w in widths[:-1] if w) - 2
+            if left >= MIN_OBJECTIVE:
+                break
+        widths[-1] = max(MIN_OBJECTIVE, left)
+        self.widths = widths
+        self._strips.clear()
+        self._resize()
+
+    # --- drawing -------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y < HEADER:
+            style = self.get_component_rich_style("paged-jobs--header")
+            text = "".join(f" {clip(label, w, pad=True)}" for (_, label, _), w in zip(COLUMNS, self.widths) if w)
+            return Strip([Segment(text + " ", style)]).crop_extend(0, width, self.rich_style)
+        index = self.scroll_offset.y + y - HEADER
+        if not 0 <= index < self.row_count:
+            if index == 0 and self.total == 0:
+                return Strip([Segment(" No job matches.", self.rich_style + Style(dim=True))]).extend_cell_length(
+                    width, self.rich_style)
+            return Strip.blank(width, self.rich_style)
+        cursor = self.get_component_rich_style("paged-jobs--cursor") if index == self.cursor_row else None
+        base = self.rich_style + cursor if cursor is not None else self.rich_style
+        job = self.job_at(index)
+        if job is None:
+            self._want(index // PAGE)
+            return Strip([Segment(" …", base + Style(dim=True))]).extend_cell_length(width, base)
+        if cursor is not None:
+            return self._line(job, base, width)
+        strip = self._strips.get(job["id"])
+        if strip is None or strip.cell_length != width:
+            strip = self._strips[job["id"]] = self._line(job, base, width)
+        return strip
+
+    def _line(self, job: Job, base: Style, width: int) -> Strip:
+        segments = []
+        for (key, _, _), w, value in zip(COLUMNS, self.widths, job_cells(job, self.now())):
+            if not w:
+                continue
+            style = base + Style.parse(STATUS_STYLE[value]) if key == "status" and value in STATUS_STYLE else base
+            segments.append(Segment(f" {clip(value, w, pad=True)}", style))
+        return Strip(segments).crop_extend(0, width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _want(self, page: int) -> None:
+        if page not in self.asked and page not in self.pages:
+            self.asked.add(page)
+            self.post_message(self.PageWanted(self.generation, self.query, page))
+
+    # --- the cursor ------------------------------------------------------------
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
+        self.refresh_line(old - top + HEADER)
+        self.refresh_line(new - top + HEADER)
+        shown = max(1, self.scrollable_content_region.height - HEADER)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + shown:
+            self.scroll_to(y=new - shown + 1, animate=False)
+
+    def action_cursor(self, step: int) -> None:
+        if self.row_count:
+            self.cursor_row = max(0, min(self.row_count - 1, self.cursor_row + step))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height - HEADER))
+
+    def action_cursor_to(self, index: int) -> None:
+        if self.row_count:
+            self.cursor_row = index % self.row_count
+
+    def action_select(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.post_message(self.RowSelected(job["id"]))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < HEADER:
+            return
+        index = self.scroll_offset.y + offset.y - HEADER
+        if 0 <= index < self.row_count:
+            if index == self.cursor_row and event.chain > 1:
+                self.action_select()
+            self.cursor_row = index
+
+
+def describe_query(query: JobQuery, total: int | None, sorts: dict[str, str], groups: dict[Any, str]) -> Text:
+    """The table's title: how many jobs match, which filter, which order."""
+    shown = "…" if total is None else f"{total:,}"
+    title = f"Jobs ({shown})"
+    if query.statuses is not None:
+        title += f" · {groups[query.statuses]}"
+    if query.search:
+        title += f" · search: {query.search}"
+    title += f" · {sorts[query.sort]}"
+    return Text(visible(title, one_line=True))
