@@ -71,14 +71,11 @@ def column_widths(room: int) -> list[int]:
     return base
 
 
-def matches(job: dict[str, Any], words: list[str]) -> bool:
-    """Every word of the filter appears in the job's id, contact, number,
-    objective or status (case-insensitive)."""
-    if not words:
-        return True
-    hay = " ".join(str(job.get(k) or "") for k in (
+def haystack(job: dict[str, Any]) -> str:
+    """What the filter searches: the job's id, contact, number, objective and
+    status, case-folded (kept per job, so a key typed costs one scan)."""
+    return " ".join(str(job.get(k) or "") for k in (
         "id", "contact_name", "phone_number", "current_call_objective_description", "overall_status")).casefold()
-    return all(word in hay for word in words)
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -117,7 +114,8 @@ class JobTable(ScrollView, can_focus=True):
         self.jobs: dict[int, dict[str, Any]] = {}
         self.order: list[int] = []  # job ids shown, top to bottom
         self.position: dict[int, int] = {}
-        self.cells: dict[int, tuple[str, ...]] = {}
+        self.cells: dict[int, tuple[str, ...]] = {}  # made when a job is first drawn
+        self.hay: dict[int, str] = {}  # job id -> haystack(job)
         self._strips: dict[int, Strip] = {}
         self.filter_words: list[str] = []
         self.sort = "newest"
@@ -168,14 +166,23 @@ class JobTable(ScrollView, can_focus=True):
         )
 
     def get_cell(self, job_key: str | int, column: str) -> str:
-        return self.cells[int(job_key)][KEYS.index(column)]
+        return self.job_cells(int(job_key))[KEYS.index(column)]
+
+    def job_cells(self, job_id: int) -> tuple[str, ...]:
+        """A job's cells, made when first drawn (a start with 5,000 jobs draws a screenful)."""
+        cells = self.cells.get(job_id)
+        if cells is None:
+            cells = self.cells[job_id] = self.row_cells(self.jobs[job_id])
+        return cells
 
     def _sort_key(self, job_id: int) -> tuple[Any, int]:
         return (SORTS[self.sort][1](self.jobs[job_id]), -job_id)
 
     def load_jobs(self, jobs: list[dict[str, Any]]) -> None:
         self.jobs = {j["id"]: j for j in jobs}
-        self.cells = {j["id"]: self.row_cells(j) for j in jobs}
+        self.cells = {}
+        self.hay = {j["id"]: haystack(j) for j in jobs}
+        self._strips.clear()  # a job's line depends on its cells, never on where it is: kept across filters
         self._reorder()
 
     def set_view(self, *, filter_text: str | None = None, sort: str | None = None) -> None:
@@ -191,10 +198,11 @@ class JobTable(ScrollView, can_focus=True):
     def _reorder(self) -> None:
         """Rebuild the shown order, the cursor staying on its job if still shown."""
         current = self.selected_job_id()
-        shown = [job_id for job_id, job in self.jobs.items() if matches(job, self.filter_words)]
-        self.order = sorted(shown, key=self._sort_key)
+        words = self.filter_words
+        shown = [job_id for job_id, hay in self.hay.items() if all(word in hay for word in words)]
+        # newest first is the ids descending: no key to compute per job
+        self.order = sorted(shown, reverse=True) if self.sort == "newest" else sorted(shown, key=self._sort_key)
         self.position = {job_id: i for i, job_id in enumerate(self.order)}
-        self._strips.clear()
         if current in self.position:
             self.cursor_row = self.position[current]
         else:
@@ -211,8 +219,9 @@ class JobTable(ScrollView, can_focus=True):
         if self.cells.get(job_id) == cells and before is not None:
             return
         self.cells[job_id] = cells
+        self.hay[job_id] = haystack(job)
         self._strips.pop(job_id, None)
-        shown = matches(job, self.filter_words)
+        shown = all(word in self.hay[job_id] for word in self.filter_words)
         if job_id not in self.position:
             if shown:
                 self._insert(job_id)
@@ -267,7 +276,7 @@ class JobTable(ScrollView, can_focus=True):
     def _row(self, job_id: int, cursor: Style | None) -> Strip:
         base = self.rich_style + cursor if cursor is not None else self.rich_style
         segments = []
-        for (key, _, _), width, value in zip(COLUMNS, self.widths, self.cells[job_id]):
+        for (key, _, _), width, value in zip(COLUMNS, self.widths, self.job_cells(job_id)):
             if not width:
                 continue
             style = base
