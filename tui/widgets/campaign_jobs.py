@@ -31,7 +31,7 @@ MAX_PAGES = 50  # 10,000 rows kept at most; the farthest from the cursor go firs
 HEADER = 1
 # key, header, width; the objective takes what is left
 COLUMNS = (("id", "Job", 6), ("contact", "Contact", 16), ("phone", "Number", 13), ("status", "Status", 18),
-           ("tries", "Tries", 5), ("next", "Next try", 9), ("cost", "Cost", 7), ("objective", "Objective", 12))
+           ("tries", "Retries", 7), ("next", "Next try", 9), ("cost", "Cost", 7), ("objective", "Objective", 12))
 KEYS = [key for key, _, _ in COLUMNS]
 MIN_OBJECTIVE = 10
 # on a narrow terminal these columns go first, in this order
@@ -156,7 +156,8 @@ class PagedJobTable(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
-        room = self.scrollable_content_region.width
+        # the scrollbar's room is kept whether it shows yet or not (it comes with the first count)
+        room = self.size.width - self.styles.scrollbar_size_vertical
         for dropped in range(len(DROPPABLE) + 1):
             widths = [w for _, _, w in COLUMNS]
             for index in DROPPABLE[:dropped]:
