@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from core import events as ev
@@ -44,6 +45,7 @@ ORDERS: dict[tuple[str, bool], str] = {
 }
 SORT_WORDS = {sort: words for (sort, _), words in ORDERS.items()}
 CHART_WIDTH = 40
+SEARCH_PAUSE_S = 0.15  # a search is read once typing pauses: each read scans the campaign's jobs
 
 
 class CampaignScreen(CampaignActions):
@@ -55,6 +57,7 @@ class CampaignScreen(CampaignActions):
         self.progress = progress
         self._groups = cycle(list(STATUS_GROUPS)[1:] + [None])
         self._orders = cycle(list(ORDERS)[1:] + list(ORDERS)[:1])
+        self._search_timer: Timer | None = None
 
     @property
     def campaign(self) -> Campaign:
@@ -177,7 +180,10 @@ class CampaignScreen(CampaignActions):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "campaign-search":
             event.stop()
-            self.requery(self.query_with(search=" ".join(event.value.split())))
+            if self._search_timer is not None:
+                self._search_timer.stop()
+            search = " ".join(event.value.split())
+            self._search_timer = self.set_timer(SEARCH_PAUSE_S, lambda: self.requery(self.query_with(search=search)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "campaign-search":
