@@ -188,3 +188,24 @@ async def test_one_campaign_filtered_searched_sorted(runtime):
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.press("escape")  # back to the campaigns
         await wait_for(pilot, lambda: isinstance(app.screen, CampaignsScreen))
+
+
+async def test_the_open_page_follows_the_campaigns_progress(runtime):
+    from core.events import CampaignsProgress
+    from tests.campaign_fixtures import set_statuses
+
+    campaign = make_campaign(runtime.jobs, n=30)
+    async with console(runtime) as (app, pilot):
+        await open_campaigns(app, pilot)
+        await pilot.press("o")
+        screen = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, CampaignScreen) else None)
+        table = screen.query_one(PagedJobTable)
+        await pilot.press("f")  # waiting
+        await wait_for(pilot, lambda: table.total == 23 and table.selected_job() is not None)
+
+        set_statuses(runtime.jobs, campaign.id, ["COMPLETED_SUCCESS"] * 20)  # engines called twelve more
+        runtime.bus.publish(CampaignsProgress(campaigns=[p.to_dict() for p in runtime.jobs.campaigns_progress()]))
+        await wait_for(pilot, lambda: table.total == 10 and str(table.border_title).startswith("Jobs (10)"))
+        assert "20 succeeded" in plain(screen.query_one("#campaign-head", Static))
+        await wait_for(pilot, lambda: table.selected_job() is not None and not table.stale)
+        assert table.selected_job()["overall_status"] in ("PENDING", "RETRY_SCHEDULED")

@@ -107,7 +107,10 @@ class CampaignScreen(CampaignActions):
         if isinstance(event, ev.CampaignsProgress):
             mine = next((p for p in event.campaigns if p["campaign"]["id"] == self.campaign.id), None)
             if mine is not None:
+                moved = mine["counts"] != self.progress.counts
                 self.show_progress(CampaignProgress.from_dict(mine))
+                if moved:  # jobs changed status: the filter's count and order may have moved
+                    self.count_jobs(self.query_one(PagedJobTable).reread(), self.query_one(PagedJobTable).query)
         elif event.campaign.get("id") == self.campaign.id:  # type: ignore[attr-defined]
             self.reload_progress()
 

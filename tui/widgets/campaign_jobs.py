@@ -95,6 +95,7 @@ class PagedJobTable(ScrollView, can_focus=True):
         self.total: int | None = None
         self.pages: dict[int, list[Job]] = {}
         self.asked: set[int] = set()
+        self.stale: set[int] = set()  # pages shown until their new reading arrives
         self.widths = [w for _, _, w in COLUMNS]
         self._strips: dict[int, Strip] = {}  # job id -> its line drawn without the cursor
 
@@ -107,10 +108,20 @@ class PagedJobTable(ScrollView, can_focus=True):
         self.total = None
         self.pages.clear()
         self.asked.clear()
+        self.stale.clear()
         self._strips.clear()
         self.cursor_row = 0
         self.scroll_to(y=0, animate=False)
         self._resize()
+        return self.generation
+
+    def reread(self) -> int:
+        """The same query read again (jobs moved on): what is shown stays, cursor
+        and all, until each page's new reading arrives; returns its generation."""
+        self.generation += 1
+        self.stale = set(self.pages)
+        self.asked.clear()
+        self.refresh()
         return self.generation
 
     def set_total(self, generation: int, total: int) -> None:
@@ -123,6 +134,9 @@ class PagedJobTable(ScrollView, can_focus=True):
         if generation != self.generation:
             return
         self.asked.discard(page)
+        self.stale.discard(page)
+        for old in self.pages.get(page, []):
+            self._strips.pop(old["id"], None)
         self.pages[page] = jobs
         if len(self.pages) > MAX_PAGES:
             here = self.cursor_row // PAGE
@@ -187,8 +201,9 @@ class PagedJobTable(ScrollView, can_focus=True):
         cursor = self.get_component_rich_style("paged-jobs--cursor") if index == self.cursor_row else None
         base = self.rich_style + cursor if cursor is not None else self.rich_style
         job = self.job_at(index)
-        if job is None:
+        if job is None or index // PAGE in self.stale:
             self._want(index // PAGE)
+        if job is None:
             return Strip([Segment(" …", base + Style(dim=True))]).extend_cell_length(width, base)
         if cursor is not None:
             return self._line(job, base, width)
@@ -211,7 +226,7 @@ class PagedJobTable(ScrollView, can_focus=True):
         self._strips.clear()
 
     def _want(self, page: int) -> None:
-        if page not in self.asked and page not in self.pages:
+        if page not in self.asked and (page not in self.pages or page in self.stale):
             self.asked.add(page)
             self.post_message(self.PageWanted(self.generation, self.query, page))
 
