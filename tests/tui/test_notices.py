@@ -37,16 +37,15 @@ async def test_notices_leave_everything_clickable_in_the_clear(make_runtime, siz
         for text in NOTICES:
             app.notify(text, title="SIMULATION" if text.startswith("Simulator") else "")
         await wait_for(pilot, lambda: all(any(text[:20] in n for n in notices(app)) for text in NOTICES))
-        await pilot.pause(0.2)
+        rack = app.screen.query_one("#textual-toastrack")
+        # the newest in view, once the notices have settled where they go
+        await wait_for(pilot, lambda: (newest := app.screen.query("Toast").last()).region
+                       and rack.region.contains_region(newest.region))
+        assert app.main_screen.query_one(Transcript).region.contains_region(rack.region)
         toasts = [t.region for t in app.screen.query("Toast")]
-        assert any(toasts)
         for widget in clickable(app):
             hidden = [t for t in toasts if t.overlaps(widget.region)]
             assert not hidden, f"a notice lies over {widget!r}"
-        rack = app.screen.query_one("#textual-toastrack")
-        newest = app.screen.query("Toast").last()
-        assert newest.region and rack.region.contains_region(newest.region)  # the newest is in view
-        assert app.main_screen.query_one(Transcript).region.contains_region(rack.region)
 
 
 async def test_a_button_under_where_notices_were_is_clicked(make_runtime):

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Input
 
 from core import events as ev
-from tests.tui.conftest import app_for
+from tests.tui.conftest import app_for, wait_for
 from tests.tui.test_snapshots import LARGE, SMALL, connected
 from tests.tui.test_snapshots_status import LONG_REASON, many_outcomes
 from tui.widgets.badges import Badge, UpdateBadges
@@ -22,10 +22,12 @@ async def test_badges_keep_their_room_beside_long_reasons(runtime, size):
     many_outcomes(runtime)
     app = app_for(runtime)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause(0.2)
         screen = app.main_screen
         width, height = size
         bar = screen.query_one("#status-bar")
+        await wait_for(pilot, lambda: bar.has_class("-with-updates") and len(screen.query(Badge)) == 24
+                       and screen.query(Badge).first().region)
+        await pilot.pause()
         assert bar.region.height == 1 and bar.region.right <= width
         for part in bar.children:
             assert part.region.right <= width, part
