@@ -32,7 +32,8 @@ from core import config as config_mod  # noqa: E402
 from calling.engine import CallingEngine  # noqa: E402
 from core.events import Bus  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
-from store import FINISHED, JobStore  # noqa: E402
+from core.records import FINISHED
+from store import JobStore  # noqa: E402
 
 def settings(speed: float) -> config_mod.Config:
     # the providers' limits are bench_feed's subject: here the engine alone is measured

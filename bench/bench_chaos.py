@@ -32,7 +32,7 @@ from core.clock import SystemClock  # noqa: E402
 from core.events import CallJobUpdated, Event, WorkerState  # noqa: E402
 from core.runtime import Runtime  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
-from store import FINISHED  # noqa: E402
+from core.records import FINISHED
 
 SPEED = 200.0
 CHAOS_S = 90.0
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.jobs):
             job = rt.actions.schedule_call(contact_name=f"Person {i}", phone_number=f"+1202555{3000 + i:04d}",
                                            objective=f"confirm delivery slot {i}")
-            job_ids.append(job["id"])
+            job_ids.append(job.id)
             if i % text_every == 0 and len(texts) < args.texts:
                 text = f"{QUESTIONS[len(texts) % len(QUESTIONS)]} ({len(texts) + 1})"
                 rt.actions.send_text(text)
@@ -164,21 +164,21 @@ def main(argv: list[str] | None = None) -> int:
 
         def settled() -> bool:
             jobs = [rt.jobs.get_job(j) for j in job_ids]
-            return all(j is not None and (j["overall_status"] in FINISHED and j["main_agent_informed_user"]
-                                          or j["overall_status"] == "RETRY_SCHEDULED") for j in jobs)
+            return all(j is not None and (j.overall_status in FINISHED and j.main_agent_informed_user
+                                          or j.overall_status == "RETRY_SCHEDULED") for j in jobs)
 
         deadline = time.monotonic() + SETTLE_S
         while not settled() and time.monotonic() < deadline:
             time.sleep(0.25)
         elapsed = time.monotonic() - t0
 
-        jobs = {j["id"]: j for j in rt.jobs.list_jobs(limit=100_000)}
+        jobs = {j.id: j for j in rt.jobs.list_jobs(limit=100_000)}
         attempts = rt.jobs.all_attempts()
-        owned = {a["twilio_call_sid"] for a in attempts if a.get("twilio_call_sid")}
+        owned = {a.twilio_call_sid for a in attempts if a.get("twilio_call_sid")}
         legs = list(sims.twilio.legs)
         unowned_legs = [sid for sid in legs if sid not in owned]
         per_number = Counter(leg.to for leg in sims.twilio.legs.values())
-        attempts_per_number = Counter(jobs[a["job_id"]]["phone_number"] for a in attempts if a["job_id"] in jobs)
+        attempts_per_number = Counter(jobs[a.job_id]["phone_number"] for a in attempts if a.job_id in jobs)
         extra_dials = sum(max(0, n - attempts_per_number.get(num, 0)) for num, n in per_number.items())
         extra_jobs = len(jobs) - len(job_ids)
         finished = [j for j in job_ids if jobs.get(j, {}).get("overall_status") in FINISHED]
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                    and jobs[j].get("next_retry_at")]
         lost = [f"{j} {jobs[j]['overall_status'] if j in jobs else 'missing'}" for j in job_ids
                 if j not in finished and j not in waiting]
-        user_turns = {t["content"] for t in rt.conversation.get_recent_turns(100_000) if t["role"] == "user"}
+        user_turns = {t.content for t in rt.conversation.get_recent_turns(100_000) if t.role == "user"}
         turns_lost = [t for t in texts if t not in user_turns]
         told = [j for j in finished if jobs[j]["main_agent_informed_user"]]
         told_once = [j for j in told if told_flips.get(j, 0) == 1]

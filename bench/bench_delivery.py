@@ -29,7 +29,7 @@ from tests.helpers import wait_for  # noqa: E402
 
 def finish(jobs, n: int) -> dict:  # type: ignore[no-untyped-def]
     job = jobs.create_job("+12025550101", "Akhil", f"question {n}", max_retries=3)
-    return jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS",
+    return jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS",
                            final_summary_for_main_agent=f"Outcome number {n} is settled.")
 
 
@@ -49,16 +49,16 @@ def bench_drops(sims: SimCluster, drops: int, seed: int, *, speed: float, window
             t0 = time.perf_counter()
             sims.faults.trigger("drop")
             stamps.wait("primed", t0)
-        wait_for(lambda: all(jobs.get_job(j["id"])["main_agent_informed_user"] for j in made), 60.0, 0.01,
+        wait_for(lambda: all(jobs.get_job(j["id"]).main_agent_informed_user for j in made), 60.0, 0.01,
                  "every outcome told")
         time.sleep(0.5)
-        turns = [t["content"] for t in worker.conversation.get_recent_turns(100_000) if t["role"] == "assistant"]
+        turns = [t.content for t in worker.conversation.get_recent_turns(100_000) if t.role == "assistant"]
         worker.stop()
         thread.join(10)
     sims.realtime.speed = 20.0
     once = twice_after_cut = more = 0
     for job in made:
-        line = f"Update on your call to Akhil: {job['final_summary_for_main_agent'].rstrip('.')}."
+        line = f"Update on your call to Akhil: {job.final_summary_for_main_agent.rstrip('.')}."
         full = sum(1 for t in turns if line in t)
         cut = sum(1 for t in turns if t.startswith("Update on your call") and line not in t
                   and line.startswith(t.rstrip()))
@@ -81,7 +81,7 @@ def bench_latency(sims: SimCluster, samples: int) -> None:
         for n in range(samples):
             t0 = time.perf_counter()
             job = finish(worker.jobs, n)
-            wait_for(lambda: worker.jobs.get_job(job["id"])["main_agent_informed_user"], 60.0, 0.01, "the outcome told")
+            wait_for(lambda: worker.jobs.get_job(job["id"]).main_agent_informed_user, 60.0, 0.01, "the outcome told")
             took.append(time.perf_counter() - t0)
         worker.stop()
         thread.join(10)

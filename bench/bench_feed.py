@@ -49,7 +49,8 @@ from bench.fixtures import PG_ADMIN, pg_database  # noqa: E402
 from bench.stats import pct  # noqa: E402
 from core import config as config_mod  # noqa: E402
 from sim.cluster import SimCluster  # noqa: E402
-from store import FINISHED, JobStore  # noqa: E402
+from core.records import FINISHED
+from store import JobStore  # noqa: E402
 from store.notify import CHANNEL  # noqa: E402
 
 
@@ -176,7 +177,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> int:
         verdict = "0 duplicate dials, 0 lost jobs (every job finished, every call has its attempt row)"
     except AssertionError as e:
         verdict, ok = f"FAILED: {e}", False
-    table = {j["id"]: j for j in jobs.list_jobs(limit=10**7)}
+    table = {j.id: j for j in jobs.list_jobs(limit=10**7)}
     attempts = jobs.all_attempts()
     jobs.close()
     print(f"ran: PostgreSQL, 4 engines x concurrency {args.engine_concurrency}, 2 headless consoles (engine off), "
@@ -191,15 +192,15 @@ def run(args: argparse.Namespace, url: str, tmp: Path) -> int:
         last: dict[int, str] = {}
         versions = set()
         for _, job in events:
-            last[job["id"]] = max(last.get(job["id"], ""), job["updated_at"])
-            versions.add((job["id"], job["updated_at"]))
-        stale = sum(1 for i, row in table.items() if last.get(i) != row["updated_at"])
+            last[job.id] = max(last.get(job.id, ""), job.updated_at)
+            versions.add((job.id, job.updated_at))
+        stale = sum(1 for i, row in table.items() if last.get(i) != row.updated_at)
         first_seen: dict[int, float] = {}
         latencies = []
         for at, job in events:
-            if job["id"] in first_seen:  # the insert's version is stamped before the whole insert commits
-                latencies.append(at - _epoch(job["updated_at"]))
-            first_seen.setdefault(job["id"], at)
+            if job.id in first_seen:  # the insert's version is stamped before the whole insert commits
+                latencies.append(at - _epoch(job.updated_at))
+            first_seen.setdefault(job.id, at)
         repeated = len(events) - len(versions)
         folded = listener.count - len(versions)
         print(f"  {c.name}: {len(events)} call_job_updated ({len(versions)} distinct versions, {repeated} repeated, "

@@ -129,8 +129,8 @@ class CallingEngine:
                 return claimed
             claimed += 1
             run = JobRun(self.ctx, self.gate)
-            ctx.leases.track(job["id"])
+            ctx.leases.track(job.id)
             future = pool.submit(run.run, job)
             future.add_done_callback(lambda _f: self._wake.set())
-            self._inflight[job["id"]] = future
+            self._inflight[job.id] = future
         return claimed

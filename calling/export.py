@@ -11,8 +11,9 @@ import csv
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
+from core.records import Record
 from core.text import visible
 from store import JobStore
 
@@ -27,13 +28,15 @@ ATTEMPT_COLUMNS = [
     "twilio_status", "answered_by", "duration_s", "summary", "strategist_reasoning_for_attempt",
     "decision_source", "error_details", "ultravox_call_id", "twilio_call_sid", "transcript",
 ]
-NOT_EXPORTED = frozenset({"lease_owner", "lease_expires_at", "engine_id", "phase", "join_url"})
+NOT_EXPORTED = frozenset({"lease_owner", "lease_expires_at", "engine_id", "phase", "join_url", "teller",
+                          "teller_until"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
-def _rows(rows: list[dict[str, Any]], columns: list[str]) -> list[dict[str, Any]]:
+def _rows(records: Sequence[Record], columns: list[str]) -> list[dict[str, Any]]:
     """Known columns in order, then any newer ones (never the internal ones)."""
+    rows = [r.to_dict() for r in records]
     extra = sorted({k for r in rows for k in r} - set(columns) - NOT_EXPORTED)
     cols = columns + extra
     return [{c: r.get(c) for c in cols} for r in rows]
@@ -65,7 +68,7 @@ def export(jobs: JobStore, out_dir: Path, fmt: Literal["csv", "json"]) -> list[P
         raise ValueError(f"unknown export format {fmt!r}: use csv or json")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    job_rows = _rows(sorted(jobs.list_jobs(limit=10**9), key=lambda j: j["id"]), JOB_COLUMNS)
+    job_rows = _rows(sorted(jobs.list_jobs(limit=10**9), key=lambda j: j.id), JOB_COLUMNS)
     attempt_rows = _rows(jobs.all_attempts(), ATTEMPT_COLUMNS)
     written = []
     for name, rows in (("jobs", job_rows), ("attempts", attempt_rows)):

@@ -13,6 +13,7 @@ from typing import Any
 from calling.context import Context
 from calling.errors import CallError
 from core.events import CallTranscriptProgress
+from core.records import Attempt, Job
 from core.retry import Stopped, Transient
 
 log = logging.getLogger("calling")
@@ -57,24 +58,24 @@ class Follower:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def hang_up(self, attempt: dict[str, Any]) -> None:
+    def hang_up(self, attempt: Attempt) -> None:
         """Hang up both legs, best effort (each under the retry policy)."""
         ctx = self.ctx
-        sid, call_id = attempt.get("twilio_call_sid"), attempt.get("ultravox_call_id")
+        sid, call_id = attempt.twilio_call_sid, attempt.ultravox_call_id
         if sid:
             try:
                 ctx.retrying("hanging up the Twilio leg", lambda: ctx.twilio.hang_up(sid))
             except (Transient, CallError) as e:
-                log.warning("job %s: could not hang up Twilio call %s: %s", attempt["job_id"], sid, e)
+                log.warning("job %s: could not hang up Twilio call %s: %s", attempt.job_id, sid, e)
         if call_id:
             try:
                 ctx.retrying("ending the Ultravox call", lambda: ctx.ultravox.hang_up(call_id))
             except (Transient, CallError) as e:
-                log.warning("job %s: could not end Ultravox call %s: %s", attempt["job_id"], call_id, e)
+                log.warning("job %s: could not end Ultravox call %s: %s", attempt.job_id, call_id, e)
 
-    def follow(self, job: dict[str, Any], attempt: dict[str, Any]) -> CallResult:
+    def follow(self, job: Job, attempt: Attempt) -> CallResult:
         ctx = self.ctx
-        job_id, sid, call_id = job["id"], attempt.get("twilio_call_sid"), attempt["ultravox_call_id"]
+        job_id, sid, call_id = job.id, attempt.twilio_call_sid, attempt.ultravox_call_id
         interval = ctx.calling.poll_interval_s
         shown = -1
         # the job row (for a cancel) and the transcript so far are read at most this often
@@ -89,9 +90,9 @@ class Follower:
             if side_reads:
                 last_side_read = ctx.clock.monotonic()
                 current = ctx.jobs.get_job(job_id)
-                if current is not None and current["cancel_requested"]:
+                if current is not None and current.cancel_requested:
                     log.info("job %s: cancel requested during the call; hanging up", job_id)
-                    return self.cancel(job_id, {**attempt, "twilio_call_sid": sid})
+                    return self.cancel(job_id, attempt.replace(twilio_call_sid=sid))
 
             leg = self._fetch_leg(job_id, sid) if sid else None
             if sid and leg is None:
@@ -114,7 +115,7 @@ class Follower:
                 messages = self._messages(call_id)
                 if len(messages) != shown:
                     shown = len(messages)
-                    ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt["id"],
+                    ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt.id,
                                                            messages=_turns(messages)))
             leg_over = leg is not None and leg.final
             if call.get("ended") or (leg_over and grace >= GRACE_POLLS):
@@ -124,12 +125,12 @@ class Follower:
             if ctx.clock.sleep(interval, ctx.stop):
                 raise Stopped()
 
-    def cancel(self, job_id: int, attempt: dict[str, Any]) -> CallResult:
+    def cancel(self, job_id: int, attempt: Attempt) -> CallResult:
         """Hang up, keeping what was said so far and the leg as it ended."""
-        call_id = attempt.get("ultravox_call_id")
+        call_id = attempt.ultravox_call_id
         transcript = _turns(self._messages(call_id)) if call_id else []
         self.hang_up(attempt)
-        sid = attempt.get("twilio_call_sid")
+        sid = attempt.twilio_call_sid
         leg = self._settled_leg(job_id, self._fetch_leg(job_id, sid)) if sid else None
         if leg is None:
             return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled", transcript=transcript)
@@ -176,9 +177,9 @@ class Follower:
         except (Transient, CallError) as e:
             log.warning("job %s: could not end Ultravox call %s: %s", job_id, call_id, e)
 
-    def _finish(self, job_id: int, attempt: dict[str, Any], call: dict[str, Any], leg: Any) -> CallResult:
+    def _finish(self, job_id: int, attempt: Attempt, call: dict[str, Any], leg: Any) -> CallResult:
         ctx = self.ctx
-        call_id = attempt["ultravox_call_id"]
+        call_id = attempt.ultravox_call_id
         messages = [] if call.get("gone") else self._messages(call_id)
         if not call.get("ended"):
             self._end_ultravox(job_id, call_id)
@@ -191,12 +192,12 @@ class Follower:
                 return CallResult(_LEG_OUTCOME[leg.status], end_reason=leg.status, twilio_status=leg.status,
                                   answered_by=leg.answered_by, duration_s=leg.duration_s)
             if not leg.final:  # still ringing but Ultravox gave up waiting: nobody answered in time
-                self.hang_up({**attempt, "ultravox_call_id": None})
+                self.hang_up(attempt.replace(ultravox_call_id=None))
                 leg = self._settled_leg(job_id, leg)
                 return CallResult(NO_ANSWER, end_reason=str(call.get("endReason") or "unjoined"),
                                   twilio_status=leg.status, answered_by=leg.answered_by, duration_s=0.0)
         leg = self._settled_leg(job_id, leg)
-        ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt["id"], messages=transcript))
+        ctx.bus.publish(CallTranscriptProgress(job_id=job_id, attempt_id=attempt.id, messages=transcript))
         duration = leg.duration_s if leg is not None else None
         if duration is None:
             duration = _seconds_between(call.get("joined"), call.get("ended"))

@@ -17,6 +17,7 @@ from calling.hours import callee_timezone, effective_hours, next_opening
 from core.clock import iso
 from core import config as config_mod
 from core import phone as phone_mod
+from core.records import Job
 from store import JobStore
 
 
@@ -49,9 +50,9 @@ def do_not_call_reason(settings: config_mod.Settings, jobs: JobStore, phone: str
     entry = jobs.do_not_call_entry(phone)
     if entry is None:
         return None
-    job = f"job {entry['job_id']}; " if entry.get("job_id") else ""
+    job = f"job {entry.job_id}; " if entry.job_id else ""
     # why and how to lift it come first: a reader (or a model) may stop at the first sentence
-    return f"{phone} is on the do-not-call list since {entry['added_at'][:10]} ({job}{LIFT_HINT}): {entry['reason']}"
+    return f"{phone} is on the do-not-call list since {entry.added_at[:10]} ({job}{LIFT_HINT}): {entry.reason}"
 
 
 class Gate:
@@ -61,15 +62,15 @@ class Gate:
         self.hours = effective_hours(config)
         self.jobs = jobs
 
-    def check(self, job: dict[str, Any], now: datetime) -> Verdict:
+    def check(self, job: Job, now: datetime) -> Verdict:
         try:
-            phone = phone_mod.callable_number(job["phone_number"], self.settings.app.default_region)
+            phone = phone_mod.callable_number(job.phone_number, self.settings.app.default_region)
         except phone_mod.PhoneError as e:
             return Verdict("refuse", str(e))
         listed = do_not_call_reason(self.settings, self.jobs, phone)
         if listed:
             return Verdict("decline", listed)
-        zone = callee_timezone(job.get("timezone"), phone, self.calling.default_timezone)
+        zone = callee_timezone(job.timezone, phone, self.calling.default_timezone)
         opening = next_opening(now, self.hours, zone)
         if opening is not None:
             return Verdict("defer", f"outside calling hours {self.hours} in {zone}", opening)
@@ -84,7 +85,7 @@ class Gate:
                                               but=int(job["id"]))
                 return Verdict("defer", reason, opening)
         if self.calling.cooldown_min > 0:
-            last = self.jobs.last_call_started(phone, exclude_job=job["id"])
+            last = self.jobs.last_call_started(phone, exclude_job=job.id)
             if last:
                 free_at = _parse(last) + timedelta(minutes=self.calling.cooldown_min)
                 if free_at > now:
@@ -93,11 +94,11 @@ class Gate:
         return DIAL
 
 
-    def _campaign_window(self, job: dict[str, Any]) -> tuple[str, str] | None:
+    def _campaign_window(self, job: Job) -> tuple[str, str] | None:
         """(campaign name, "HH:MM-HH:MM") when the job's campaign has a window."""
-        if job.get("campaign_id") is None:
+        if job.campaign_id is None:
             return None
-        campaign = self.jobs.campaign_by_id(int(job["campaign_id"]))
+        campaign = self.jobs.campaign_by_id(job.campaign_id)
         if campaign is None or not campaign.calling_window:
             return None
         return campaign.name, campaign.calling_window

@@ -19,7 +19,7 @@ from calling.follow import CANCELLED, CONVERSATION, CallResult, Follower
 from core.clock import iso
 from core.events import NewCallUpdateAvailable
 from core.retry import Stopped, Transient
-from store import Status
+from core.records import Attempt, Job, JobStatus
 
 log = logging.getLogger("calling")
 TRANSIENT_BACKOFF_S = 60.0  # a service down through every retry: look again after this
@@ -35,11 +35,11 @@ class JobRun:
 
     # --- entry point --------------------------------------------------------------
 
-    def run(self, job: dict[str, Any]) -> None:
+    def run(self, job: Job) -> None:
         try:
             self._run(job)
         except Stopped:
-            log.info("job %s: engine stopping; the call is left to be reconciled", job["id"])
+            log.info("job %s: engine stopping; the call is left to be reconciled", job.id)
             self._release(job, 0.0, None)
         except LeaseLost as e:
             log.warning("%s", e)
@@ -51,52 +51,52 @@ class JobRun:
         except Transient as e:
             # the service's own Retry-After when it gave one, else a short pause
             delay = e.retry_after if e.retry_after is not None else min(TRANSIENT_BACKOFF_S, self.ctx.calling.lease_s)
-            log.warning("job %s: %s; trying again in %.1fs", job["id"], e, delay)
+            log.warning("job %s: %s; trying again in %.1fs", job.id, e, delay)
             self._release(job, delay, str(e))
         except Exception:
-            log.exception("job %s: unexpected failure; releasing it for another try", job["id"])
+            log.exception("job %s: unexpected failure; releasing it for another try", job.id)
             self._release(job, min(TRANSIENT_BACKOFF_S, self.ctx.calling.lease_s),
                           "internal error in the calling engine (see calling_agent.log)")
         finally:
             self._give_back_slot(job)
 
-    def _give_back_slot(self, job: dict[str, Any]) -> None:
+    def _give_back_slot(self, job: Job) -> None:
         if self._slot is None:
             return
         try:
-            self.ctx.pacing.give_back(self._slot, job["id"])
+            self.ctx.pacing.give_back(self._slot, job.id)
         except sqlalchemy.exc.SQLAlchemyError:
             log.exception("job %s: could not give back call slot %d (free again once the lease ends)",
-                          job["id"], self._slot)
+                          job.id, self._slot)
         self._slot = None
 
-    def _release(self, job: dict[str, Any], delay_s: float, error: str | None) -> None:
+    def _release(self, job: Job, delay_s: float, error: str | None) -> None:
         """Keep the job PROCESSING but let any engine reclaim it after ``delay_s``."""
         until = iso(self.ctx.clock.now() + timedelta(seconds=delay_s))
         fields: dict[str, Any] = {"lease_expires_at": until}
         if error:
             fields["last_error"] = error[:500]
         try:
-            self.ctx.jobs.update_job(job["id"], expect_owner=self.ctx.engine_id, **fields)
+            self.ctx.jobs.update_job(job.id, expect_owner=self.ctx.engine_id, **fields)
         except sqlalchemy.exc.SQLAlchemyError:
-            log.exception("job %s: could not release the lease (it will expire on its own)", job["id"])
+            log.exception("job %s: could not release the lease (it will expire on its own)", job.id)
 
     # --- the steps ------------------------------------------------------------------
 
-    def _run(self, job: dict[str, Any]) -> None:
+    def _run(self, job: Job) -> None:
         ctx = self.ctx
-        history = ctx.jobs.attempts_for_job(job["id"])
-        undecided = [a for a in history if a["phase"] != "DECIDED"]
+        history = ctx.jobs.attempts_for_job(job.id)
+        undecided = [a for a in history if a.phase != "DECIDED"]
         attempt = undecided[-1] if undecided else None
-        if job["cancel_requested"]:
-            if attempt is not None and attempt.get("ultravox_call_id") and attempt["phase"] != ENDED:
+        if job.cancel_requested:
+            if attempt is not None and attempt.ultravox_call_id and attempt.phase != ENDED:
                 # a call left running when its engine stopped: hang up, keeping what was said
-                result = self.follower.cancel(job["id"], attempt)
+                result = self.follower.cancel(job.id, attempt)
                 attempt = ctx.jobs.update_attempt(
-                    attempt["id"], phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
+                    attempt.id, phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
                     transcript=result.transcript, twilio_status=result.twilio_status,
                     answered_by=result.answered_by, duration_s=result.duration_s, attempt_outcome=result.kind)
-            call_cost = self._call_cost(attempt.get("duration_s") if attempt is not None else None)
+            call_cost = self._call_cost(attempt.duration_s if attempt is not None else None)
             outcome = cancelled(job, call_cost)
             if attempt is not None:
                 outcome.attempt_fields["cost_usd"] = call_cost
@@ -108,43 +108,43 @@ class JobRun:
             if attempt is None:
                 return
         else:
-            log.info("job %s: reconciling attempt %s left in phase %s", job["id"], attempt["id"], attempt["phase"])
+            log.info("job %s: reconciling attempt %s left in phase %s", job.id, attempt.id, attempt.phase)
 
-        if attempt["phase"] == ENDED:
+        if attempt.phase == ENDED:
             result = _stored_result(attempt)
         else:
             # a call slot for as long as the call may be live (created here, or left by an earlier engine)
-            self._slot = ctx.pacing.take_slot(job["id"], lambda: ctx.leases.check(job["id"]))
+            self._slot = ctx.pacing.take_slot(job.id, lambda: ctx.leases.check(job.id))
             try:
                 attempt = self.dialer.ensure_dialed(job, attempt, reconciling=reconciling)
             except CallError as e:
-                log.error("job %s: %s", job["id"], e)
-                current = ctx.jobs.open_attempt(job["id"]) or attempt
-                if current.get("ultravox_call_id"):
-                    self.follower.hang_up({**current, "twilio_call_sid": None})
+                log.error("job %s: %s", job.id, e)
+                current = ctx.jobs.open_attempt(job.id) or attempt
+                if current.ultravox_call_id:
+                    self.follower.hang_up(current.replace(twilio_call_sid=None))
                 self._decide(job, current, failed_error(job, str(e)), None)
                 return
-            if attempt.get("phase") == DIALING and not attempt.get("twilio_call_sid"):
+            if attempt.phase == DIALING and not attempt.twilio_call_sid:
                 log.warning("job %s attempt %s: Twilio SID unknown; following through Ultravox only",
-                            job["id"], attempt["id"])
+                            job.id, attempt.id)
             result = self.follower.follow(job, attempt)
             attempt = ctx.jobs.update_attempt(
-                attempt["id"], phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
+                attempt.id, phase=ENDED, ended_at=ctx.clock.now_iso(), end_reason=result.end_reason,
                 transcript=result.transcript, twilio_status=result.twilio_status, answered_by=result.answered_by,
                 duration_s=result.duration_s, summary=result.summary, attempt_outcome=result.kind,
                 recording_url=result.recording_url)
 
-        job = ctx.jobs.get_job(job["id"]) or job
+        job = ctx.jobs.get_job(job.id) or job
         call_cost = self._call_cost(result.duration_s)
-        if result.kind == CANCELLED or job["cancel_requested"]:
+        if result.kind == CANCELLED or job.cancel_requested:
             outcome = cancelled(job, call_cost)
         elif result.kind == CONVERSATION:
-            earlier = [a for a in history if a["id"] != attempt["id"]]
+            earlier = [a for a in history if a.id != attempt.id]
             decision = ctx.strategist.decide(
-                objective=attempt.get("objective") or job["current_call_objective_description"],
-                contact_name=job["contact_name"], transcript=result.transcript, earlier=earlier,
+                objective=attempt.objective or job.current_call_objective_description,
+                contact_name=job.contact_name, transcript=result.transcript, earlier=earlier,
                 call_facts={"end_reason": result.end_reason, "duration_s": result.duration_s,
-                            "attempt_number": attempt["attempt_number"]},
+                            "attempt_number": attempt.attempt_number},
                 stop=ctx.stop)
             outcome = from_plan(job, decision.plan, decision.source, result, ctx.clock.now(), call_cost)
             if decision.error:
@@ -158,7 +158,7 @@ class JobRun:
         rates = self.ctx.config.settings
         return cost_usd(duration_s, rates.ultravox.cost_per_minute_usd + rates.twilio.cost_per_minute_usd)
 
-    def _new_attempt(self, job: dict[str, Any], number: int) -> dict[str, Any] | None:
+    def _new_attempt(self, job: Job, number: int) -> Attempt | None:
         ctx = self.ctx
         now = ctx.clock.now()
         verdict = self.gate.check(job, now)
@@ -170,41 +170,41 @@ class JobRun:
             return None
         if verdict.kind == "defer":
             assert verdict.until is not None
-            status = Status.PENDING if job["retries_attempted"] == 0 else Status.RETRY_SCHEDULED
-            log.info("job %s deferred to %s: %s", job["id"], iso(verdict.until), verdict.reason)
-            ctx.jobs.decide(job["id"], None, owner=ctx.engine_id,
+            status = JobStatus.PENDING if job.retries_attempted == 0 else JobStatus.RETRY_SCHEDULED
+            log.info("job %s deferred to %s: %s", job.id, iso(verdict.until), verdict.reason)
+            ctx.jobs.decide(job.id, None, owner=ctx.engine_id,
                             job_fields={"overall_status": status.value, "next_retry_at": iso(verdict.until),
                                         "last_error": f"deferred: {verdict.reason}"})
             return None
         try:
-            return ctx.jobs.start_attempt(job["id"], number, job["current_call_objective_description"],
+            return ctx.jobs.start_attempt(job.id, number, job.current_call_objective_description,
                                           ctx.engine_id)
         except sqlalchemy.exc.IntegrityError:
-            log.warning("job %s: attempt %d already started by another engine", job["id"], number)
+            log.warning("job %s: attempt %d already started by another engine", job.id, number)
             return None
 
-    def _decide(self, job: dict[str, Any], attempt: dict[str, Any] | None, outcome: Outcome,
+    def _decide(self, job: Job, attempt: Attempt | None, outcome: Outcome,
                 result: CallResult | None) -> None:
         ctx = self.ctx
         attempt_fields = dict(outcome.attempt_fields)
-        if attempt is not None and result is None and attempt.get("phase") != ENDED:
+        if attempt is not None and result is None and attempt.phase != ENDED:
             attempt_fields.setdefault("ended_at", ctx.clock.now_iso())
-        updated = ctx.jobs.decide(job["id"], attempt["id"] if attempt else None, owner=ctx.engine_id,
+        updated = ctx.jobs.decide(job.id, attempt.id if attempt else None, owner=ctx.engine_id,
                                   job_fields=outcome.job_fields,
                                   attempt_fields=attempt_fields if attempt is not None else None,
                                   do_not_call=outcome.do_not_call)
         if updated is None:
-            raise LeaseLost(f"job {job['id']}: lease lost before the decision was recorded")
-        log.info("job %s: %s (%s)", job["id"], updated["overall_status"],
+            raise LeaseLost(f"job {job.id}: lease lost before the decision was recorded")
+        log.info("job %s: %s (%s)", job.id, updated.overall_status,
                  attempt_fields.get("attempt_outcome", "no attempt"))
-        if outcome.finished and updated.get("campaign_id") is None:  # a campaign's are told in its summary
-            ctx.bus.publish(NewCallUpdateAvailable(contact_name=updated["contact_name"],
-                                                   status_summary=updated["final_summary_for_main_agent"] or "",
-                                                   job_id=updated["id"]))
+        if outcome.finished and updated.campaign_id is None:  # a campaign's are told in its summary
+            ctx.bus.publish(NewCallUpdateAvailable(contact_name=updated.contact_name,
+                                                   status_summary=updated.final_summary_for_main_agent or "",
+                                                   job_id=updated.id))
 
 
-def _stored_result(attempt: dict[str, Any]) -> CallResult:
-    transcript = json.loads(attempt["transcript"]) if attempt.get("transcript") else []
-    return CallResult(kind=attempt.get("attempt_outcome") or CONVERSATION, end_reason=attempt.get("end_reason") or "",
-                      twilio_status=attempt.get("twilio_status") or "", answered_by=attempt.get("answered_by"),
-                      duration_s=attempt.get("duration_s"), transcript=transcript, summary=attempt.get("summary") or "")
+def _stored_result(attempt: Attempt) -> CallResult:
+    transcript = json.loads(attempt.transcript) if attempt.transcript else []
+    return CallResult(kind=attempt.attempt_outcome or CONVERSATION, end_reason=attempt.end_reason or "",
+                      twilio_status=attempt.twilio_status or "", answered_by=attempt.answered_by,
+                      duration_s=attempt.duration_s, transcript=transcript, summary=attempt.summary or "")

@@ -5,6 +5,7 @@ message fit to show the user (or the model) as-is."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -13,7 +14,8 @@ from phonenumbers import timezone as phone_timezone
 from calling.gate import do_not_call_reason
 from core.config import Contact, Settings
 from core.phone import callable_number
-from store.jobs import ACTIVE, JobStore
+from core.records import ACTIVE, Job
+from store.jobs import JobStore
 
 MAX_OBJECTIVE_CHARS = 2000
 
@@ -64,12 +66,18 @@ def checked_objective(objective: str | None) -> str:
     return objective
 
 
+@dataclass(frozen=True)
+class Scheduled:
+    """A job just created, and anything about it the requester should hear."""
+    job: Job
+    note: str = ""
+
+
 def schedule_job(
     jobs: JobStore, settings: Settings, *, contact_name: str | None, phone_number: str | None, objective: str | None
-) -> dict[str, Any]:
+) -> Scheduled:
     """Validate a call request and create its job (one INSERT, so a bad
-    request never leaves a row behind). Returns the job row, with
-    ``note`` added when something deserves a mention."""
+    request never leaves a row behind)."""
     objective = checked_objective(objective)
     name = " ".join((contact_name or "").split())
     raw_phone = (phone_number or "").strip()
@@ -99,10 +107,10 @@ def schedule_job(
     display_name = contact.name if contact is not None and (not name or contact.name.lower() in name.lower()) else (name or phone)
 
     for job in jobs.list_jobs(limit=200, statuses=ACTIVE):
-        if job["phone_number"] == phone and job["current_call_objective_description"].lower() == objective.lower():
+        if job.phone_number == phone and job.current_call_objective_description.lower() == objective.lower():
             raise ValueError(
-                f"Job {job['id']} already calls {job['contact_name']} ({phone}) for this objective "
-                f"and is {job['overall_status']}; check its status instead of scheduling it again."
+                f"Job {job.id} already calls {job.contact_name} ({phone}) for this objective "
+                f"and is {job.overall_status}; check its status instead of scheduling it again."
             )
     job = jobs.create_job(
         phone,
@@ -111,6 +119,4 @@ def schedule_job(
         max_retries=settings.calling.max_retries,
         timezone=timezone_for(contact if contact is not None and contact.phone == phone else None, phone),
     )
-    if note:
-        job = dict(job, note=note)
-    return job
+    return Scheduled(job, note or "")

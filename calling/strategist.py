@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calling.errors import ProviderRefused, retry_after_from
 from core.clock import Clock
+from core.records import Attempt
 from core.retry import RetryPolicy, Stopped, Transient
 
 if TYPE_CHECKING:
@@ -98,11 +99,11 @@ def _transcript_block(transcript: list[dict[str, Any]]) -> str:
 
 
 def build_messages(objective: str, contact_name: str, transcript: list[dict[str, Any]],
-                   earlier: list[dict[str, Any]], call_facts: dict[str, Any]) -> list[dict[str, str]]:
+                   earlier: list[Attempt], call_facts: dict[str, Any]) -> list[dict[str, str]]:
     history = [
-        {"attempt": a.get("attempt_number"), "outcome": a.get("attempt_outcome"),
-         "end_reason": a.get("end_reason"), "summary": a.get("summary"),
-         "reasoning": a.get("strategist_reasoning_for_attempt")}
+        {"attempt": a.attempt_number, "outcome": a.attempt_outcome,
+         "end_reason": a.end_reason, "summary": a.summary,
+         "reasoning": a.strategist_reasoning_for_attempt}
         for a in earlier
     ]
     user = (
@@ -185,7 +186,7 @@ class Strategist:
             raise Transient(f"strategist gave an invalid plan: {str(e)[:300]}") from e
 
     def decide(self, *, objective: str, contact_name: str, transcript: list[dict[str, Any]],
-               earlier: list[dict[str, Any]], call_facts: dict[str, Any],
+               earlier: list[Attempt], call_facts: dict[str, Any],
                stop: threading.Event | None = None) -> Decision:
         import openai
 

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from core.config import Settings
 from core.events import Bus, CallUpdateDismissed, Notice
+from core.records import DoNotCallEntry, Job
 from store import errors as store_errors
 
 if TYPE_CHECKING:
+    from calling.scheduling import Scheduled
     from core.state import StateView
     from store.jobs import JobStore
 
@@ -82,7 +84,7 @@ class Actions:
 
     # --- jobs --------------------------------------------------------------
 
-    def schedule_call(self, *, contact_name: str, phone_number: str | None, objective: str) -> dict[str, Any]:
+    def schedule_call(self, *, contact_name: str, phone_number: str | None, objective: str) -> Scheduled:
         """Raises ValueError with a message for the operator on bad input."""
         from calling.scheduling import schedule_job
 
@@ -99,18 +101,18 @@ class Actions:
         log.exception("%s failed", what)
         self.bus.publish(Notice(level="error", text=f"{what} failed: {store_errors.describe(e)}."))
 
-    def do_not_call_list(self) -> list[dict[str, Any]]:
+    def do_not_call_list(self) -> list[DoNotCallEntry]:
         """Every number never to dial: the persistent table (newest first), then
         the config's ``calling.do_not_call`` (``added_by`` "config"), in one form."""
         from calling.gate import configured_do_not_call
 
         listed = self.jobs.list_do_not_call()
-        in_table = {e["phone_number"] for e in listed}
-        return listed + [{"phone_number": phone, "reason": "listed in the config (calling.do_not_call)",
-                          "job_id": None, "added_at": None, "added_by": "config"}
+        in_table = {e.phone_number for e in listed}
+        return listed + [DoNotCallEntry(phone_number=phone, reason="listed in the config (calling.do_not_call)",
+                                        added_by="config")
                          for phone in sorted(configured_do_not_call(self.settings) - in_table)]
 
-    def add_do_not_call(self, phone_number: str, reason: str) -> dict[str, Any]:
+    def add_do_not_call(self, phone_number: str, reason: str) -> DoNotCallEntry:
         """The operator lists a number (any form, read with the default region).
         Raises ValueError with a message for the operator on bad input."""
         from core.phone import normalise
@@ -123,7 +125,7 @@ class Actions:
             raise ValueError(f"{phone} is already on the do-not-call list.")
         return self.jobs.add_do_not_call(phone, reason, added_by="operator")
 
-    def lift_do_not_call(self, phone_number: str) -> dict[str, Any] | None:
+    def lift_do_not_call(self, phone_number: str) -> DoNotCallEntry | None:
         """Take a number off the persistent do-not-call list; a notice says
         what happened (a number from the config is lifted only there)."""
         from calling.gate import configured_do_not_call
@@ -138,15 +140,15 @@ class Actions:
             self.bus.publish(Notice(level="info", text=f"{phone_number} is off the do-not-call list; it may be called again."))
         return entry
 
-    def cancel_job(self, job_id: int) -> dict[str, Any] | None:
+    def cancel_job(self, job_id: int) -> Job | None:
         return self._change_job(self.jobs.cancel_job, job_id, f"Cancelling job {job_id}", finished_already(job_id))
 
-    def retry_now(self, job_id: int) -> dict[str, Any] | None:
+    def retry_now(self, job_id: int) -> Job | None:
         return self._change_job(self.jobs.retry_now, job_id, f"Retrying job {job_id}",
                                 f"Job {job_id} is not waiting for a retry.")
 
-    def _change_job(self, change: Callable[[int], dict[str, Any] | None], job_id: int, doing: str,
-                    refused: str) -> dict[str, Any] | None:
+    def _change_job(self, change: Callable[[int], Job | None], job_id: int, doing: str,
+                    refused: str) -> Job | None:
         """The changed job; None, with a notice saying why, when the store
         failed or the job's state does not allow the change."""
         try:
@@ -158,7 +160,7 @@ class Actions:
             self.bus.publish(Notice(level="warning", text=refused))
         return job
 
-    def reschedule(self, job_id: int, at: datetime, now: datetime) -> dict[str, Any]:
+    def reschedule(self, job_id: int, at: datetime, now: datetime) -> Job:
         """Try a waiting job next at ``at``. Raises ValueError with a message
         for the operator when ``at`` is past or the job no longer waits."""
         if at <= now:
@@ -168,7 +170,7 @@ class Actions:
             raise ValueError(f"Job {job_id} is not waiting to be dialled; it cannot be rescheduled.")
         return job
 
-    def edit_objective(self, job_id: int, objective: str) -> dict[str, Any]:
+    def edit_objective(self, job_id: int, objective: str) -> Job:
         """Raises ValueError with a message for the operator."""
         from calling.scheduling import checked_objective
 
@@ -190,4 +192,4 @@ class Actions:
 
     def dismiss_all_updates(self) -> None:
         for badge in self.state.updates():
-            self.dismiss_update(badge["job_id"])
+            self.dismiss_update(badge.job_id)

@@ -37,7 +37,7 @@ class CampaignWatch:
     def on_event(self, event: Event) -> None:
         """Bus subscriber: note the change; the worker's thread reads."""
         if isinstance(event, CampaignChanged) or (
-                isinstance(event, CallJobUpdated) and event.job.get("campaign_id") is not None):
+                isinstance(event, CallJobUpdated) and event.job.campaign_id is not None):
             self._changed.set()
 
     def run(self) -> None:

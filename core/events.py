@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from core.clock import Clock, SystemClock
+from core.records import Job, Record
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         data = {"type": self.type}
         for f in dataclasses.fields(self):
-            data[f.name] = getattr(self, f.name)
+            value = getattr(self, f.name)
+            data[f.name] = value.to_dict() if isinstance(value, Record) else value
         return data
 
     def to_json(self) -> str:
@@ -115,7 +117,11 @@ class Display(Event):
 @dataclass(frozen=True, kw_only=True)
 class CallJobUpdated(Event):
     type: ClassVar[str] = "call_job_updated"
-    job: dict[str, Any] = field(default_factory=dict)
+    job: Job
+
+    def __post_init__(self) -> None:
+        if isinstance(self.job, dict):  # from its JSON form
+            object.__setattr__(self, "job", Job.from_row(self.job))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,39 +15,87 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 from core.events import (
     AudioState, CallJobUpdated, CallUpdateDismissed, ConnectionStatus, Display, Event, Mode,
     NewCallUpdateAvailable, TranscriptTurn, VoiceState,
 )
-from store.jobs import JobStore, Status, is_untold_update
+from core.records import Job, JobStatus
+from store.jobs import JobStore
 from store.conversation import ConversationStore
 
 # what every view says before the assistant's first connection, and while
 # it is down (the message of the connection_status the assistant publishes then)
 CONNECTING = "Connecting to the assistant"
 RECONNECTING = "Agent connectivity issues. Attempting to reconnect"
-DISCONNECTED = {"status": "disconnected", "message": f"{CONNECTING}..."}
+DISCONNECTED = ConnectionStatus(status="disconnected", message=f"{CONNECTING}...")
 # how each finished status reads on a badge (colour, mark); an outside update is "outside"
 OUTCOMES = {
-    Status.COMPLETED_SUCCESS: "success",
-    Status.FAILED_MAX_RETRIES: "failure",
-    Status.FAILED_ERROR: "failure",
-    Status.DECLINED: "failure",
-    Status.CANCELLED: "cancelled",
-    Status.EXPIRED: "cancelled",
+    JobStatus.COMPLETED_SUCCESS: "success",
+    JobStatus.FAILED_MAX_RETRIES: "failure",
+    JobStatus.FAILED_ERROR: "failure",
+    JobStatus.DECLINED: "failure",
+    JobStatus.CANCELLED: "cancelled",
+    JobStatus.EXPIRED: "cancelled",
 }
 
 
-def _asked_to_cancel(job: dict[str, Any]) -> bool:
+def _fields(event: Event, *names: str) -> dict[str, Any]:
+    return {n: getattr(event, n) for n in names}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallUpdate:
+    """An outcome waiting for the operator: a finished job's, or an outside
+    producer's (``job_id`` below zero when it named no job)."""
+    job_id: int
+    contact_name: str
+    status_summary: str
+    outcome: str  # success | failure | cancelled | outside: how it reads (colour, mark)
+    status: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """The whole picture at one moment; ``to_dict`` is the mirror's
+    ``snapshot`` message (docs/interfaces.md)."""
+    mode: str
+    connection: ConnectionStatus
+    voice_state: VoiceState
+    audio: AudioState
+    jobs: list[Job]
+    updates: list[CallUpdate]
+    transcript: list[TranscriptTurn]
+    display: Display | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.display
+        return {
+            "type": "snapshot",
+            "mode": self.mode,
+            "connection": _fields(self.connection, "status", "message"),
+            "voice_state": _fields(self.voice_state, "state", "detail", "attempt", "retry_in_s"),
+            "audio": _fields(self.audio, "mode", "reason", "muted"),
+            "jobs": [j.to_dict() for j in self.jobs],
+            "updates": [b.to_dict() for b in self.updates],
+            "transcript": [_fields(t, "role", "text", "session_id", "turn_id", "ts") for t in self.transcript],
+            "display": None if d is None else _fields(d, "kind", "title", "content", "ts"),
+        }
+
+
+def _asked_to_cancel(job: Job) -> bool:
     """A job cancelled because someone asked: they know its outcome already."""
-    return job["overall_status"] == "CANCELLED" and bool(job.get("cancel_requested"))
+    return job.overall_status == "CANCELLED" and bool(job.cancel_requested)
 
 
-def _badged(job: dict[str, Any] | None) -> bool:
+def _badged(job: Job | None) -> bool:
     """The job shows a badge (while the assistant is connected)."""
-    return (job is not None and is_untold_update(job) and not job.get("update_dismissed")
+    return (job is not None and job.untold_update and not job.update_dismissed
             and not _asked_to_cancel(job))
 
 
@@ -66,14 +114,14 @@ class StateView:
         self._conversation = conversation
         self._job_window = job_window
         self.mode = mode
-        self.connection: dict[str, str] = dict(DISCONNECTED)
-        self.voice_state: dict[str, Any] = {"state": "connecting", "detail": ""}
-        self.audio: dict[str, Any] = {"mode": "text", "reason": "", "muted": False}
-        self.jobs: dict[int, dict[str, Any]] = {}
-        self.external_updates: dict[int, dict[str, Any]] = {}
+        self.connection = DISCONNECTED
+        self.voice_state = VoiceState(state="connecting")
+        self.audio = AudioState(mode="text")
+        self.jobs: dict[int, Job] = {}
+        self.external_updates: dict[int, CallUpdate] = {}
         self._next_external_id = -1
-        self.transcript: deque[dict[str, Any]] = deque(maxlen=transcript_window)
-        self.display: dict[str, Any] | None = None
+        self.transcript: deque[TranscriptTurn] = deque(maxlen=transcript_window)
+        self.display: Display | None = None
         # moves with every change that may change the badges to show (read with updates_since)
         self.badges_version = 0
 
@@ -82,102 +130,86 @@ class StateView:
         jobs = self._jobs_store.list_jobs(limit=self._job_window) if self._jobs_store else []
         turns = self._conversation.get_recent_turns(self.transcript.maxlen or 200) if self._conversation else []
         with self._lock:
-            self.jobs = {j["id"]: j for j in jobs}
+            self.jobs = {j.id: j for j in jobs}
             self.badges_version += 1
             self.transcript.clear()
             for t in turns:
-                self.transcript.append(
-                    {"role": t["role"], "text": t["content"], "session_id": t["session_id"],
-                     "turn_id": t["turn_id"], "ts": t["timestamp"]}
-                )
+                self.transcript.append(TranscriptTurn(role=t.role, text=t.content, session_id=t.session_id,
+                                                      turn_id=t.turn_id, ts=t.timestamp))
 
     def __call__(self, event: Event) -> None:
         """Bus subscriber."""
         with self._lock:
             if isinstance(event, ConnectionStatus):
-                if (event.status == "connected") != (self.connection["status"] == "connected"):
+                if (event.status == "connected") != (self.connection.status == "connected"):
                     self.badges_version += 1
-                self.connection = {"status": event.status, "message": event.message}
+                self.connection = event
             elif isinstance(event, VoiceState):
-                self.voice_state = {"state": event.state, "detail": event.detail,
-                                    "attempt": event.attempt, "retry_in_s": event.retry_in_s}
+                self.voice_state = event
             elif isinstance(event, AudioState):
-                self.audio = {"mode": event.mode, "reason": event.reason, "muted": event.muted}
+                self.audio = event
             elif isinstance(event, Mode):
                 self.mode = event.mode
             elif isinstance(event, CallJobUpdated):
-                job_id = event.job.get("id")
-                if job_id is not None:
-                    if _badged(self.jobs.get(job_id)) or _badged(event.job):
-                        self.badges_version += 1
-                    self.jobs[job_id] = event.job
-                    if len(self.jobs) > self._job_window:
-                        self.badges_version += _badged(self.jobs.pop(min(self.jobs)))
+                job_id = event.job.id
+                if _badged(self.jobs.get(job_id)) or _badged(event.job):
+                    self.badges_version += 1
+                self.jobs[job_id] = event.job
+                if len(self.jobs) > self._job_window:
+                    self.badges_version += _badged(self.jobs.pop(min(self.jobs)))
             elif isinstance(event, NewCallUpdateAvailable):
                 if event.job_id is None or event.job_id not in self.jobs:
                     # an outside producer's update: badge ids below zero never clash with jobs
                     badge_id = event.job_id
                     if badge_id is None:
                         badge_id, self._next_external_id = self._next_external_id, self._next_external_id - 1
-                    self.external_updates[badge_id] = {
-                        "job_id": badge_id, "contact_name": event.contact_name,
-                        "status_summary": event.status_summary, "outcome": "outside",
-                    }
+                    self.external_updates[badge_id] = CallUpdate(
+                        job_id=badge_id, contact_name=event.contact_name, status_summary=event.status_summary,
+                        outcome="outside")
                     self.badges_version += 1
             elif isinstance(event, CallUpdateDismissed):
                 self.badges_version += 1
                 self.external_updates.pop(event.job_id, None)
                 job = self.jobs.get(event.job_id)
                 if job is not None:
-                    self.jobs[event.job_id] = dict(job, update_dismissed=True)
+                    self.jobs[event.job_id] = job.replace(update_dismissed=True)
             elif isinstance(event, TranscriptTurn):
-                self.transcript.append(
-                    {"role": event.role, "text": event.text, "session_id": event.session_id,
-                     "turn_id": event.turn_id, "ts": event.ts}
-                )
+                self.transcript.append(event)
             elif isinstance(event, Display):
-                self.display = {"kind": event.kind, "title": event.title, "content": event.content, "ts": event.ts}
+                self.display = event
 
     def has_update(self, job_id: int) -> bool:
         """An outside producer's badge with this id is showing."""
         with self._lock:
             return job_id in self.external_updates
 
-    def updates(self) -> list[dict[str, Any]]:
+    def updates(self) -> list[CallUpdate]:
         """The badges to show now, oldest first: every view draws this list as is."""
         with self._lock:
             return self._updates_locked()
 
-    def updates_since(self, version: int) -> tuple[int, list[dict[str, Any]] | None]:
+    def updates_since(self, version: int) -> tuple[int, list[CallUpdate] | None]:
         """(badges_version, the badges to show), the list None when nothing
         could have changed them since ``version``."""
         with self._lock:
             return self.badges_version, (self._updates_locked() if version != self.badges_version else None)
 
-    def _updates_locked(self) -> list[dict[str, Any]]:
+    def _updates_locked(self) -> list[CallUpdate]:
         badges = list(self.external_updates.values())
-        if self.connection["status"] != "connected":
+        if self.connection.status != "connected":
             return badges
-        for job in sorted(self.jobs.values(), key=lambda j: j["updated_at"]):
+        for job in sorted(self.jobs.values(), key=lambda j: j.updated_at):
             if _badged(job):
-                badges.append({
-                    "job_id": job["id"], "contact_name": job["contact_name"],
-                    "status_summary": job.get("final_summary_for_main_agent") or job["overall_status"],
-                    "status": job["overall_status"], "outcome": OUTCOMES.get(job["overall_status"], "outside"),
-                })
+                badges.append(CallUpdate(
+                    job_id=job.id, contact_name=job.contact_name,
+                    status_summary=job.final_summary_for_main_agent or job.overall_status,
+                    status=job.overall_status, outcome=OUTCOMES.get(job.overall_status, "outside"),
+                ))
         return badges
 
-    def snapshot(self, *, jobs_limit: int = 500) -> dict[str, Any]:
+    def snapshot(self, *, jobs_limit: int = 500) -> Snapshot:
         with self._lock:
-            jobs = sorted(self.jobs.values(), key=lambda j: j["id"], reverse=True)[:jobs_limit]
-            return {
-                "type": "snapshot",
-                "mode": self.mode,
-                "connection": dict(self.connection),
-                "voice_state": dict(self.voice_state),
-                "audio": dict(self.audio),
-                "jobs": jobs,
-                "updates": self._updates_locked(),
-                "transcript": list(self.transcript),
-                "display": self.display,
-            }
+            jobs = sorted(self.jobs.values(), key=lambda j: j.id, reverse=True)[:jobs_limit]
+            return Snapshot(mode=self.mode, connection=self.connection, voice_state=self.voice_state,
+                            audio=self.audio, jobs=jobs, updates=self._updates_locked(),
+                            transcript=list(self.transcript), display=self.display)

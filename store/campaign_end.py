@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.records import Job
 from store.campaigns import ACTIVE_JOB, Campaign, CampaignStatus
 from store.db import transaction
 
@@ -40,7 +41,7 @@ def summary_text(campaign: Campaign, counts: dict[str, int], cost_usd: float) ->
 class CampaignEnd:
     """Part of JobStore, which provides db, clock, is_postgres, _mine and _publish_row."""
 
-    def sweep_campaigns(self) -> list[dict[str, Any]]:
+    def sweep_campaigns(self) -> list[Job]:
         """Expire what a deadline left and finish campaigns with nothing left;
         returns the summary jobs this sweep created."""
         now = self.clock.now_iso()
@@ -81,7 +82,7 @@ class CampaignEnd:
                 {"w": why, "t": now, "c": campaign.id})
         return int(result.rowcount or 0)
 
-    def _finish(self, campaign: Campaign) -> dict[str, Any] | None:
+    def _finish(self, campaign: Campaign) -> Job | None:
         now = self.clock.now_iso()
         with transaction(self.db) as conn:  # a read first: most sweeps find work left, and write nothing
             left = conn.execute(sa.text(

@@ -11,6 +11,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 
 from core.clock import parse_iso
+from core.records import Job
 from store.campaigns import Campaign, CampaignStatus
 from store.db import transaction
 
@@ -109,7 +110,7 @@ class CampaignViews:
 
     def _jobs_where(self, campaign_id: int, statuses: Iterable[str] | None,
                     search: str | None) -> tuple[str, dict[str, Any]]:
-        from store.jobs import like_literal
+        from store.rows import like_literal
 
         where, params = "campaign_id = :c", {"c": int(campaign_id)}
         if statuses is not None:
@@ -125,11 +126,9 @@ class CampaignViews:
 
     def campaign_jobs(self, campaign_id: int, *, statuses: Iterable[str] | None = None, search: str | None = None,
                       sort: str = "id", descending: bool = False, offset: int = 0,
-                      limit: int = 200) -> list[dict[str, Any]]:
+                      limit: int = 200) -> list[Job]:
         """One page of a campaign's jobs: ``statuses`` filters, ``search`` matches
         words in the name or the number, ``sort`` is a JOB_SORTS key (ties by id)."""
-        from store.jobs import _job
-
         if sort not in JOB_SORTS:
             raise ValueError(f"unknown sort {sort!r}: one of {', '.join(JOB_SORTS)}")
         where, params = self._jobs_where(campaign_id, statuses, search)
@@ -139,7 +138,7 @@ class CampaignViews:
             rows = conn.execute(sa.text(
                 f"SELECT * FROM scheduled_calls WHERE {where} ORDER BY {JOB_SORTS[sort]} {order}, id {order}"
                 " LIMIT :n OFFSET :o"), params).mappings()
-            return [_job(r) for r in rows]
+            return [Job.from_row(r) for r in rows]
 
     def count_campaign_jobs(self, campaign_id: int, *, statuses: Iterable[str] | None = None,
                             search: str | None = None) -> int:

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping, Self
 import sqlalchemy as sa
 
 from core.events import CampaignChanged
+from core.records import ACTIVE, FINISHED
 from store.db import transaction, without_nul
 
 
@@ -151,8 +152,8 @@ class Campaigns:
             else:
                 before = self._campaign_size(conn, campaign.id)
                 chunk: list[Mapping[str, Any]] = []
-                for job in rows:
-                    chunk.append(job)
+                for row in rows:
+                    chunk.append(row)
                     if len(chunk) == IMPORT_CHUNK:
                         self._insert_chunk(conn, chunk, shared)
                         chunk = []
@@ -184,9 +185,9 @@ class Campaigns:
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         row = f"({', '.join([mark] * 4)}, 'PENDING', 0, {', '.join([mark] * 7)})"
         params: list[Any] = []
-        for job in chunk:
-            params += (job["phone_number"], job["contact_name"], job["objective"], job["objective"], shared["m"],
-                       False, shared["t"], shared["t"], job.get("timezone"), shared["s"], shared["c"])
+        for row in chunk:
+            params += (row["phone_number"], row["contact_name"], row["objective"], row["objective"], shared["m"],
+                       False, shared["t"], shared["t"], row.get("timezone"), shared["s"], shared["c"])
         conn.exec_driver_sql(
             "INSERT INTO scheduled_calls (phone_number, contact_name, initial_call_objective_description,"
             " current_call_objective_description, overall_status, retries_attempted, max_retries,"
@@ -208,14 +209,14 @@ class Campaigns:
                 " current_call_objective_description, overall_status, retries_attempted, max_retries,"
                 " main_agent_informed_user, created_at, updated_at, timezone, next_retry_at, campaign_id)"
                 " FROM STDIN") as copy:
-            for job in rows:
-                phone = without_nul(job["phone_number"])
+            for row in rows:
+                phone = without_nul(row["phone_number"])
                 if phone in have:
                     continue
                 have.add(phone)
-                objective = without_nul(job["objective"])
-                copy.write_row((phone, without_nul(job["contact_name"]), objective, objective, "PENDING", 0,
-                                shared["m"], False, shared["t"], shared["t"], without_nul(job.get("timezone")),
+                objective = without_nul(row["objective"])
+                copy.write_row((phone, without_nul(row["contact_name"]), objective, objective, "PENDING", 0,
+                                shared["m"], False, shared["t"], shared["t"], without_nul(row.get("timezone")),
                                 shared["s"], shared["c"]))
                 added += 1
         return added

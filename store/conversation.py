@@ -8,11 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.clock import Clock, SystemClock
+from core.records import Role, Summary, Turn
 from store.db import migrate, open_db, transaction
 from store.errors import FAILURES
 from store.schema import CONVERSATION_MIGRATIONS
 
-ROLES = ("user", "assistant", "tool_call", "tool_result", "system")
+ROLES = frozenset(Role)
 
 
 class ConversationStore:
@@ -66,7 +67,7 @@ class ConversationStore:
             )
             return int(result.scalar_one())
 
-    def get_recent_turns(self, limit: int = 20) -> list[dict[str, Any]]:
+    def get_recent_turns(self, limit: int = 20) -> list[Turn]:
         """The last ``limit`` turns across sessions, oldest first."""
         with transaction(self.db) as conn:
             rows = conn.execute(
@@ -75,7 +76,7 @@ class ConversationStore:
                 ),
                 {"n": limit},
             ).mappings().all()
-        return [dict(r) for r in reversed(rows)]
+        return [Turn.from_row(r) for r in reversed(rows)]
 
     def get_turns_before(self, turn_id: int, limit: int = 100) -> list[dict[str, Any]]:
         """Scrollback: the ``limit`` turns logged before ``turn_id``, oldest first."""
@@ -93,7 +94,7 @@ class ConversationStore:
                 ),
                 {"ts": anchor, "t": turn_id, "n": limit},
             ).mappings().all()
-        return [dict(r) for r in reversed(rows)]
+        return [Turn.from_row(r) for r in reversed(rows)]
 
     def save_summary(self, summary: str, upto_turn_id: int) -> None:
         with transaction(self.db) as conn:
@@ -105,9 +106,9 @@ class ConversationStore:
                 {"c": self.clock.now_iso(), "u": upto_turn_id, "s": summary},
             )
 
-    def latest_summary(self) -> dict[str, Any] | None:
+    def latest_summary(self) -> Summary | None:
         with transaction(self.db) as conn:
             row = conn.execute(
                 sa.text("SELECT * FROM conversation_summaries ORDER BY id DESC LIMIT 1")
             ).mappings().first()
-        return dict(row) if row else None
+        return Summary.from_row(row) if row else None

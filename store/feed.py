@@ -28,8 +28,9 @@ import sqlalchemy.exc
 
 from core.clock import iso
 from core.events import Bus, CallJobUpdated, CallUpdateDismissed, Event, NewCallUpdateAvailable
+from core.records import Job
 from core.retry import RetryPolicy
-from store.jobs import JobStore, is_untold_update
+from store.jobs import JobStore
 from store.notify import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 PAGE = 1000
 
 
-def _badge(job: dict[str, Any]) -> bool:
-    return is_untold_update(job) and not job.get("update_dismissed")
+def _badge(job: Job) -> bool:
+    return job.untold_update and not job.update_dismissed
 
 
 class ChangeFeed:
@@ -46,15 +47,15 @@ class ChangeFeed:
 
     name = "feed"
 
-    def __init__(self, jobs: JobStore, bus: Bus, *, known: Iterable[dict[str, Any]] = (),
+    def __init__(self, jobs: JobStore, bus: Bus, *, known: Iterable[Job] = (),
                  interval_s: float = 0.1, lookback_s: float = 5.0) -> None:
         self.jobs = jobs
         self.bus = bus
         self.interval_s = interval_s
         self.lookback_s = lookback_s
         self._lock = threading.Lock()
-        self._rows: dict[int, dict[str, Any]] = {int(j["id"]): j for j in known}
-        self._watermark = max((j["updated_at"] for j in self._rows.values()), default="")
+        self._rows: dict[int, Job] = {j.id: j for j in known}
+        self._watermark = max((j.updated_at for j in self._rows.values()), default="")
         self._stop = threading.Event()
         self._policy = RetryPolicy(base_s=0.2, cap_s=5.0)
         self.connected = threading.Event()  # set while listening (tests, the bench)
@@ -87,28 +88,28 @@ class ChangeFeed:
         """This process's own published rows are seen rows."""
         if isinstance(event, CallJobUpdated) and "id" in event.job and "updated_at" in event.job:
             with self._lock:
-                prev = self._rows.get(event.job["id"])
-                if prev is None or prev["updated_at"] <= event.job["updated_at"]:
-                    self._rows[event.job["id"]] = event.job
+                prev = self._rows.get(event.job.id)
+                if prev is None or prev.updated_at <= event.job.updated_at:
+                    self._rows[event.job.id] = event.job
 
-    def offer(self, job: dict[str, Any]) -> None:
+    def offer(self, job: Job) -> None:
         """A row as read from the database: announce it unless already seen."""
         with self._lock:
-            if job["updated_at"] > self._watermark:
-                self._watermark = job["updated_at"]
-            prev = self._rows.get(job["id"])
-            if prev is not None and prev["updated_at"] >= job["updated_at"]:
+            if job.updated_at > self._watermark:
+                self._watermark = job.updated_at
+            prev = self._rows.get(job.id)
+            if prev is not None and prev.updated_at >= job.updated_at:
                 return  # seen, or older than what the views have
-            self._rows[job["id"]] = job
+            self._rows[job.id] = job
             if self.jobs.is_own_write(job):
                 return  # the store published it (or is about to)
         self.bus.publish(CallJobUpdated(job=job))
         if _badge(job) and (prev is None or not _badge(prev)):
-            self.bus.publish(NewCallUpdateAvailable(contact_name=job["contact_name"],
-                                                    status_summary=job.get("final_summary_for_main_agent") or "",
-                                                    job_id=job["id"]))
-        if job.get("update_dismissed") and not (prev or {}).get("update_dismissed"):
-            self.bus.publish(CallUpdateDismissed(job_id=job["id"]))
+            self.bus.publish(NewCallUpdateAvailable(contact_name=job.contact_name,
+                                                    status_summary=job.final_summary_for_main_agent or "",
+                                                    job_id=job.id))
+        if job.update_dismissed and not (prev is not None and prev.update_dismissed):
+            self.bus.publish(CallUpdateDismissed(job_id=job.id))
 
     def resync(self) -> int:
         """Re-read every row changed since the watermark (less the lookback,
@@ -125,7 +126,7 @@ class ChangeFeed:
             count += len(rows)
             if len(rows) < PAGE:
                 break
-            since, after_id = rows[-1]["updated_at"], rows[-1]["id"]
+            since, after_id = rows[-1].updated_at, rows[-1].id
         return count
 
     # --- PostgreSQL: LISTEN / NOTIFY ----------------------------------------------

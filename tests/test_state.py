@@ -1,6 +1,7 @@
 """The live picture: which jobs show a badge, and when; actions reach every view."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from core import config
 from core.actions import Actions
 from core.clock import FixedClock
 from core.events import Bus, CallUpdateDismissed, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
-from core.state import StateView
+from core.state import CallUpdate, StateView
 from store import ConversationStore, JobStore
 from tests.conftest import ROOT
 
@@ -33,7 +34,7 @@ def parts(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def finish(jobs: JobStore, name: str = "Akhil") -> dict:
     job = jobs.create_job("+12025550101", name, "invoice", max_retries=3)
-    return jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid on Friday.")
+    return jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid on Friday.")
 
 
 def test_badges_show_only_while_connected(parts) -> None:  # type: ignore[no-untyped-def]
@@ -41,7 +42,7 @@ def test_badges_show_only_while_connected(parts) -> None:  # type: ignore[no-unt
     job = finish(jobs)
     assert state.updates() == []  # not connected yet
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
-    assert state.updates() == [{"job_id": job["id"], "contact_name": "Akhil", "status_summary": "Paid on Friday.",
+    assert state.updates() == [{"job_id": job.id, "contact_name": "Akhil", "status_summary": "Paid on Friday.",
                                "status": "COMPLETED_SUCCESS", "outcome": "success"}]
     bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
     assert state.updates() == []
@@ -59,7 +60,7 @@ def test_told_or_dismissed_updates_disappear_everywhere(parts) -> None:  # type:
     jobs.mark_informed([told["id"]])
     actions.dismiss_update(dismissed["id"])
     assert state.updates() == []
-    assert jobs.get_job(dismissed["id"])["update_dismissed"] is True
+    assert jobs.get_job(dismissed["id"]).update_dismissed is True
     assert [e.job_id for e in seen] == [dismissed["id"]]
     state.load()  # a restart keeps the dismissal
     assert state.updates() == []
@@ -69,7 +70,7 @@ def test_outside_producers_updates_until_dismissed(parts) -> None:  # type: igno
     bus, _, state, actions = parts
     bus.publish(NewCallUpdateAvailable(contact_name="Vendor", status_summary="Shipped."))
     [badge] = state.updates()
-    assert badge["job_id"] < 0 and badge["contact_name"] == "Vendor"
+    assert badge.job_id < 0 and badge.contact_name == "Vendor"
     actions.dismiss_all_updates()
     assert state.updates() == []
 
@@ -78,7 +79,8 @@ def test_snapshot_has_everything_a_view_needs(parts) -> None:  # type: ignore[no
     bus, jobs, state, _ = parts
     finish(jobs)
     bus.publish(TranscriptTurn(role="user", text="hello", session_id="s", turn_id=1))
-    snap = state.snapshot()
+    snap = state.snapshot().to_dict()
+    json.dumps(snap)  # what the mirror sends
     assert snap["type"] == "snapshot" and snap["mode"] == "simulate"
     assert snap["connection"]["status"] == "disconnected"
     assert [j["contact_name"] for j in snap["jobs"]] == ["Akhil"]
@@ -96,7 +98,7 @@ def test_schedule_call_rejects_bad_input_without_a_row(parts) -> None:  # type: 
             actions.schedule_call(**kwargs)
     assert jobs.list_jobs() == []
     job = actions.schedule_call(contact_name="Akhil", phone_number="", objective="the overdue invoice")
-    assert job["phone_number"] == "+12025550101"
+    assert job.phone_number == "+12025550101"
 
 
 def test_the_badges_version_moves_exactly_when_the_badges_may_change(parts) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +112,7 @@ def test_the_badges_version_moves_exactly_when_the_badges_may_change(parts) -> N
         return version != before
 
     job = jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
-    jobs.update_job(job["id"], overall_status="PROCESSING")
+    jobs.update_job(job.id, overall_status="PROCESSING")
     bus.publish(TranscriptTurn(role="user", text="hello", session_id="s", turn_id=1))
     assert not moved()  # nothing a badge shows
     finish(jobs, "Priya")

@@ -7,6 +7,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
+from core.records import Job
 from core.text import visible
 
 AMBER = "#ffaf00"
@@ -56,19 +57,19 @@ def short_time(ts: str | None, today: datetime | None = None, *, date_only: bool
     return local.strftime("%H:%M:%S")
 
 
-def next_try(job: dict[str, Any], today: datetime | None = None) -> str:
+def next_try(job: Job, today: datetime | None = None) -> str:
     """When a waiting job is tried next; nothing while it is dialled or done."""
-    if job.get("overall_status") not in WAITING or not job.get("next_retry_at"):
+    if job.overall_status not in WAITING or not job.next_retry_at:
         return ""
-    return short_time(job.get("next_retry_at"), today)
+    return short_time(job.next_retry_at, today)
 
 
 def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
-def attempts_text(job: dict[str, Any]) -> str:
-    return f"{job.get('retries_attempted') or 0}/{job.get('max_retries') or 0}"
+def attempts_text(job: Job) -> str:
+    return f"{job.retries_attempted or 0}/{job.max_retries or 0}"
 
 
 def clip(text: str | None, width: int, *, pad: bool = False) -> str:

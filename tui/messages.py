@@ -8,6 +8,7 @@ from typing import Any
 from textual.message import Message
 
 from core import events as ev
+from core.records import Job
 
 
 class DomainMessage(Message):
@@ -20,7 +21,7 @@ class JobChanged(DomainMessage):
     """A job row was written (CallJobUpdated)."""
 
     @property
-    def job(self) -> dict[str, Any]:
+    def job(self) -> Job:
         return self.event.job  # type: ignore[attr-defined, no-any-return]
 
 

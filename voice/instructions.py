@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from core.config import Config, Settings
+from core.records import Job
 
 CONTACTS_HEADING = "## Contact directory"
 SUMMARY_HEADING = "## Conversation so far"
@@ -32,16 +33,16 @@ def contact_lines(settings: Settings) -> list[str]:
     return lines
 
 
-def update_line(job: dict[str, Any], settings: Settings) -> str:
-    name = job["contact_name"]
-    role = next((c.role for c in settings.contacts if c.name == name and c.role), "") or job["phone_number"]
+def update_line(job: Job, settings: Settings) -> str:
+    name = job.contact_name
+    role = next((c.role for c in settings.contacts if c.name == name and c.role), "") or job.phone_number
     label = f"{name} ({role})"
-    summary = " ".join((job.get("final_summary_for_main_agent") or "no summary").split())
-    return f"- [job {job['id']}] {label}, {job['overall_status']}: {summary}"
+    summary = " ".join((job.final_summary_for_main_agent or "no summary").split())
+    return f"- [job {job.id}] {label}, {job.overall_status}: {summary}"
 
 
 def build_instructions(
-    base: str, settings: Settings, summary: str | None, updates: Iterable[dict[str, Any]]
+    base: str, settings: Settings, summary: str | None, updates: Iterable[Job]
 ) -> str:
     parts = [base.strip(), CONTACTS_HEADING + "\n" + ("\n".join(contact_lines(settings)) or "(no contacts)")]
     parts.append(SUMMARY_HEADING + "\n" + ((summary or "").strip() or "(nothing yet)"))
@@ -54,10 +55,10 @@ DELIVER_HEADING = "## Tell the user now"
 SAY_HEADING = "## Say exactly"
 
 
-def delivery_instructions(session_instructions: str, jobs: Iterable[dict[str, Any]]) -> str:
+def delivery_instructions(session_instructions: str, jobs: Iterable[Job]) -> str:
     """The instructions of one delivery response: the session's, plus the
     jobs whose outcomes must be said now (each named as ``job N``)."""
-    names = ", ".join(f"job {j['id']} ({j['contact_name']})" for j in jobs)
+    names = ", ".join(f"job {j.id} ({j.contact_name})" for j in jobs)
     return (session_instructions.rstrip("\n") + "\n\n" + DELIVER_HEADING + "\n"
             "Tell the user these call outcomes from \"Pending call updates\" now, briefly, "
             f"naming each contact: {names}.\n")

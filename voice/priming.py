@@ -10,6 +10,7 @@ from typing import Any
 
 
 from core.clock import Clock
+from core.records import Role, Turn
 from core.retry import RetryPolicy, Transient
 from voice import protocol
 
@@ -29,7 +30,7 @@ def parse_tool_call(text: str) -> tuple[str, str] | None:
     return (m["name"], m["args"]) if m else None
 
 
-def history_items(turns: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+def history_items(turns: list[Turn], prefix: str) -> list[dict[str, Any]]:
     """conversation.item.create events replaying ``turns`` (oldest first).
     A tool call is replayed only with its result (the item after it), since
     a lone half of the pair confuses the model; ids are ``prefix`` + n."""
@@ -44,17 +45,17 @@ def history_items(turns: list[dict[str, Any]], prefix: str) -> list[dict[str, An
     i = 0
     while i < len(turns):
         turn = turns[i]
-        role, content = turn["role"], turn["content"]
+        role, content = turn.role, turn.content
         if role == "user":
             events.append(protocol.user_text(next_id(), content))
         elif role == "assistant":
             events.append(protocol.assistant_text(next_id(), content))
-        elif role == "tool_call" and i + 1 < len(turns) and turns[i + 1]["role"] == "tool_result":
+        elif role == "tool_call" and i + 1 < len(turns) and turns[i + 1].role == Role.TOOL_RESULT:
             parsed = parse_tool_call(content)
             if parsed is not None:
-                call_id = f"{prefix}c{turn['turn_id']}"[: protocol.MAX_ITEM_ID]
+                call_id = f"{prefix}c{turn.turn_id}"[: protocol.MAX_ITEM_ID]
                 events.append(protocol.function_call(next_id(), call_id, parsed[0], parsed[1]))
-                events.append(protocol.function_call_output(next_id(), call_id, turns[i + 1]["content"]))
+                events.append(protocol.function_call_output(next_id(), call_id, turns[i + 1].content))
             i += 1
         i += 1
     return events
@@ -73,8 +74,8 @@ def _relative(then: str, now: datetime) -> str:
     return f"{hours // 24} days ago"
 
 
-def summary_prompt(previous: str | None, turns: list[dict[str, Any]], now: datetime) -> list[dict[str, str]]:
-    lines = [f"({_relative(t['timestamp'], now)}) {ROLE_LABEL.get(t['role'], t['role'])}: {t['content']}" for t in turns]
+def summary_prompt(previous: str | None, turns: list[Turn], now: datetime) -> list[dict[str, str]]:
+    lines = [f"({_relative(t.timestamp, now)}) {ROLE_LABEL.get(t.role, t.role)}: {t.content}" for t in turns]
     system = (
         "You maintain the rolling summary of a user's conversation with a voice assistant that places "
         "phone calls for them. Write a compact summary (at most 12 short lines) of what matters for "
@@ -100,7 +101,7 @@ class Summariser:
         self._client = openai.OpenAI(api_key=api_key or "missing", base_url=api_base, timeout=timeout_s, max_retries=0)
         self._policy = RetryPolicy(attempts=3, base_s=0.5, cap_s=4.0)
 
-    def summarise(self, previous: str | None, turns: list[dict[str, Any]], stop: Any = None) -> str:
+    def summarise(self, previous: str | None, turns: list[Turn], stop: Any = None) -> str:
         messages = summary_prompt(previous, turns, self.clock.now())
 
         import openai

@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable
 
 from core.events import VoiceState
+from core.records import Job, Turn
 from voice import protocol
 from voice.connection import AUTH, CONFIG, EXPIRED, Connection, Outcome
 from voice.instructions import build_instructions, delivery_instructions, say_instructions
@@ -37,11 +38,11 @@ def _item_text(item: dict[str, Any]) -> str | None:
     return " ".join(parts) if parts else None
 
 
-def names_job(text: str, job: dict[str, Any]) -> bool:
+def names_job(text: str, job: Job) -> bool:
     """Whether ``text`` names the job's contact (full name, first name or number)."""
     low = text.lower()
-    name = (job.get("contact_name") or "").strip().lower()
-    return bool(name) and (name in low or name.split()[0] in low) or (job.get("phone_number") or "#") in text
+    name = (job.contact_name or "").strip().lower()
+    return bool(name) and (name in low or name.split()[0] in low) or (job.phone_number or "#") in text
 
 
 class Session:
@@ -55,7 +56,7 @@ class Session:
         self.primed = False
         self.sent_updates: collections.deque[tuple[str, str]] = collections.deque()
         self.instructions = ""
-        self.updates: list[dict[str, Any]] = []  # untold outcomes in the instructions last sent
+        self.updates: list[Job] = []  # untold outcomes in the instructions last sent
         self.replayed: set[str] = set()
         self.response_active = False
         self.response_request: str | None = None  # event_id of our response.create in flight
@@ -103,7 +104,7 @@ class Session:
 
     # --- priming (the task thread, with what it read from the stores) ---------
 
-    def prime(self, updates: list[dict[str, Any]], turns: list[dict[str, Any]]) -> None:
+    def prime(self, updates: list[Job], turns: list[Turn]) -> None:
         w = self.w
         self.prime_sent = True
         self.send_instructions(updates)
@@ -111,11 +112,11 @@ class Session:
             self.replayed.add(event["item"]["id"])
             self.conn.send(event)
         queued = self.send_outbox(respond=False)
-        if not queued and turns and turns[-1]["role"] in ("user", "tool_result") and w.is_recent(turns[-1]["timestamp"]):
+        if not queued and turns and turns[-1].role in ("user", "tool_result") and w.is_recent(turns[-1].timestamp):
             self.want_response = True  # the drop cut off the answer to this
         self.maybe_respond()
 
-    def send_instructions(self, updates: list[dict[str, Any]] | None = None) -> bool:
+    def send_instructions(self, updates: list[Job] | None = None) -> bool:
         """session.update with the current summary and untold outcomes
         (``updates``, else the ones last given)."""
         w = self.w
@@ -134,9 +135,9 @@ class Session:
             self.sent_updates.pop()
         return ok
 
-    def set_updates(self, updates: list[dict[str, Any]]) -> None:
+    def set_updates(self, updates: list[Job]) -> None:
         """The untold outcomes now: re-send the instructions if they changed."""
-        if [u["id"] for u in updates] != [u["id"] for u in self.updates]:
+        if [u.id for u in updates] != [u.id for u in self.updates]:
             self.send_instructions(updates)
 
     # --- the client's own requests ----------------------------------------------
@@ -186,10 +187,10 @@ class Session:
         outcomes now; they count as told when that response completes."""
         if not self.idle() or self.failed_deliveries >= MAX_FAILED_DELIVERIES:
             return
-        jobs = [u for u in self.w.untold(self.updates) if u["id"] not in self.not_said]
+        jobs = [u for u in self.w.untold(self.updates) if u.id not in self.not_said]
         if not jobs:
             return
-        ids = [int(j["id"]) for j in jobs]
+        ids = [int(j.id) for j in jobs]
         event = protocol.response_create(instructions=delivery_instructions(self.instructions, jobs),
                                          metadata={DELIVERY_KEY: ",".join(map(str, ids))})
         if self.conn.send(event):
@@ -356,7 +357,7 @@ class Session:
             self.failed_deliveries += 1
             log.info("a delivery of jobs %s ended %s; nothing marked told", ids, response.get("status"))
             return
-        jobs = {int(u["id"]): u for u in self.updates}
+        jobs = {int(u.id): u for u in self.updates}
         told = [i for i in ids if i in jobs and names_job(said, jobs[i])]
         self.not_said |= set(ids) - set(told)
         if told:

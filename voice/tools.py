@@ -15,7 +15,8 @@ from core.config import Settings, normalise_phone
 from core.events import Bus, CallUpdateDismissed, Display, Notice
 from store import errors as store_errors
 from voice.campaign_tools import CAMPAIGN_TOOLS, CampaignTools
-from store.jobs import ACTIVE, FINISHED, JobStore, Status
+from core.records import ACTIVE, FINISHED, Job, JobStatus
+from store.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -160,19 +161,20 @@ class ToolBox:
             recent = self._recently_called(args)
             if recent is not None:
                 return recent
-        job = schedule_job(
+        scheduled = schedule_job(
             self.jobs,
             self.settings,
             contact_name=_text(args, "contact_name"),
             phone_number=_text(args, "phone_number"),
             objective=_text(args, "call_objective"),
         )
+        job = scheduled.job
         text = (
-            f"Scheduled job {job['id']}: a call to {job['contact_name']} ({job['phone_number']}) to "
-            f"\"{job['initial_call_objective_description']}\". It is queued; the outcome will follow when it ends."
+            f"Scheduled job {job.id}: a call to {job.contact_name} ({job.phone_number}) to "
+            f"\"{job.initial_call_objective_description}\". It is queued; the outcome will follow when it ends."
         )
-        if job.get("note"):
-            text += " " + job["note"]
+        if scheduled.note:
+            text += " " + scheduled.note
         return text
 
     def _recently_called(self, args: dict[str, Any]) -> str | None:
@@ -189,14 +191,14 @@ class ToolBox:
             return None  # a listed number: scheduling refuses it, saying why, instead of asking again
         now = self.clock.now()
         for job in self.jobs.list_jobs(limit=100, statuses=FINISHED):
-            ended = datetime.fromisoformat(job["updated_at"].replace("Z", "+00:00"))
+            ended = datetime.fromisoformat(job.updated_at.replace("Z", "+00:00"))
             minutes = (now - ended).total_seconds() / 60
-            if (job["phone_number"] == phone and job["current_call_objective_description"].lower() == objective
+            if (job.phone_number == phone and job.current_call_objective_description.lower() == objective
                     and minutes <= RECENT_CALL_MIN):
                 ago = "just now" if minutes < 1 else f"{round(minutes)} minute{'s' if round(minutes) != 1 else ''} ago"
-                summary = (job.get("final_summary_for_main_agent") or job["overall_status"]).rstrip(". ")
-                return (f"I called {job['contact_name']} about this {ago} — call again? "
-                        f"Last time (job {job['id']}, {job['overall_status']}): {summary}. "
+                summary = (job.final_summary_for_main_agent or job.overall_status).rstrip(". ")
+                return (f"I called {job.contact_name} about this {ago} — call again? "
+                        f"Last time (job {job.id}, {job.overall_status}): {summary}. "
                         "If the user says yes, call schedule_outbound_call again with call_again=true.")
         return None
 
@@ -210,7 +212,7 @@ class ToolBox:
             return ([job] if job else []), f"job {job_id}"
         found = self.jobs.find_jobs(contact_name=name, objective_snippet=snippet, limit=20)
         if active_only:
-            found = [j for j in found if j["overall_status"] in ACTIVE]
+            found = [j for j in found if j.overall_status in ACTIVE]
         what = " and ".join(x for x in (name and f"contact {name!r}", snippet and f"objective {snippet!r}") if x)
         if not (name or snippet):
             found = found[:1]
@@ -231,7 +233,7 @@ class ToolBox:
             return f"No scheduled call matches {what}. Recent calls: {known}."
         job = found[0]
         text = self._status_text(job)
-        if job["overall_status"] in FINISHED and "already been told" not in text:
+        if job.overall_status in FINISHED and "already been told" not in text:
             text += " Tell the user this outcome now."
         if len(found) > 1:
             others = "; ".join(self._label(j) for j in found[1:6])
@@ -248,14 +250,14 @@ class ToolBox:
             labels = "; ".join(self._label(j) for j in found[:6])
             return f"Several unfinished calls match {what}: {labels}. Ask the user which one, then cancel it by job_id."
         job = found[0]
-        if job["overall_status"] in FINISHED:
-            return f"Job {job['id']} has already finished ({job['overall_status']}); it cannot be cancelled."
-        changed = self.jobs.cancel_job(job["id"], "cancelled at the user's request")
+        if job.overall_status in FINISHED:
+            return f"Job {job.id} has already finished ({job.overall_status}); it cannot be cancelled."
+        changed = self.jobs.cancel_job(job.id, "cancelled at the user's request")
         if changed is None:
-            return f"Job {job['id']} finished meanwhile; it could not be cancelled."
-        if changed["overall_status"] == Status.PROCESSING:
-            return f"Job {job['id']} (call to {job['contact_name']}) is being dialled now; it will be hung up and cancelled."
-        return f"Cancelled job {job['id']}, the call to {job['contact_name']}."
+            return f"Job {job.id} finished meanwhile; it could not be cancelled."
+        if changed.overall_status == JobStatus.PROCESSING:
+            return f"Job {job.id} (call to {job.contact_name}) is being dialled now; it will be hung up and cancelled."
+        return f"Cancelled job {job.id}, the call to {job.contact_name}."
 
     def list_calls(self, args: dict[str, Any]) -> str:
         jobs = self.jobs.list_jobs(limit=20)
@@ -272,16 +274,16 @@ class ToolBox:
         content = _display_content(kind, raw)
         self.bus.publish(Display(kind=kind, title=title, content=content))
         for job in self.jobs.list_jobs(limit=100, statuses=FINISHED):
-            if not job["update_dismissed"]:
-                self.jobs.dismiss_update(job["id"])
-                self.bus.publish(CallUpdateDismissed(job_id=job["id"]))
+            if not job.update_dismissed:
+                self.jobs.dismiss_update(job.id)
+                self.bus.publish(CallUpdateDismissed(job_id=job.id))
         return f"Shown on the screen: {title or kind}."
 
     # --- texts ------------------------------------------------------------------
 
-    def _label(self, job: dict[str, Any]) -> str:
-        objective = " ".join(job["current_call_objective_description"].split())
-        return f"job {job['id']} ({job['contact_name']}, \"{objective}\", {job['overall_status']})"
+    def _label(self, job: Job) -> str:
+        objective = " ".join(job.current_call_objective_description.split())
+        return f"job {job.id} ({job.contact_name}, \"{objective}\", {job.overall_status})"
 
     def _when(self, ts: str | None) -> str:
         if not ts:
@@ -292,27 +294,28 @@ class ToolBox:
         rel = "just now" if minutes == 0 else (f"in {minutes} minutes" if delta > 0 else f"{minutes} minutes ago")
         return f"{at.strftime('%Y-%m-%d %H:%M')} UTC ({rel})"
 
-    def _status_text(self, job: dict[str, Any]) -> str:
-        head = f"Job {job['id']}, the call to {job['contact_name']} to \"{job['current_call_objective_description']}\""
-        status = job["overall_status"]
-        attempts = self.jobs.attempts_for_job(job["id"])
-        if status == Status.PENDING:
+    def _status_text(self, job: Job) -> str:
+        head = f"Job {job.id}, the call to {job.contact_name} to \"{job.current_call_objective_description}\""
+        status = job.overall_status
+        attempts = self.jobs.attempts_for_job(job.id)
+        if status == JobStatus.PENDING:
             return f"{head}, is queued and has not been dialled yet."
-        if status == Status.PROCESSING:
-            number = attempts[-1]["attempt_number"] if attempts else job["retries_attempted"] + 1
+        if status == JobStatus.PROCESSING:
+            number = attempts[-1].attempt_number if attempts else job.retries_attempted + 1
             return f"{head}, is in progress right now (attempt #{number})."
-        if status == Status.RETRY_SCHEDULED:
-            last = attempts[-1] if attempts else {}
-            reason = (last.get("attempt_outcome") or last.get("end_reason") or job.get("last_error")
-                      or last.get("strategist_reasoning_for_attempt") or "no reason recorded")
-            when = last.get("ended_at") or last.get("started_at")
-            return (f"{head}, did not succeed yet: the last attempt (#{last.get('attempt_number', job['retries_attempted'])}) "
-                    f"was at {self._when(when)}, reason: {reason}. The next try is scheduled for "
-                    f"{self._when(job['next_retry_at'])}.")
-        summary = (job.get("final_summary_for_main_agent") or "no summary was recorded").rstrip(". ")
-        if job["main_agent_informed_user"]:
+        if status == JobStatus.RETRY_SCHEDULED:
+            next_try = f"The next try is scheduled for {self._when(job.next_retry_at)}."
+            if not attempts:
+                return f"{head}, did not succeed yet, reason: {job.last_error or 'no reason recorded'}. {next_try}"
+            last = attempts[-1]
+            reason = (last.attempt_outcome or last.end_reason or job.last_error
+                      or last.strategist_reasoning_for_attempt or "no reason recorded")
+            return (f"{head}, did not succeed yet: the last attempt (#{last.attempt_number}) "
+                    f"was at {self._when(last.ended_at or last.started_at)}, reason: {reason}. {next_try}")
+        summary = (job.final_summary_for_main_agent or "no summary was recorded").rstrip(". ")
+        if job.main_agent_informed_user:
             return f"{head}, has finished ({status}): {summary}. The user has already been told this outcome."
-        self.jobs.mark_informed([job["id"]])  # the answer carries it: it is told with this answer
+        self.jobs.mark_informed([job.id])  # the answer carries it: it is told with this answer
         return f"{head}, has finished ({status}): {summary}."
 
 

@@ -33,7 +33,7 @@ from voice.priming import Summariser
 from voice.session import Session
 from voice.tools import TOOLS, ToolBox
 from voice.turns import ItemClock
-from store.jobs import FINISHED
+from core.records import FINISHED, Job
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class VoiceWorker:
         self._summariser = Summariser(o.api_base, self.config.secrets.openai_api_key, o.summary_model,
                                       o.request_timeout_s, self.clock)
         latest = self.conversation.latest_summary()
-        self.summary = latest["summary"] if latest else None
+        self.summary = latest.summary if latest else None
         helpers = [threading.Thread(target=self._task_loop, name="voice-tasks", daemon=True),
                    threading.Thread(target=self._jobs_loop, name="voice-jobs", daemon=True),
                    threading.Thread(target=self._mic_loop, name="voice-mic", daemon=True)]
@@ -351,8 +351,8 @@ class VoiceWorker:
 
         self._submit(job)
 
-    def untold(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [u for u in updates if int(u["id"]) not in self._told]
+    def untold(self, updates: list[Job]) -> list[Job]:
+        return [u for u in updates if int(u.id) not in self._told]
 
     def on_primed(self, session: Session) -> None:
         self.bus.publish(VoiceState(state="primed", detail=session.session_id or "", attempt=self.failures))
@@ -382,12 +382,12 @@ class VoiceWorker:
             return
         try:
             latest = self.conversation.latest_summary()
-            upto = latest["upto_turn_id"] if latest else 0
-            turns = [t for t in self.conversation.get_recent_turns(SUMMARY_SOURCE_TURNS) if t["turn_id"] > upto]
+            upto = latest.upto_turn_id if latest else 0
+            turns = [t for t in self.conversation.get_recent_turns(SUMMARY_SOURCE_TURNS) if t.turn_id > upto]
             if not turns or self._summariser is None:
                 return
-            text = self._summariser.summarise(latest["summary"] if latest else None, turns, stop=self._stop)
-            self.conversation.save_summary(text, max(t["turn_id"] for t in turns))
+            text = self._summariser.summarise(latest.summary if latest else None, turns, stop=self._stop)
+            self.conversation.save_summary(text, max(t.turn_id for t in turns))
             with self.lock:
                 self.summary = text
                 if self._session is session and session.prime_sent:
@@ -403,12 +403,12 @@ class VoiceWorker:
     def _on_event(self, event: Event) -> None:
         """Bus subscriber: a finished call's outcome is to be said; one told
         elsewhere (the status tool, another process) no longer is."""
-        if not isinstance(event, CallJobUpdated) or event.job.get("overall_status") not in FINISHED:
+        if not isinstance(event, CallJobUpdated) or event.job.overall_status not in FINISHED:
             return
-        if event.job.get("campaign_id") is not None:
+        if event.job.campaign_id is not None:
             return  # told through the campaign's summary job
-        if event.job.get("main_agent_informed_user"):
-            self._told.add(int(event.job["id"]))
+        if event.job.main_agent_informed_user:
+            self._told.add(int(event.job.id))
         self._tasks.put("updates")
 
     def _submit(self, fn: Any) -> None:
@@ -453,7 +453,7 @@ class VoiceWorker:
             with self.lock:
                 if self._session is session and not session.prime_sent:
                     session.prime(self.untold(updates), turns)
-                    logged = {t["turn_id"] for t in turns}
+                    logged = {t.turn_id for t in turns}
                     late, self._late = self._late, []
                     for name, arguments, result, turn_id in late:
                         if turn_id not in logged:

@@ -14,6 +14,8 @@ import gevent.lock
 import gevent.queue
 from geventwebsocket.exceptions import WebSocketError
 
+from core.state import CallUpdate
+
 log = logging.getLogger(__name__)
 
 
@@ -25,7 +27,7 @@ class Client:
         self.queue: gevent.queue.Queue[bytes] = gevent.queue.Queue(maxsize=queue_size)
         self.writer: gevent.Greenlet | None = None
         self.closed = False
-        self.badges: list[dict[str, Any]] | None = None  # the update badges this browser was last sent
+        self.badges: list[CallUpdate] | None = None  # the update badges this browser was last sent
         self._write_lock = gevent.lock.Semaphore()
         # the library's own frames (pong, close) take the same lock as ours,
         # so a frame is never cut into by another one

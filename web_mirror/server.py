@@ -31,6 +31,7 @@ from gevent.pywsgi import LoggingLogAdapter, WSGIServer
 from geventwebsocket.handler import WebSocketHandler
 
 from core.events import Event
+from core.state import Snapshot
 from web_mirror import security
 from web_mirror.admission import MAX_CONNECTIONS, Admission
 from web_mirror.clients import Client, text_frame
@@ -308,8 +309,8 @@ class MirrorServer:
             self._badges_version, updates = self.runtime.state.updates_since(self._badges_version)
             if updates is None:
                 return
-            frame = text_frame(json.dumps({"type": "updates", "updates": updates}, default=str,
-                                          separators=(",", ":")))
+            frame = text_frame(json.dumps({"type": "updates", "updates": [u.to_dict() for u in updates]},
+                                          default=str, separators=(",", ":")))
             for client in list(self._clients):
                 if client.badges != updates:
                     client.badges = updates
@@ -324,9 +325,10 @@ class MirrorServer:
         log.warning("web mirror dropped a browser that stopped reading (%s)", client.address)
         client.abort()
 
-    def snapshot(self) -> dict[str, Any]:
-        """The state view's snapshot and every campaign's progress as last read."""
-        snapshot = self.runtime.state.snapshot()
+    def snapshot(self, state: Snapshot | None = None) -> dict[str, Any]:
+        """The ``snapshot`` message: the state view's snapshot (``state``, or
+        one taken now) and every campaign's progress as last read."""
+        snapshot = (state or self.runtime.state.snapshot()).to_dict()
         snapshot["campaigns"] = self.runtime.campaigns.latest if self.runtime.campaigns is not None else []
         return snapshot
 
@@ -334,9 +336,9 @@ class MirrorServer:
         """Runs as the WebSocket request's greenlet until the browser leaves."""
         sock.settimeout(None)  # an open page may stay quiet for hours
         client = Client(ws, sock, self.queue_size, address)
-        snapshot = self.snapshot()
-        client.badges = snapshot["updates"]
-        client.offer(text_frame(json.dumps(snapshot, default=str, separators=(",", ":"))))
+        state = self.runtime.state.snapshot()
+        client.badges = state.updates
+        client.offer(text_frame(json.dumps(self.snapshot(state), default=str, separators=(",", ":"))))
         self._clients.add(client)  # no yield since the snapshot: no event falls between
         client.start()
         try:

@@ -30,7 +30,7 @@ def build_runtime(cfg: config_mod.Config, *, clock: Clock | None = None) -> Runt
     bus.subscribe(state)
     rt = Runtime(cfg, clock, bus, jobs, conversation, state, Actions(s, bus, jobs, state))
     # what the app and the engines change reaches the mirror's browsers
-    rt.feed = ChangeFeed(jobs, bus, known=state.snapshot(jobs_limit=10**9)["jobs"])
+    rt.feed = ChangeFeed(jobs, bus, known=state.snapshot(jobs_limit=10**9).jobs)
     rt.campaigns = CampaignWatch(jobs, bus)
     rt.workers = [rt.feed, rt.campaigns]
     bus.publish(Mode(mode=cfg.mode))

@@ -142,7 +142,7 @@ def open_plan(path: Path, template_text: str, *, jobs: JobStore, settings: Setti
 
 def _checked(plan: Plan, records: list[tuple[int, list[str]]], header: list[str], template: Template,
              jobs: JobStore, settings: Settings, existing: Collection[str]) -> Iterator[dict[str, Any]]:
-    listed = configured_do_not_call(settings) | {e["phone_number"] for e in jobs.list_do_not_call()}
+    listed = configured_do_not_call(settings) | {e.phone_number for e in jobs.list_do_not_call()}
     seen: dict[str, int] = {}
     for line, row, reason in checked_rows(records, header, template, settings.app.default_region, existing):
         if row is None:

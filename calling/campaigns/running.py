@@ -46,7 +46,7 @@ class CampaignRunner:
             log.exception("the campaign sweep failed; trying again shortly")
             return
         for job in summaries:
-            log.info("campaign summary job %s: %s", job["id"], job["final_summary_for_main_agent"])
-            self.bus.publish(NewCallUpdateAvailable(contact_name=job["contact_name"],
-                                                    status_summary=job["final_summary_for_main_agent"] or "",
-                                                    job_id=job["id"]))
+            log.info("campaign summary job %s: %s", job.id, job.final_summary_for_main_agent)
+            self.bus.publish(NewCallUpdateAvailable(contact_name=job.contact_name,
+                                                    status_summary=job.final_summary_for_main_agent or "",
+                                                    job_id=job.id))

@@ -13,7 +13,8 @@ from core import config as config_mod
 from calling.engine import CallingEngine
 from core.events import Bus
 from sim.cluster import SimCluster
-from store import FINISHED, JobStore
+from core.records import FINISHED
+from store import JobStore
 from tests.conftest import ROOT
 from tests.helpers import ROOMY_LIMITS, wait_for, Recorder
 
@@ -96,14 +97,14 @@ def running(engine: CallingEngine) -> Iterator[CallingEngine]:
 
 def finished(jobs: JobStore, job_id: int) -> dict[str, Any] | None:
     job = jobs.get_job(job_id)
-    return job if job and job["overall_status"] in FINISHED else None
+    return job if job and job.overall_status in FINISHED else None
 
 
 def drive(jobs: JobStore, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
     """Wait for the job to finish, bringing any scheduled retry forward (the operator's "retry now")."""
     def step() -> dict[str, Any] | None:
         job = jobs.get_job(job_id)
-        if job and job["overall_status"] == "RETRY_SCHEDULED":
+        if job and job.overall_status == "RETRY_SCHEDULED":
             jobs.retry_now(job_id)
         return finished(jobs, job_id)
 

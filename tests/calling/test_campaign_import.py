@@ -63,7 +63,7 @@ def test_bom_quoted_fields_and_blank_lines_keep_line_numbers(store, tmp_path):
     assert code == 1
     assert "6 rows read" not in out and "4 rows read, 3 imported, 1 rejected" in out
     assert "line 7: 911 is an emergency number" in out  # the quoted field spans lines 5 and 6
-    jobs = {j["phone_number"]: j for j in store.campaign_jobs(store.campaign("December invoices").id)}
+    jobs = {j.phone_number: j for j in store.campaign_jobs(store.campaign("December invoices").id)}
     assert jobs["+12025550102"]["contact_name"] == "Okafor, Priya"
     assert jobs["+12025550102"]["current_call_objective_description"] == \
         'Remind Okafor, Priya that invoice 10"02 is overdue'
@@ -140,7 +140,7 @@ def test_each_row_is_checked_like_a_scheduled_call(store, tmp_path):
                         (13, "missing invoice, timezone"), (14, "5 columns where the header has 4"),
                         (15, "the name is 201 characters long")):
         assert f"line {line}: " in out and words in out.split(f"line {line}: ", 1)[1].splitlines()[0], (line, out)
-    jobs = {j["phone_number"]: j for j in store.campaign_jobs(store.campaign("December invoices").id)}
+    jobs = {j.phone_number: j for j in store.campaign_jobs(store.campaign("December invoices").id)}
     assert jobs["+12025550102"]["contact_name"] == "+12025550102"
     assert jobs["+12025550102"]["timezone"] == "Europe/London"
     assert jobs["+12025550102"]["current_call_objective_description"] == \
@@ -215,7 +215,7 @@ def test_export_one_row_per_callee_without_secrets(store, tmp_path):
     assert run(store, path)[0] == 0
     campaign = store.campaign("December invoices")
     job = store.campaign_jobs(campaign.id)[0]
-    store.update_job(job["id"], lease_owner="engine-secret", cost_estimate_usd=0.5)
+    store.update_job(job.id, lease_owner="engine-secret", cost_estimate_usd=0.5)
     out = io.StringIO()
     args = cli.parse(["campaign", "export", "december invoices", "--format", "csv"])
     assert commands.run(args, store, base_settings().settings, FixedClock(), out, io.StringIO()) == 0

@@ -49,7 +49,7 @@ def test_a_single_call_is_claimed_before_any_campaign_job(store, clock):
     clock.advance(60)
     single = store.create_job("+12025559999", "Solo", "just one", max_retries=0)
     first = claim(store)
-    assert first["id"] == single["id"]
+    assert first.id == single["id"]
     second = claim(store)
     assert second["campaign_id"] == c.id
 
@@ -79,9 +79,9 @@ def test_pause_resume_cancel(store, clock):
     assert claim(store) is not None
     cancelled, n = store.cancel_campaign("Dec")
     assert cancelled.status == CampaignStatus.CANCELLED and n == 3
-    jobs = {j["id"]: j for j in store.campaign_jobs(c.id)}
+    jobs = {j.id: j for j in store.campaign_jobs(c.id)}
     assert jobs[running["id"]]["overall_status"] == "PROCESSING" and jobs[running["id"]]["cancel_requested"]
-    assert sum(1 for j in jobs.values() if j["overall_status"] == "CANCELLED") == 1
+    assert sum(1 for j in jobs.values() if j.overall_status == "CANCELLED") == 1
     with pytest.raises(CampaignError, match="No campaign named 'nope'"):
         store.resume_campaign("nope")
 
@@ -91,14 +91,14 @@ def test_the_deadline_expires_what_is_left_and_one_summary_is_made(store, clock)
     store.bus.subscribe(rec)
     c = campaign(store, n=4, deadline_at=iso(START + timedelta(hours=1)))
     done = claim(store)
-    store.decide(done["id"], None, owner="e1", job_fields={"overall_status": "COMPLETED_SUCCESS",
+    store.decide(done.id, None, owner="e1", job_fields={"overall_status": "COMPLETED_SUCCESS",
                                                           "cost_estimate_usd": 0.25})
     in_call = claim(store)
     assert store.sweep_campaigns() == []
     clock.advance(3600)
     assert store.runnable_campaigns() == []
     assert store.sweep_campaigns() == []  # a call is still in progress
-    statuses = sorted(j["overall_status"] for j in store.campaign_jobs(c.id))
+    statuses = sorted(j.overall_status for j in store.campaign_jobs(c.id))
     assert statuses == ["COMPLETED_SUCCESS", "EXPIRED", "EXPIRED", "PROCESSING"]
     expired = store.campaign_jobs(c.id, statuses=["EXPIRED"])[0]
     assert "deadline" in expired["final_summary_for_main_agent"]
@@ -108,24 +108,24 @@ def test_the_deadline_expires_what_is_left_and_one_summary_is_made(store, clock)
     summaries = store.sweep_campaigns()
     assert len(summaries) == 1
     summary = summaries[0]
-    assert summary["campaign_id"] is None and summary["overall_status"] == "COMPLETED_SUCCESS"
-    assert summary["final_summary_for_main_agent"] == (
+    assert summary["campaign_id"] is None and summary.overall_status == "COMPLETED_SUCCESS"
+    assert summary.final_summary_for_main_agent == (
         "All 4 callees done: 1 succeeded, 3 expired (a 25% success rate); cost $0.25.")
-    assert summary["contact_name"] == "Dec campaign"
+    assert summary.contact_name == "Dec campaign"
     assert store.sweep_campaigns() == []  # once
     ended = store.campaign("Dec")
-    assert ended.status == CampaignStatus.FINISHED and ended.summary_job_id == summary["id"]
+    assert ended.status == CampaignStatus.FINISHED and ended.summary_job_id == summary.id
     assert any(isinstance(e, CampaignChanged) and e.campaign["status"] == "FINISHED" for e in rec.events)
     # the campaign's jobs are told through the summary alone
-    assert [j["id"] for j in store.pending_updates()] == [summary["id"]]
+    assert [j.id for j in store.pending_updates()] == [summary.id]
 
 
 def test_a_cancelled_campaign_ends_with_a_cancelled_summary(store, clock):
     campaign(store, n=2)
     store.cancel_campaign("Dec")
     (summary,) = store.sweep_campaigns()
-    assert summary["overall_status"] == "CANCELLED"
-    assert summary["final_summary_for_main_agent"] == "Cancelled with 0 of 2 callees done: 2 cancelled; cost $0.00."
+    assert summary.overall_status == "CANCELLED"
+    assert summary.final_summary_for_main_agent == "Cancelled with 0 of 2 callees done: 2 cancelled; cost $0.00."
     assert store.campaign("Dec").status == CampaignStatus.CANCELLED
 
 
@@ -154,8 +154,8 @@ def test_progress_and_paging(store, clock):
     c = campaign(store, n=30, deadline_at=iso(START + timedelta(hours=10)))
     for _ in range(10):
         job = claim(store)
-        status = "COMPLETED_SUCCESS" if job["id"] % 2 else "FAILED_MAX_RETRIES"
-        store.decide(job["id"], None, owner="e1", job_fields={"overall_status": status, "cost_estimate_usd": 0.1})
+        status = "COMPLETED_SUCCESS" if job.id % 2 else "FAILED_MAX_RETRIES"
+        store.decide(job.id, None, owner="e1", job_fields={"overall_status": status, "cost_estimate_usd": 0.1})
     clock.advance(600)
     (p,) = store.campaigns_progress()
     assert (p.total, p.finished, p.succeeded) == (30, 10, 5)
@@ -163,10 +163,10 @@ def test_progress_and_paging(store, clock):
     assert p.time_left_s == pytest.approx(20 * 600 / 10)  # 20 left at 10 per 10 min
     assert p.to_dict()["counts"] == {"COMPLETED_SUCCESS": 5, "FAILED_MAX_RETRIES": 5, "PENDING": 20}
     page = store.campaign_jobs(c.id, sort="contact", descending=True, offset=5, limit=5)
-    assert [j["contact_name"] for j in page] == sorted((f"P{i}" for i in range(30)), key=str.lower,
+    assert [j.contact_name for j in page] == sorted((f"P{i}" for i in range(30)), key=str.lower,
                                                        reverse=True)[5:10]
     assert store.count_campaign_jobs(c.id, statuses=["PENDING"]) == 20
-    assert [j["contact_name"] for j in store.campaign_jobs(c.id, search="p2")] == ["P2"] + [f"P2{i}" for i in
+    assert [j.contact_name for j in store.campaign_jobs(c.id, search="p2")] == ["P2"] + [f"P2{i}" for i in
                                                                                            range(10)]
     assert store.count_campaign_jobs(c.id, search="+1202555101") == 10
     with pytest.raises(ValueError, match="unknown sort"):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from store import FINISHED
+from core.records import FINISHED
 from tests.calling.conftest import Dials, wait_for
 from tests.helpers import ROOMY_LIMITS
 from tests.conftest import ROOT
@@ -60,23 +60,23 @@ def insert_jobs(jobs, n: int, rng: random.Random) -> list[int]:
     ids = []
     for i in range(n):
         phone = rng.choice(PERSONAS) if rng.random() < 0.3 else f"+1202555{2000 + i:04d}"
-        ids.append(jobs.create_job(phone, f"Person {i}", f"confirm order {i}", max_retries=0)["id"])
+        ids.append(jobs.create_job(phone, f"Person {i}", f"confirm order {i}", max_retries=0).id)
     return ids
 
 
 def all_done(jobs) -> bool:
-    return all(j["overall_status"] in FINISHED for j in jobs.list_jobs(limit=10**6))
+    return all(j.overall_status in FINISHED for j in jobs.list_jobs(limit=10**6))
 
 
 def check_outcome(jobs, dials: Dials, ids: list[int]) -> None:
-    all_jobs = {j["id"]: j for j in jobs.list_jobs(limit=10**6)}
+    all_jobs = {j.id: j for j in jobs.list_jobs(limit=10**6)}
     unfinished = [i for i in ids if all_jobs[i]["overall_status"] not in FINISHED]
     assert not unfinished, f"{len(unfinished)} jobs did not finish: {unfinished[:10]}"
     attempts = jobs.all_attempts()
-    assert all(a["phase"] == "DECIDED" for a in attempts), [a for a in attempts if a["phase"] != "DECIDED"][:3]
+    assert all(a.phase == "DECIDED" for a in attempts), [a for a in attempts if a.phase != "DECIDED"][:3]
     by_job: dict[int, list[int]] = {}
     for a in attempts:
-        by_job.setdefault(a["job_id"], []).append(a["attempt_number"])
+        by_job.setdefault(a.job_id, []).append(a.attempt_number)
     for job_id, numbers in by_job.items():
         assert numbers == list(range(1, len(numbers) + 1)), (job_id, numbers)
     # an Ultravox call left undialed past its join window is replaced, never dialed: count the dialed ones
@@ -84,13 +84,13 @@ def check_outcome(jobs, dials: Dials, ids: list[int]) -> None:
     assert dials.undialed_unjoined_only()
     doubles = {k: v for k, v in uv.items() if v > 1} | {k: v for k, v in tw.items() if v > 1}
     assert not doubles, f"double dials: {doubles}"
-    known = {str(a["id"]) for a in attempts}
+    known = {str(a.id) for a in attempts}
     lost = (set(dials.ultravox()) | set(tw)) - known
     assert not lost, f"calls with no attempt row: {lost}"
     # every attempt that reached a person has its Ultravox call on record
     for a in attempts:
-        if a["attempt_outcome"] in ("MARK_JOB_COMPLETED_SUCCESS", "MARK_JOB_FAILED_MAX_RETRIES"):
-            assert uv.get(str(a["id"])) == 1, a
+        if a.attempt_outcome in ("MARK_JOB_COMPLETED_SUCCESS", "MARK_JOB_FAILED_MAX_RETRIES"):
+            assert uv.get(str(a.id)) == 1, a
 
 
 @pytest.mark.timeout(240)
@@ -119,5 +119,5 @@ def test_kill_9_at_random_points_loses_nothing_and_dials_once(sims, jobs, dials,
         survivor.wait(30)
     assert survivor.returncode == 0, log.read_text()[-3000:]
     check_outcome(jobs, dials, ids)
-    decided = [a for a in jobs.all_attempts() if a["engine_id"] and a["engine_id"].startswith("victim")]
+    decided = [a for a in jobs.all_attempts() if a.engine_id and a.engine_id.startswith("victim")]
     assert decided, "no victim ever started an attempt: the kills hit nothing"

@@ -17,9 +17,9 @@ SUCCESS = "+12025550101"
 
 
 def _one_call(jobs, dials, job):
-    attempts = jobs.attempts_for_job(job["id"])
+    attempts = jobs.attempts_for_job(job.id)
     assert len(attempts) == 1, attempts
-    aid = str(attempts[0]["id"])
+    aid = str(attempts[0].id)
     assert dials.ultravox() == {aid: 1}, dials.ultravox()
     assert dials.twilio() == {aid: 1}, dials.twilio()
     return attempts[0]
@@ -35,10 +35,10 @@ def test_transient_http_faults_are_retried(sims, jobs, bus, dials, tmp_path, cap
     sims.faults.fail_next(service, status, count, retry_after_s=0.3 if status == 429 else None)
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     with caplog.at_level(logging.WARNING, logger="calling"), running(CallingEngine(cfg, bus, jobs)):
-        done = drive(jobs, job["id"])
-    assert done["overall_status"] == "COMPLETED_SUCCESS", done
+        done = drive(jobs, job.id)
+    assert done.overall_status == "COMPLETED_SUCCESS", done
     attempt = _one_call(jobs, dials, job)
-    assert attempt["decision_source"] == "llm"
+    assert attempt.decision_source == "llm"
     retries = [r.getMessage() for r in caplog.records if "again in" in r.getMessage()]
     assert len(retries) >= count
     if status == 429:  # OpenAI's retry-after-ms (300) wins; the others' Retry-After: 1 (whole seconds)
@@ -51,8 +51,8 @@ def test_garbled_ultravox_create_is_looked_up_not_resent(sims, jobs, bus, dials,
     sims.faults.malform_next("ultravox", 1)
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
-        done = drive(jobs, job["id"])
-    assert done["overall_status"] == "COMPLETED_SUCCESS"
+        done = drive(jobs, job.id)
+    assert done.overall_status == "COMPLETED_SUCCESS"
     _one_call(jobs, dials, job)
 
 
@@ -61,11 +61,11 @@ def test_garbled_twilio_create_is_never_dialed_twice(sims, jobs, bus, dials, tmp
     sims.faults.malform_next("twilio", 1)
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
-        done = drive(jobs, job["id"])
+        done = drive(jobs, job.id)
     attempt = _one_call(jobs, dials, job)
-    assert attempt["twilio_call_sid"] is None
-    assert done["overall_status"] == "COMPLETED_SUCCESS"
-    assert attempt["attempt_outcome"] == "MARK_JOB_COMPLETED_SUCCESS"
+    assert attempt.twilio_call_sid is None
+    assert done.overall_status == "COMPLETED_SUCCESS"
+    assert attempt.attempt_outcome == "MARK_JOB_COMPLETED_SUCCESS"
 
 
 def test_timed_out_create_is_looked_up_before_any_new_dial(sims, jobs, bus, dials, tmp_path):
@@ -78,10 +78,10 @@ def test_timed_out_create_is_looked_up_before_any_new_dial(sims, jobs, bus, dial
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     try:
         with running(CallingEngine(cfg, bus, jobs)):
-            done = drive(jobs, job["id"])
+            done = drive(jobs, job.id)
     finally:
         timer.cancel()
-    assert done["overall_status"] == "COMPLETED_SUCCESS", done
+    assert done.overall_status == "COMPLETED_SUCCESS", done
     _one_call(jobs, dials, job)
 
 
@@ -90,11 +90,11 @@ def test_outage_longer_than_the_retries_defers_then_recovers(sims, jobs, bus, di
     sims.faults.refuse_for(5.0)
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     with running(CallingEngine(cfg, bus, jobs)):
-        held = wait_for(lambda: (j := jobs.get_job(job["id"])) and j["last_error"] and j, 20,
+        held = wait_for(lambda: (j := jobs.get_job(job.id)) and j.last_error and j, 20,
                         what="the outage to be recorded")
         assert held["overall_status"] == "PROCESSING" and "503" in held["last_error"]
-        done = drive(jobs, job["id"], timeout=60)
-    assert done["overall_status"] == "COMPLETED_SUCCESS", done
+        done = drive(jobs, job.id, timeout=60)
+    assert done.overall_status == "COMPLETED_SUCCESS", done
     _one_call(jobs, dials, job)
 
 
@@ -102,8 +102,8 @@ def test_garbled_strategist_answer_is_retried(sims, jobs, bus, dials, tmp_path):
     sims.faults.malform_next("openai", 1)
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
-        done = drive(jobs, job["id"])
-    assert done["overall_status"] == "COMPLETED_SUCCESS"
+        done = drive(jobs, job.id)
+    assert done.overall_status == "COMPLETED_SUCCESS"
     assert _one_call(jobs, dials, job)["decision_source"] == "llm"
 
 
@@ -112,12 +112,12 @@ def test_strategist_down_gives_a_recorded_fallback_never_success(sims, jobs, bus
     sims.faults.fail_next("openai", 500, 100)
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=0)
     with running(CallingEngine(cfg, bus, jobs)):
-        done = drive(jobs, job["id"])
+        done = drive(jobs, job.id)
     attempt = _one_call(jobs, dials, job)
-    assert attempt["decision_source"] == "fallback"
-    assert "500" in attempt["error_details"]
-    assert attempt["attempt_outcome"] == "SCHEDULE_JOB_RETRY"
-    assert done["overall_status"] == "FAILED_MAX_RETRIES"  # a retry asked for, none left
+    assert attempt.decision_source == "fallback"
+    assert "500" in attempt.error_details
+    assert attempt.attempt_outcome == "SCHEDULE_JOB_RETRY"
+    assert done.overall_status == "FAILED_MAX_RETRIES"  # a retry asked for, none left
 
 
 @pytest.mark.parametrize("service", ["twilio", "ultravox"])
@@ -131,13 +131,13 @@ def test_bad_credentials_pause_the_work_and_tell_the_operator_once(sims, jobs, b
     first = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=3)
     second = jobs.create_job(SUCCESS, "Akhil", "and the receipt", max_retries=3)
     with running(CallingEngine(cfg, bus, jobs)):
-        job = wait_for(lambda: (j := jobs.get_job(first["id"]))["last_error"] and j, 20, what="the refusal")
+        job = wait_for(lambda: (j := jobs.get_job(first.id))["last_error"] and j, 20, what="the refusal")
         time.sleep(0.5)  # several poll intervals: a paused engine claims nothing more
-    assert job["overall_status"] == "PROCESSING" and job["retries_attempted"] == 0
-    assert "credentials" in job["last_error"] or "API key" in job["last_error"]
-    assert jobs.get_job(second["id"])["overall_status"] == "PENDING"  # blocked work is not even started
-    (attempt,) = jobs.attempts_for_job(first["id"])
-    assert attempt["phase"] in ("CREATED", "ULTRAVOX_CREATED") and attempt["attempt_outcome"] is None
+    assert job.overall_status == "PROCESSING" and job.retries_attempted == 0
+    assert "credentials" in job.last_error or "API key" in job.last_error
+    assert jobs.get_job(second.id).overall_status == "PENDING"  # blocked work is not even started
+    (attempt,) = jobs.attempts_for_job(first.id)
+    assert attempt.phase in ("CREATED", "ULTRAVOX_CREATED") and attempt.attempt_outcome is None
     assert dials.twilio() == {}
     (notice,) = recorder.of("notice", level="error")
     assert ("Twilio" if service == "twilio" else "Ultravox") in notice.text and "paused" in notice.text

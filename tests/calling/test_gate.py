@@ -16,6 +16,7 @@ from calling.strategist import ActionPlan
 from core import config as config_mod
 from tests.calling.conftest import drive, engine_config, finished, running, wait_for
 from tests.conftest import ROOT
+from tests.helpers import job_record
 
 LEE = "+12025550106"  # the simulated person who says "Please don't call again"
 
@@ -24,9 +25,9 @@ def test_a_do_not_call_entry_in_any_form_stops_the_job_at_the_gate(sims, jobs, b
     cfg = engine_config(sims, tmp_path, do_not_call=["202-555-0105"])
     job = jobs.create_job("+12025550105", "Sam", "confirm the delivery", max_retries=1)
     with running(CallingEngine(cfg, bus, jobs)):
-        done = wait_for(lambda: finished(jobs, job["id"]), 20)
-    assert done["overall_status"] == "DECLINED"
-    assert "+12025550105 is on the do-not-call list in the config (calling.do_not_call)" in done["last_error"]
+        done = wait_for(lambda: finished(jobs, job.id), 20)
+    assert done.overall_status == "DECLINED"
+    assert "+12025550105 is on the do-not-call list in the config (calling.do_not_call)" in done.last_error
     assert dials.ultravox() == {} and dials.twilio() == {}
 
 
@@ -35,34 +36,34 @@ def test_a_do_not_call_entry_in_any_form_stops_the_job_at_the_gate(sims, jobs, b
 def test_numbers_no_one_may_dial_are_refused_at_the_gate(sims, jobs, bus, dials, tmp_path, number, words):
     job = jobs.create_job(number, "Someone", "ask a question", max_retries=1)  # straight into the table
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
-        done = wait_for(lambda: finished(jobs, job["id"]), 20)
-    assert done["overall_status"] == "FAILED_ERROR" and words in done["last_error"]
-    assert jobs.attempts_for_job(job["id"]) == [] and dials.ultravox() == {} and dials.twilio() == {}
+        done = wait_for(lambda: finished(jobs, job.id), 20)
+    assert done.overall_status == "FAILED_ERROR" and words in done.last_error
+    assert jobs.attempts_for_job(job.id) == [] and dials.ultravox() == {} and dials.twilio() == {}
 
 
 def test_dont_call_again_lists_the_number_and_every_way_in_refuses_it(sims, jobs, bus, recorder, dials, tmp_path):
     cfg = engine_config(sims, tmp_path, max_retries=3)
     first = schedule_job(jobs, cfg.settings, contact_name="Lee", phone_number="(202) 555-0106",
-                         objective="discuss the supplier contract")
+                         objective="discuss the supplier contract").job
     with running(CallingEngine(cfg, bus, jobs)):
-        done = drive(jobs, first["id"])
+        done = drive(jobs, first.id)
         # a job that skipped scheduling (another process, an old row) meets the gate
         sneaked = jobs.create_job(LEE, "Lee", "the supplier contract again", max_retries=3)
-        refused = wait_for(lambda: finished(jobs, sneaked["id"]), 20)
+        refused = wait_for(lambda: finished(jobs, sneaked.id), 20)
 
     # the job reads as declined, not as "max retries 0/3"
-    assert done["overall_status"] == "DECLINED" and done["retries_attempted"] == 0
-    assert "asked not to be called again" in done["final_summary_for_main_agent"]
-    (attempt,) = jobs.attempts_for_job(first["id"])
-    assert attempt["attempt_outcome"] == "DECLINED" and attempt["decision_source"] == "llm"
+    assert done.overall_status == "DECLINED" and done.retries_attempted == 0
+    assert "asked not to be called again" in done.final_summary_for_main_agent
+    (attempt,) = jobs.attempts_for_job(first.id)
+    assert attempt.attempt_outcome == "DECLINED" and attempt.decision_source == "llm"
     (entry,) = jobs.list_do_not_call()
-    assert entry["phone_number"] == LEE and entry["job_id"] == first["id"]
-    assert "don't call again" in entry["reason"] and entry["added_by"] == "the strategist (llm)"
-    assert entry["added_at"]
+    assert entry.phone_number == LEE and entry.job_id == first.id
+    assert "don't call again" in entry.reason and entry.added_by == "the strategist (llm)"
+    assert entry.added_at
     assert [e.phone_number for e in recorder.of("do_not_call_changed") if e.listed] == [LEE]
     # the engine's gate, the last one
-    assert refused["overall_status"] == "DECLINED" and "do-not-call list" in refused["last_error"]
-    assert jobs.attempts_for_job(sneaked["id"]) == []
+    assert refused.overall_status == "DECLINED" and "do-not-call list" in refused.last_error
+    assert jobs.attempts_for_job(sneaked.id) == []
     assert sum(dials.ultravox().values()) == 1
     # scheduling, in any form of the number: says why and how to lift it
     for phone in (LEE, "202.555.0106", None):
@@ -71,15 +72,15 @@ def test_dont_call_again_lists_the_number_and_every_way_in_refuses_it(sims, jobs
                 config_mod.Contact(name="Lee", role="Procurement", phone=LEE)]}),
                 contact_name="Lee", phone_number=phone, objective="the supplier contract, once more")
         assert f"{LEE} is on the do-not-call list" in str(err.value)
-        assert f"job {first['id']}" in str(err.value) and "lift it in the console's do-not-call list" in str(err.value)
+        assert f"job {first.id}" in str(err.value) and "lift it in the console's do-not-call list" in str(err.value)
     # lifting it lets the operator schedule again
-    assert jobs.remove_do_not_call(LEE)["job_id"] == first["id"]
+    assert jobs.remove_do_not_call(LEE).job_id == first.id
     assert jobs.list_do_not_call() == []
-    assert schedule_job(jobs, cfg.settings, contact_name="Lee", phone_number=LEE, objective="a new matter")["id"]
+    assert schedule_job(jobs, cfg.settings, contact_name="Lee", phone_number=LEE, objective="a new matter").job.id
 
 
 def test_a_hard_refusal_is_caught_even_when_the_plan_misses_it():
-    job = {"id": 7, "contact_name": "Lee", "phone_number": LEE, "retries_attempted": 0, "max_retries": 3}
+    job = job_record(id=7, contact_name="Lee", phone_number=LEE)
     plan = ActionPlan(action="SCHEDULE_JOB_RETRY", summary_for_user="Lee was short with us.",
                       revised_objective="try again", retry_delay_minutes=30, reasoning="unclear")
     said = CallResult(CONVERSATION, transcript=[{"role": "MESSAGE_ROLE_AGENT", "text": "I won't call again then."},

@@ -24,32 +24,32 @@ EXPECTED = {
 def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_path):
     cfg = engine_config(sims, tmp_path, concurrency=4, max_retries=1)
     ids = {phone: jobs.create_job(phone, f"Person {phone[-3:]}", "confirm the Tuesday delivery",
-                                  max_retries=1)["id"] for phone in EXPECTED}
+                                  max_retries=1).id for phone in EXPECTED}
     with running(CallingEngine(cfg, bus, jobs)):
         final = {phone: drive(jobs, job_id, timeout=90) for phone, job_id in ids.items()}
 
     for phone, (status, outcomes, talked) in EXPECTED.items():
         job = final[phone]
-        attempts = jobs.attempts_for_job(job["id"])
-        assert job["overall_status"] == status, (phone, job)
-        assert [a["attempt_outcome"] for a in attempts] == outcomes, (phone, attempts)
-        assert all(a["phase"] == "DECIDED" for a in attempts)
-        assert job["final_summary_for_main_agent"], phone
+        attempts = jobs.attempts_for_job(job.id)
+        assert job.overall_status == status, (phone, job)
+        assert [a.attempt_outcome for a in attempts] == outcomes, (phone, attempts)
+        assert all(a.phase == "DECIDED" for a in attempts)
+        assert job.final_summary_for_main_agent, phone
         for a in attempts:
-            transcript = json.loads(a["transcript"]) if a["transcript"] else []
+            transcript = json.loads(a.transcript) if a.transcript else []
             assert bool(transcript) == talked, (phone, a)
             if talked:
-                assert a["decision_source"] == "llm" and a["strategist_reasoning_for_attempt"]
-                assert a["ultravox_call_id"] and a["twilio_call_sid"] and a["end_reason"]
-            elif a["attempt_outcome"] != "ERROR":
-                assert a["decision_source"] == "rule"  # recorded as the leg it was, not a conversation
-            if a["twilio_call_sid"]:  # the leg as it ended, never a status it passed through
-                assert a["twilio_status"] in {"completed", "busy", "no-answer", "failed", "canceled"}, (phone, a)
-                assert a["ended_at"] and a["cost_usd"] is not None
+                assert a.decision_source == "llm" and a.strategist_reasoning_for_attempt
+                assert a.ultravox_call_id and a.twilio_call_sid and a.end_reason
+            elif a.attempt_outcome != "ERROR":
+                assert a.decision_source == "rule"  # recorded as the leg it was, not a conversation
+            if a.twilio_call_sid:  # the leg as it ended, never a status it passed through
+                assert a.twilio_status in {"completed", "busy", "no-answer", "failed", "canceled"}, (phone, a)
+                assert a.ended_at and a.cost_usd is not None
         # a finished job is announced exactly once
-        notes = [e for e in recorder.of("new_call_update_available") if e.job_id == job["id"]]
-        assert len(notes) == 1 and notes[0].status_summary == job["final_summary_for_main_agent"]
-        assert notes[0].contact_name == job["contact_name"]
+        notes = [e for e in recorder.of("new_call_update_available") if e.job_id == job.id]
+        assert len(notes) == 1 and notes[0].status_summary == job.final_summary_for_main_agent
+        assert notes[0].contact_name == job.contact_name
 
     # invalid number: a readable reason, one try, no retry storm
     bad = final["+12025550107"]
@@ -57,8 +57,8 @@ def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_p
     # callback: the second call carries the strategist's (revised) objective
     cb_job = final["+12025550102"]
     cb = jobs.attempts_for_job(cb_job["id"])
-    assert "call back in 10 minutes" in cb[0]["summary"]
-    assert cb[1]["objective"] == cb_job["current_call_objective_description"]
+    assert "call back in 10 minutes" in cb[0].summary
+    assert cb[1].objective == cb_job["current_call_objective_description"]
     # long call: the whole transcript came through every page; progress was published live
     long_attempt = jobs.attempts_for_job(final["+12025550109"]["id"])[0]
     assert len(json.loads(long_attempt["transcript"])) == 61  # every call stage (mode=in_call), not the last
@@ -76,7 +76,7 @@ def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_p
     assert [p.name for p in csv_paths] == ["jobs.csv", "attempts.csv"]
     exported_jobs = json.loads(json_paths[0].read_text())
     exported_attempts = json.loads(json_paths[1].read_text())
-    assert {j["id"] for j in exported_jobs} == set(ids.values())
+    assert {j.id for j in exported_jobs} == set(ids.values())
     assert len(exported_attempts) == sum(len(o) for _, o, _ in EXPECTED.values())
-    assert any(isinstance(a["transcript"], list) and a["transcript"] for a in exported_attempts)
+    assert any(isinstance(a.transcript, list) and a.transcript for a in exported_attempts)
     assert csv_paths[1].read_text().count("\n") > len(exported_attempts)  # header + rows

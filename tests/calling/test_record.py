@@ -18,7 +18,7 @@ def test_each_attempt_keeps_the_final_leg_status_duration_and_cost(sims, jobs, b
     busy = jobs.create_job("+12025550104", "Dana", "confirm the delivery", max_retries=0)
     with running(CallingEngine(cfg, bus, jobs)):
         for job in (live, voicemail, busy):
-            drive(jobs, job["id"], timeout=60)
+            drive(jobs, job.id, timeout=60)
     rate = 0.05 + 0.014
     (a_live,) = jobs.attempts_for_job(live["id"])
     (a_vm,) = jobs.attempts_for_job(voicemail["id"])
@@ -39,19 +39,19 @@ def test_a_call_cancelled_mid_way_keeps_its_transcript(sims, jobs, bus, tmp_path
     job = jobs.create_job("+12025550109", "Ravi", "walk through the release plan", max_retries=0)  # a long call
     with running(CallingEngine(cfg, bus, jobs)):
         def talking():
-            attempt = jobs.open_attempt(job["id"])
+            attempt = jobs.open_attempt(job.id)
             if attempt is None or not attempt.get("ultravox_call_id"):
                 return None
-            return len(sims.ultravox.calls[attempt["ultravox_call_id"]].messages) >= 4 or None
+            return len(sims.ultravox.calls[attempt.ultravox_call_id].messages) >= 4 or None
         wait_for(talking, 60, what="the call to be under way")
-        jobs.cancel_job(job["id"], "not needed any more")
-        done = drive(jobs, job["id"], timeout=60)
-    (attempt,) = jobs.attempts_for_job(job["id"])
-    print(attempt["twilio_status"], attempt["duration_s"], attempt["transcript"][:200] if attempt["transcript"] else None)
-    assert done["overall_status"] == "CANCELLED"
-    transcript = json.loads(attempt["transcript"])
+        jobs.cancel_job(job.id, "not needed any more")
+        done = drive(jobs, job.id, timeout=60)
+    (attempt,) = jobs.attempts_for_job(job.id)
+    print(attempt.twilio_status, attempt.duration_s, attempt.transcript[:200] if attempt.transcript else None)
+    assert done.overall_status == "CANCELLED"
+    transcript = json.loads(attempt.transcript)
     assert len(transcript) >= 4 and transcript[0]["text"]
-    assert attempt["twilio_status"] in FINAL and attempt["ended_at"] and attempt["cost_usd"] is not None
+    assert attempt.twilio_status in FINAL and attempt.ended_at and attempt.cost_usd is not None
 
 
 def test_a_call_cancelled_while_no_engine_ran_keeps_its_transcript(sims, jobs, bus, recorder, tmp_path):
@@ -59,10 +59,10 @@ def test_a_call_cancelled_while_no_engine_ran_keeps_its_transcript(sims, jobs, b
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
         wait_for(lambda: any(len(e.messages) >= 4 for e in recorder.of("call_transcript_progress")), 60,
                  what="the call to be under way")
-    assert jobs.cancel_job(job["id"], "not needed any more")["overall_status"] == "PROCESSING"
+    assert jobs.cancel_job(job.id, "not needed any more").overall_status == "PROCESSING"
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
-        done = drive(jobs, job["id"], timeout=60)
-    (attempt,) = jobs.attempts_for_job(job["id"])
-    assert done["overall_status"] == "CANCELLED"
-    assert len(json.loads(attempt["transcript"] or "[]")) >= 4
-    assert attempt["twilio_status"] in FINAL and attempt["ended_at"] and attempt["cost_usd"] is not None
+        done = drive(jobs, job.id, timeout=60)
+    (attempt,) = jobs.attempts_for_job(job.id)
+    assert done.overall_status == "CANCELLED"
+    assert len(json.loads(attempt.transcript or "[]")) >= 4
+    assert attempt.twilio_status in FINAL and attempt.ended_at and attempt.cost_usd is not None

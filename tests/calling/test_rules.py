@@ -42,7 +42,7 @@ def test_outside_hours_is_deferred_not_failed(sims, jobs, bus, dials, tmp_path):
     ny = jobs.create_job("+12025550101", "Akhil", "confirm", max_retries=1)
     tokyo = jobs.create_job("+12025550106", "Lee", "confirm", max_retries=1, timezone="Asia/Tokyo")
     with running(CallingEngine(cfg, bus, jobs, clock=clock)):
-        deferred = wait_for(lambda: (j := jobs.get_job(ny["id"])) and j["next_retry_at"] and j, 20)
+        deferred = wait_for(lambda: (j := jobs.get_job(ny["id"])) and j.next_retry_at and j, 20)
         wait_for(lambda: finished(jobs, tokyo["id"]), 30)
     assert deferred["overall_status"] == "PENDING"
     assert deferred["next_retry_at"] == "2026-01-05T14:00:00.000Z"
@@ -55,9 +55,9 @@ def test_do_not_call_is_refused_without_dialing(sims, jobs, bus, dials, tmp_path
     cfg = engine_config(sims, tmp_path, do_not_call=["+1 (202) 555-0101"])
     job = jobs.create_job("+12025550101", "Akhil", "confirm", max_retries=1)
     with running(CallingEngine(cfg, bus, jobs)):
-        done = wait_for(lambda: finished(jobs, job["id"]), 20)
-    assert done["overall_status"] == "DECLINED" and "do-not-call" in done["last_error"]
-    assert jobs.attempts_for_job(job["id"]) == [] and dials.ultravox() == {} and dials.twilio() == {}
+        done = wait_for(lambda: finished(jobs, job.id), 20)
+    assert done.overall_status == "DECLINED" and "do-not-call" in done.last_error
+    assert jobs.attempts_for_job(job.id) == [] and dials.ultravox() == {} and dials.twilio() == {}
 
 
 def test_cooldown_defers_a_second_call_to_the_same_number(sims, jobs, bus, dials, tmp_path):
@@ -65,20 +65,20 @@ def test_cooldown_defers_a_second_call_to_the_same_number(sims, jobs, bus, dials
     first = jobs.create_job("+12025550101", "Akhil", "confirm A", max_retries=1)
     second = jobs.create_job("+12025550101", "Akhil", "confirm B", max_retries=1)
     with running(CallingEngine(cfg, bus, jobs)):
-        wait_for(lambda: finished(jobs, first["id"]), 30)
-        held = wait_for(lambda: (j := jobs.get_job(second["id"])) and j["next_retry_at"] and j, 20)
-    started = jobs.attempts_for_job(first["id"])[0]["started_at"]
+        wait_for(lambda: finished(jobs, first.id), 30)
+        held = wait_for(lambda: (j := jobs.get_job(second.id)) and j.next_retry_at and j, 20)
+    started = jobs.attempts_for_job(first.id)[0]["started_at"]
     assert held["overall_status"] == "PENDING" and "called less than 30 min ago" in held["last_error"]
     assert held["next_retry_at"] > started and held["next_retry_at"][:13] >= started[:13]
-    assert jobs.attempts_for_job(second["id"]) == []
+    assert jobs.attempts_for_job(second.id) == []
 
 
 def test_cancel_a_waiting_job(sims, jobs, bus, recorder, tmp_path):
     job = jobs.create_job("+12025550101", "Akhil", "confirm", max_retries=1)
-    assert jobs.cancel_job(job["id"], "not needed any more")["overall_status"] == "CANCELLED"
+    assert jobs.cancel_job(job.id, "not needed any more").overall_status == "CANCELLED"
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
         pass
-    assert jobs.attempts_for_job(job["id"]) == []
+    assert jobs.attempts_for_job(job.id) == []
 
 
 def test_cancel_during_the_call_hangs_up_both_legs(sims, jobs, bus, recorder, dials, tmp_path):
@@ -86,15 +86,15 @@ def test_cancel_during_the_call_hangs_up_both_legs(sims, jobs, bus, recorder, di
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
         wait_for(lambda: any(len(e.messages) >= 4 for e in recorder.of("call_transcript_progress")), 30,
                  what="the call to be under way")
-        assert jobs.cancel_job(job["id"], "the user changed their mind")["overall_status"] == "PROCESSING"
-        done = wait_for(lambda: finished(jobs, job["id"]), 20)
-    assert done["overall_status"] == "CANCELLED"
-    assert "changed their mind" in done["final_summary_for_main_agent"]
-    attempt = jobs.attempts_for_job(job["id"])[0]
-    assert attempt["attempt_outcome"] == "CANCELLED" and attempt["phase"] == "DECIDED"
-    leg = sims.twilio.legs[attempt["twilio_call_sid"]]
+        assert jobs.cancel_job(job.id, "the user changed their mind").overall_status == "PROCESSING"
+        done = wait_for(lambda: finished(jobs, job.id), 20)
+    assert done.overall_status == "CANCELLED"
+    assert "changed their mind" in done.final_summary_for_main_agent
+    attempt = jobs.attempts_for_job(job.id)[0]
+    assert attempt.attempt_outcome == "CANCELLED" and attempt.phase == "DECIDED"
+    leg = sims.twilio.legs[attempt.twilio_call_sid]
     assert leg.status == "completed" and sims.ultravox.live_calls() == []
-    notes = [e for e in recorder.of("new_call_update_available") if e.job_id == job["id"]]
+    notes = [e for e in recorder.of("new_call_update_available") if e.job_id == job.id]
     assert len(notes) == 1
     transcript_len = len(recorder.of("call_transcript_progress")[-1].messages)
     assert transcript_len < 60  # hung up before the end

@@ -13,6 +13,7 @@ import pytest
 from calling.strategist import GIVE_UP, RETRY, SUCCESS, Strategist, build_messages, parse_plan
 from core.clock import SystemClock
 from core.retry import RetryPolicy
+from tests.helpers import attempt_record
 
 AGENT, USER = "MESSAGE_ROLE_AGENT", "MESSAGE_ROLE_USER"
 VALID = {"action": SUCCESS, "summary_for_user": "Done.", "revised_objective": "", "retry_delay_minutes": 0,
@@ -112,7 +113,7 @@ def _strategist(url: str, attempts: int) -> Strategist:
 
 def _decide(s: Strategist):
     return s.decide(objective="confirm", contact_name="Akhil", transcript=[{"role": USER, "text": "yes"}],
-                    earlier=[{"attempt_number": 1, "attempt_outcome": "BUSY"}], call_facts={})
+                    earlier=[attempt_record(attempt_outcome="BUSY")], call_facts={})
 
 
 def test_garbage_then_a_valid_plan(scripted_llm):

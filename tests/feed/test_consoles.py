@@ -38,9 +38,9 @@ def test_a_console_without_an_engine_sees_a_job_another_console_scheduled_and_an
         a.wait_for("tool_called", lambda e: e["name"] == "schedule_outbound_call")
         done = b.wait_for("call_job_updated", lambda e: e["job"]["overall_status"] == "COMPLETED_SUCCESS",
                           timeout=120)["job"]
-        job_id = done["id"]
+        job_id = done.id
         badge = b.wait_for("new_call_update_available", lambda e: e["job_id"] == job_id)
-        assert badge["contact_name"] == "Akhil" and badge["status_summary"] == done["final_summary_for_main_agent"]
+        assert badge["contact_name"] == "Akhil" and badge["status_summary"] == done.final_summary_for_main_agent
         # B heard the whole life of the job, which neither console ran
         statuses = [e["job"]["overall_status"] for e in b.of("call_job_updated", lambda e: e["job"]["id"] == job_id)]
         assert statuses[0] == "PENDING" and "PROCESSING" in statuses
@@ -73,19 +73,19 @@ def test_two_consoles_dismissing_and_telling_stay_in_step(sims, tmp_path, consol
         def finished(name: str, phone: str, summary: str, *, held: bool = False) -> int:
             job = writer.create_job(phone, name, f"talk to {name}", max_retries=1)
             if not held:
-                writer.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
-                return job["id"]
+                writer.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
+                return job.id
             with sqlite3.connect(tmp_path / "calls.db") as db:  # a script's single write
                 db.execute("UPDATE scheduled_calls SET overall_status = 'COMPLETED_SUCCESS',"
                            " final_summary_for_main_agent = ?, teller = ?, teller_until = '9999-12-31T00:00:00.000Z',"
-                           " updated_at = ? WHERE id = ?", (summary, writer.teller, SystemClock().now_iso(), job["id"]))
-            return job["id"]
+                           " updated_at = ? WHERE id = ?", (summary, writer.teller, SystemClock().now_iso(), job.id))
+            return job.id
 
         # Akhil's outcome is held by another teller (the writer claims it in the same write that
         # finishes it, so no console can claim it first, and does not say it):
         # neither console's assistant tells it, both show its badge
         akhil = finished("Akhil", "+12025550101", "Akhil will pay on Friday.", held=True)
-        assert [j["id"] for j in writer.pending_updates()] == [akhil]
+        assert [j.id for j in writer.pending_updates()] == [akhil]
         for console in (a, b):
             console.wait_for("new_call_update_available", lambda e: e["job_id"] == akhil, timeout=5)
 
@@ -104,11 +104,11 @@ def test_two_consoles_dismissing_and_telling_stay_in_step(sims, tmp_path, consol
         tellers = [c for c in (a, b) if c.of("transcript_turn", lambda e: e["role"] == "assistant"
                                                 and "Marco confirmed the order" in e["text"])]
         assert len(tellers) == 1, [c.name for c in tellers]
-        assert writer.get_job(marco)["main_agent_informed_user"] and writer.get_job(marco)["teller"]
+        assert writer.get_job(marco).main_agent_informed_user and writer.get_job(marco).teller
         for console in (a, b):
             assert len(console.of("call_update_dismissed", lambda e: e["job_id"] == akhil)) == 1
             assert not console.of("transcript_turn", lambda e: "Akhil will pay" in e["text"])
-        assert not writer.get_job(akhil)["main_agent_informed_user"]
+        assert not writer.get_job(akhil).main_agent_informed_user
         assert a.stop() == 0 and b.stop() == 0
     finally:
         writer.close()

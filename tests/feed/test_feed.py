@@ -42,14 +42,14 @@ def test_another_writers_changes_arrive_once_with_badge_and_dismissal(url: str) 
         assert feed.connected.wait(10)
         job = other.create_job("+12025550101", "Akhil", "the invoice", max_retries=1)
         wait_for(lambda: seen.of("call_job_updated"), 5, what="the new job")
-        other.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
+        other.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
         badge = wait_for(lambda: seen.of("new_call_update_available"), 5, what="the badge")[0]
-        assert (badge.job_id, badge.contact_name, badge.status_summary) == (job["id"], "Akhil", "Paid.")
-        other.dismiss_update(job["id"])
-        wait_for(lambda: seen.of("call_update_dismissed", job_id=job["id"]), 5, what="the dismissal")
+        assert (badge.job_id, badge.contact_name, badge.status_summary) == (job.id, "Akhil", "Paid.")
+        other.dismiss_update(job.id)
+        wait_for(lambda: seen.of("call_update_dismissed", job_id=job.id), 5, what="the dismissal")
         # this process tells it: the store announces its own write, the feed does not repeat it
-        mine.mark_informed([job["id"]])
-        other.update_job(job["id"], cost_estimate_usd=0.5)  # a later change, so the feed has caught up
+        mine.mark_informed([job.id])
+        other.update_job(job.id, cost_estimate_usd=0.5)  # a later change, so the feed has caught up
         wait_for(lambda: any(e.job["cost_estimate_usd"] == 0.5 for e in seen.of("call_job_updated")), 5,
                  what="the later change")
         versions = [e.job["updated_at"] for e in seen.of("call_job_updated")]
@@ -71,14 +71,14 @@ def test_attempt_changes_are_job_changes(url: str) -> None:
     bus.subscribe(seen)
     mine = JobStore(url, bus=bus)
     job = other.create_job("+12025550101", "Akhil", "the invoice", max_retries=1)
-    feed = ChangeFeed(mine, bus, known=[mine.get_job(job["id"])])
+    feed = ChangeFeed(mine, bus, known=[mine.get_job(job.id)])
     thread = threading.Thread(target=feed.run, daemon=True)
     thread.start()
     try:
         assert feed.connected.wait(10)
-        attempt = other.start_attempt(job["id"], 1, "the invoice", "engine-x")
+        attempt = other.start_attempt(job.id, 1, "the invoice", "engine-x")
         wait_for(lambda: seen.of("call_job_updated"), 5, what="the attempt's start")
-        other.update_attempt(attempt["id"], phase="DIALED", twilio_call_sid="CA1")
+        other.update_attempt(attempt.id, phase="DIALED", twilio_call_sid="CA1")
         wait_for(lambda: len(seen.of("call_job_updated")) == 2, 5, what="the dial")
     finally:
         feed.stop()

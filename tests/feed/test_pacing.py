@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from core import config as config_mod
 from sim.cluster import SimCluster
-from store import FINISHED, JobStore
+from core.records import FINISHED
+from store import JobStore
 from tests.calling.conftest import Dials, SPEED
 from tests.calling.test_crash import check_outcome, engine_env, insert_jobs, start_engine
 from tests.conftest import ROOT
@@ -61,7 +62,7 @@ def test_four_engines_keep_the_providers_limits_between_them(limited_sims, pg_ur
                 proc.wait(30)
         assert all(p.returncode == 0 for p in engines), log.read_text()[-3000:]
         check_outcome(jobs, dials, ids)
-        assert len({a["engine_id"] for a in jobs.all_attempts()}) == 4  # all four took part
+        assert len({a.engine_id for a in jobs.all_attempts()}) == 4  # all four took part
         uv, tw = sims.ultravox.limits.snapshot(), sims.twilio.limits.snapshot()
         assert uv["violations"] == 0 and tw["violations"] == 0, (uv, tw)
         assert 1 < uv["peak_concurrent"] <= LIMITS["max_concurrent_calls"], uv  # calls overlapped, never too many

@@ -97,7 +97,7 @@ def test_the_feed_recovers_from_a_postgresql_restart_without_losing_a_change(sim
         try:
             console = consoles(console_env(sims, pg.url, tmp_path / "c", engine=False), tmp_path / "c", "console")
             console.wait_for("voice_state", lambda e: e["state"] == "connected", timeout=60)
-            before = [writer.create_job("+12025550101", f"Person {i}", "before", max_retries=1)["id"]
+            before = [writer.create_job("+12025550101", f"Person {i}", "before", max_retries=1).id
                       for i in range(10)]
             wait_for(lambda: all(job_state(console, i) for i in before), 10, what="the first jobs in the console")
 
@@ -114,9 +114,9 @@ def test_the_feed_recovers_from_a_postgresql_restart_without_losing_a_change(sim
 
             def behind() -> dict[int, tuple[str | None, str]]:
                 # the database as it is now (the console's own assistant may tell finished jobs meanwhile)
-                return {row["id"]: ((job_state(console, row["id"]) or {}).get("updated_at"), row["updated_at"])
+                return {row.id: ((job_state(console, row.id) or {}).get("updated_at"), row.updated_at)
                         for row in writer.list_jobs(limit=100)
-                        if (job_state(console, row["id"]) or {}).get("updated_at") != row["updated_at"]}
+                        if (job_state(console, row.id) or {}).get("updated_at") != row.updated_at}
 
             try:
                 wait_for(lambda: not behind(), 15, what="the console to hold every job's latest version")

@@ -50,10 +50,10 @@ def assert_drawn_safely(app: Any) -> str:
 def hostile_jobs(rt: Any) -> None:
     for i, (key, attack) in enumerate(ATTACKS.items()):
         job = rt.jobs.create_job(f"+1202555{i + 100:04d}", attack, f"objective {attack}", max_retries=3)
-        attempt = rt.jobs.start_attempt(job["id"], 1, attack, "engine")
-        rt.jobs.update_attempt(attempt["id"], transcript=json.dumps([{"role": "user", "text": attack}]),
+        attempt = rt.jobs.start_attempt(job.id, 1, attack, "engine")
+        rt.jobs.update_attempt(attempt.id, transcript=json.dumps([{"role": "user", "text": attack}]),
                                summary=attack, end_reason=attack, strategist_reasoning_for_attempt=attack)
-        rt.jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=attack)
+        rt.jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=attack)
     rt.conversation.add_turn("s0", "user", ALL, timestamp="2026-01-05T09:00:00.000Z")
 
 

@@ -42,7 +42,7 @@ def running(tmp_path: Path, small_disk: Path):
     threads = [threading.Thread(target=w.run, daemon=True) for w in rt.workers]
     for t in threads:
         t.start()
-    wait_for(lambda: rt.state.connection["status"] == "connected", timeout=30, what="the assistant")
+    wait_for(lambda: rt.state.connection.status == "connected", timeout=30, what="the assistant")
     yield rt, rec, small_disk
     rt.close()
     for t in threads:
@@ -73,7 +73,7 @@ def test_a_typed_message_on_a_full_disk_is_shown_told_and_saved_later(running):
     assert "conversation" in notice[0].text.lower()
     _space_returns(data)
     rt.actions.send_text("thanks")
-    wait_for(lambda: {"what calls do I have?", "thanks"} <= {t["content"] for t in rt.conversation.get_recent_turns(50)},
+    wait_for(lambda: {"what calls do I have?", "thanks"} <= {t.content for t in rt.conversation.get_recent_turns(50)},
              timeout=30, what="both turns saved once space returned")
 
 

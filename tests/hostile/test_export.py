@@ -24,9 +24,9 @@ def jobs(sqlite_url):
     store.init_db()
     for i, attack in enumerate(ATTACKS.values()):
         job = store.create_job(f"+1202555{i + 100:04d}", attack, f"{attack}", max_retries=3)
-        store.update_job(job["id"], lease_owner="engine-1", final_summary_for_main_agent=attack)
-        attempt = store.start_attempt(job["id"], 1, attack, "engine-1")
-        store.update_attempt(attempt["id"], join_url=JOIN_URL, summary=attack, error_details=attack,
+        store.update_job(job.id, lease_owner="engine-1", final_summary_for_main_agent=attack)
+        attempt = store.start_attempt(job.id, 1, attack, "engine-1")
+        store.update_attempt(attempt.id, join_url=JOIN_URL, summary=attack, error_details=attack,
                              transcript=json.dumps([{"role": "MESSAGE_ROLE_USER", "text": attack}]))
     yield store
     store.close()

@@ -47,7 +47,7 @@ def test_half_sent_requests_cannot_exhaust_file_handles(mirror, runtime):
         # the mirror accepted at most its cap (the client sockets are ours: 3 x cap)
         assert open_fds() - before - len(held) <= MAX_CONNECTIONS + 16
         # the app's own databases still open, and the operator gets in within the timeouts
-        assert runtime.jobs.create_job("+12025550101", "Akhil", "the invoice", max_retries=3)["id"]
+        assert runtime.jobs.create_job("+12025550101", "Akhil", "the invoice", max_retries=3).id
         wait_for(lambda: state_ok(mirror), timeout=30, what="the operator's request")
     finally:
         for s in held:
@@ -165,7 +165,7 @@ def test_a_broken_database_is_a_json_500_with_the_security_headers(mirror, runti
     job = runtime.jobs.create_job("+12025550101", "Akhil", "the invoice", max_retries=3)
     with runtime.jobs.db.engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE scheduled_calls RENAME TO gone"))
-    r = requests.post(mirror.url + f"/api/updates/{job['id']}/dismiss", headers=AUTH, timeout=5)
+    r = requests.post(mirror.url + f"/api/updates/{job.id}/dismiss", headers=AUTH, timeout=5)
     assert r.status_code == 500
     assert r.headers["Content-Type"].startswith("application/json") and "error" in r.json()
     for name in security.SECURITY_HEADERS:
@@ -177,10 +177,10 @@ def test_an_outside_update_naming_no_job_can_be_dismissed(mirror, runtime):
                       json={"contact_name": "Akhil", "status_summary": "done", "job_id": 777})
     assert r.status_code == 200
     runtime.bus.publish(NewCallUpdateAvailable(contact_name="x", status_summary="y", job_id=None))
-    assert any(u["job_id"] == 777 for u in runtime.state.updates())
+    assert any(u.job_id == 777 for u in runtime.state.updates())
     r = requests.post(mirror.url + "/api/updates/777/dismiss", headers=AUTH, timeout=5)
     assert r.status_code == 200
-    assert not any(u["job_id"] == 777 for u in runtime.state.updates())
+    assert not any(u.job_id == 777 for u in runtime.state.updates())
 
 
 @pytest.mark.parametrize("others", [
@@ -209,4 +209,4 @@ def test_hostile_names_posted_to_the_mirror_arrive_exactly_as_data(mirror, runti
         assert r.status_code == 200, r.text
     wait_for(lambda: len(browser.of("new_call_update_available")) == len(sent), what="every update broadcast")
     assert [m["contact_name"] for m in browser.of("new_call_update_available")] == sent
-    assert [u["contact_name"] for u in runtime.state.updates()] == sent
+    assert [u.contact_name for u in runtime.state.updates()] == sent

@@ -46,10 +46,10 @@ def test_no_secret_reaches_the_data_folder(tmp_path: Path):
         for t in threads:
             t.start()
         assert requests.get(mirror.link, timeout=5, allow_redirects=False).status_code == 303
-        job = rt.actions.schedule_call(contact_name="Akhil", phone_number=None, objective="the overdue invoice")
-        wait_for(lambda: any(a["ended_at"] for a in rt.jobs.attempts_for_job(job["id"])), timeout=120,
+        job = rt.actions.schedule_call(contact_name="Akhil", phone_number=None, objective="the overdue invoice").job
+        wait_for(lambda: any(a.ended_at for a in rt.jobs.attempts_for_job(job.id)), timeout=120,
                  what=f"a call placed and ended ({died})")
-        logging.getLogger("calling").info("attempts: %s", rt.jobs.attempts_for_job(job["id"]))
+        logging.getLogger("calling").info("attempts: %s", rt.jobs.attempts_for_job(job.id))
         export(rt.jobs, data / "exports", "csv")
         export(rt.jobs, data / "exports", "json")
         secrets = rt.config.secrets

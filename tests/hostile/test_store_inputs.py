@@ -41,21 +41,21 @@ def test_like_wildcards_match_only_themselves(jobs, pattern):
     assert jobs.find_jobs(contact_name=pattern) == []
     assert jobs.find_jobs(objective_snippet=pattern) == []
     odd = jobs.create_job("+12025550103", f"x{pattern}y", f"about {pattern}", max_retries=3)
-    assert [j["id"] for j in jobs.find_jobs(contact_name=pattern)] == [odd["id"]]
-    assert [j["id"] for j in jobs.find_jobs(objective_snippet=pattern)] == [odd["id"]]
+    assert [j.id for j in jobs.find_jobs(contact_name=pattern)] == [odd["id"]]
+    assert [j.id for j in jobs.find_jobs(objective_snippet=pattern)] == [odd["id"]]
 
 
 def test_nul_is_kept_visibly_on_every_database(jobs, url):
     job = jobs.create_job("+12025550101", "Ak\x00hil", "the\x00 invoice", max_retries=3)
-    assert "\x00" not in job["contact_name"] and job["contact_name"].startswith("Ak")
-    attempt = jobs.start_attempt(job["id"], 1, "o\x00", "e")
-    assert "\x00" not in jobs.update_attempt(attempt["id"], summary="said \x00")["summary"]
+    assert "\x00" not in job.contact_name and job.contact_name.startswith("Ak")
+    attempt = jobs.start_attempt(job.id, 1, "o\x00", "e")
+    assert "\x00" not in jobs.update_attempt(attempt.id, summary="said \x00").summary
     turns = ConversationStore(url, clock=FixedClock())
     turns.init_db()
     try:
         turns.add_turn("s1", "user", "call Akhil\x00 now")
         (turn,) = turns.get_recent_turns()
-        assert turn["content"] == "call Akhil\u2400 now"
+        assert turn.content == "call Akhil\u2400 now"
     finally:
         turns.close()
 

@@ -47,7 +47,7 @@ def test_a_wildcard_name_cancels_nothing(box, pattern):
     job = jobs.create_job("+12025550101", "Akhil", "the invoice", max_retries=3)
     answer = call(tools, "cancel_scheduled_call", contact_name=pattern)
     assert "nothing was cancelled" in answer, answer
-    assert jobs.get_job(job["id"])["overall_status"] == "PENDING"
+    assert jobs.get_job(job.id).overall_status == "PENDING"
 
 
 def test_a_hostile_name_is_scheduled_as_data(box):
@@ -56,4 +56,4 @@ def test_a_hostile_name_is_scheduled_as_data(box):
                   call_objective="[/x] the invoice")
     assert "Scheduled job" in answer, answer
     (job,) = jobs.list_jobs()
-    assert job["contact_name"] == CLICKABLE and job["initial_call_objective_description"] == "[/x] the invoice"
+    assert job.contact_name == CLICKABLE and job.initial_call_objective_description == "[/x] the invoice"

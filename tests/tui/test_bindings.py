@@ -97,8 +97,8 @@ async def test_schedule_a_contact(runtime):
         await pilot.click("#schedule-ok")
         await wait_for(pilot, lambda: not isinstance(app.screen, ScheduleCallScreen))
         jobs = runtime.jobs.list_jobs()
-        assert [(j["contact_name"], j["phone_number"]) for j in jobs] == [("Akhil", "+12025550101")]
-        await wait_for(pilot, lambda: cell(app, jobs[0]["id"], "contact") == "Akhil")
+        assert [(j.contact_name, j.phone_number) for j in jobs] == [("Akhil", "+12025550101")]
+        await wait_for(pilot, lambda: cell(app, jobs[0].id, "contact") == "Akhil")
 
 
 async def test_schedule_a_number_by_typing_enter(runtime):
@@ -151,20 +151,20 @@ async def test_badge_shows_when_connected_and_dismiss_focused(runtime):
     b = runtime.jobs.create_job("+12025550102", "Priya", "budget", max_retries=3)
     async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
-        finish_job(runtime, a["id"])
+        finish_job(runtime, a.id)
         finish_job(runtime, b["id"])
         await pilot.pause()
         assert badges.job_ids == []  # not connected: no badges
         connect(runtime)
-        await wait_for(pilot, lambda: badges.job_ids == [a["id"], b["id"]])
+        await wait_for(pilot, lambda: badges.job_ids == [a.id, b["id"]])
         badges.badge_for(b["id"]).focus()
         await pilot.press("d")
-        await wait_for(pilot, lambda: badges.job_ids == [a["id"]])
-    assert runtime.jobs.get_job(b["id"])["update_dismissed"] is True
+        await wait_for(pilot, lambda: badges.job_ids == [a.id])
+    assert runtime.jobs.get_job(b["id"]).update_dismissed is True
 
 
 async def test_dismiss_first_then_all_and_disconnect_clears(runtime):
-    ids = [runtime.jobs.create_job("+12025550101", "Akhil", f"x{i}", max_retries=3)["id"] for i in range(3)]
+    ids = [runtime.jobs.create_job("+12025550101", "Akhil", f"x{i}", max_retries=3).id for i in range(3)]
     async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
         connect(runtime)
@@ -186,9 +186,9 @@ async def test_badge_goes_when_the_assistant_has_told_the_user(runtime):
     async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
         connect(runtime)
-        finish_job(runtime, job["id"])
-        await wait_for(pilot, lambda: badges.job_ids == [job["id"]])
-        runtime.jobs.mark_informed([job["id"]])
+        finish_job(runtime, job.id)
+        await wait_for(pilot, lambda: badges.job_ids == [job.id])
+        runtime.jobs.mark_informed([job.id])
         await wait_for(pilot, lambda: badges.job_ids == [])
 
 

@@ -17,7 +17,7 @@ LEE = "+12025550106"
 def listed(rt):
     job = rt.jobs.create_job(LEE, "Lee", "the supplier contract", max_retries=3)
     rt.jobs.add_do_not_call(LEE, "Lee asked not to be called again (\"Please don't call again.\")",
-                            added_by="the strategist (llm)", job_id=job["id"])
+                            added_by="the strategist (llm)", job_id=job.id)
 
 
 def rows(screen) -> list[list[str]]:
@@ -71,11 +71,11 @@ async def test_the_palette_opens_the_list(runtime):
 @pytest.mark.asyncio
 async def test_job_detail_shows_each_attempts_final_record(runtime):
     job = runtime.jobs.create_job("+12025550105", "Sam", "the delivery", max_retries=3)
-    attempt = runtime.jobs.start_attempt(job["id"], 1, "the delivery", "engine-1")
-    runtime.jobs.update_attempt(attempt["id"], ended_at=runtime.clock.now_iso(), end_reason="answered by machine_start",
+    attempt = runtime.jobs.start_attempt(job.id, 1, "the delivery", "engine-1")
+    runtime.jobs.update_attempt(attempt.id, ended_at=runtime.clock.now_iso(), end_reason="answered by machine_start",
                                 twilio_status="completed", answered_by="machine_start", duration_s=42.0,
                                 cost_usd=0.0448, attempt_outcome="VOICEMAIL")
-    runtime.jobs.update_job(job["id"], overall_status="DECLINED",
+    runtime.jobs.update_job(job.id, overall_status="DECLINED",
                             final_summary_for_main_agent="Sam asked not to be called again.")
     runtime.state.load()
     app = app_for(runtime)

@@ -7,7 +7,7 @@ import pytest
 
 from textual.widgets import Input
 
-from store.jobs import Status
+from core.records import JobStatus
 from tests.tui.conftest import SIZE, wait_for
 from tui.app import SwitchboardApp
 from tui.widgets.badges import UpdateBadges
@@ -48,7 +48,7 @@ async def test_call_akhil_about_the_invoice(sim_runtime):
     app.animation_level = "none"
     async with app.run_test(size=SIZE) as pilot:
         assert "SIMULATION" in app.sub_title
-        await wait_for(pilot, lambda: rt.state.connection["status"] == "connected", timeout=30)
+        await wait_for(pilot, lambda: rt.state.connection.status == "connected", timeout=30)
         await pilot.press("i")
         prompt = app.main_screen.query_one("#prompt", Input)
         prompt.value = "call Akhil about the invoice"
@@ -58,14 +58,14 @@ async def test_call_akhil_about_the_invoice(sim_runtime):
                        timeout=30)
         job = await wait_for(pilot, lambda: next(iter(rt.jobs.list_jobs()), None), timeout=30)
         table = app.main_screen.query_one(JobTable)
-        await wait_for(pilot, lambda: str(table.get_cell(str(job["id"]), "status")) == Status.COMPLETED_SUCCESS,
+        await wait_for(pilot, lambda: str(table.get_cell(str(job.id), "status")) == JobStatus.COMPLETED_SUCCESS,
                        timeout=90)
-        await wait_for(pilot, lambda: any(job["id"] in ids for ids in app.badge_history), timeout=30)
+        await wait_for(pilot, lambda: any(job.id in ids for ids in app.badge_history), timeout=30)
         badges = app.main_screen.query_one(UpdateBadges)
-        if job["id"] in badges.job_ids:  # not yet told by the assistant: the operator dismisses it
+        if job.id in badges.job_ids:  # not yet told by the assistant: the operator dismisses it
             await pilot.press("escape", "d")
-            await wait_for(pilot, lambda: job["id"] not in badges.job_ids)
-        final = rt.jobs.get_job(job["id"])
+            await wait_for(pilot, lambda: job.id not in badges.job_ids)
+        final = rt.jobs.get_job(job.id)
         assert final["update_dismissed"] or final["main_agent_informed_user"]
         await pilot.press("escape", "q")
         await wait_for(pilot, lambda: app.return_code is not None, timeout=20)

@@ -24,26 +24,26 @@ async def test_cancel_the_selected_job(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
     async with console(runtime) as (app, pilot):
         await pilot.press("c")
-        await wait_for(pilot, lambda: cell(app, job["id"], "status") == "CANCELLED")
+        await wait_for(pilot, lambda: cell(app, job.id, "status") == "CANCELLED")
         await pilot.press("c")  # already finished: told, not crashed
         await wait_for_notice(pilot, app, "nothing to cancel")
 
 
 async def test_retry_now(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
-    runtime.jobs.update_job(job["id"], overall_status="RETRY_SCHEDULED", next_retry_at="2026-01-05T11:00:00.000Z")
+    runtime.jobs.update_job(job.id, overall_status="RETRY_SCHEDULED", next_retry_at="2026-01-05T11:00:00.000Z")
     runtime.state.load()
     async with console(runtime) as (app, pilot):
-        assert cell(app, job["id"], "next_retry") == "11:00:00"
+        assert cell(app, job.id, "next_retry") == "11:00:00"
         runtime.clock.advance(5)
         await pilot.press("r")
-        await wait_for(pilot, lambda: cell(app, job["id"], "next_retry") == "10:00:05")
+        await wait_for(pilot, lambda: cell(app, job.id, "next_retry") == "10:00:05")
 
 
 async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "invoice", max_retries=3)
-    attempt = runtime.jobs.start_attempt(job["id"], 1, "invoice", "engine-1")
-    runtime.jobs.update_attempt(attempt["id"], ended_at=runtime.clock.now_iso(), end_reason="hangup",
+    attempt = runtime.jobs.start_attempt(job.id, 1, "invoice", "engine-1")
+    runtime.jobs.update_attempt(attempt.id, ended_at=runtime.clock.now_iso(), end_reason="hangup",
                                 twilio_status="completed", attempt_outcome="SUCCESS",
                                 strategist_reasoning_for_attempt="They agreed to pay.",
                                 transcript=[{"role": "agent", "text": "Hi Akhil"}, {"role": "user", "text": "Hello"}])
@@ -55,7 +55,7 @@ async def test_job_detail_by_key_and_enter_with_live_transcript(runtime):
             text = plain(screen.query_one("#detail-attempts", Static))
             for expected in ("Attempt 1", "hangup", "completed", "They agreed to pay.", "Hi Akhil", "Callee: Hello"):
                 assert expected in text
-            runtime.bus.publish(ev.CallTranscriptProgress(job_id=job["id"], attempt_id=attempt["id"],
+            runtime.bus.publish(ev.CallTranscriptProgress(job_id=job.id, attempt_id=attempt.id,
                                                           messages=[{"role": "agent", "text": "Still there?"}]))
             await wait_for(pilot, lambda: "Still there?" in plain(screen.query_one("#detail-live", Static)))
             await pilot.press("escape")
@@ -130,7 +130,7 @@ async def test_job_table_cursor_keys_and_click(make_runtime):
         await pilot.click(JobTable, offset=(5, 4))  # border, header, then rows 300, 299, 298
         await wait_for(pilot, lambda: table.selected_job_id() == 298)
         new = rt.jobs.create_job("+12025550101", "Akhil", "new one", max_retries=3)
-        await wait_for(pilot, lambda: table.order[0] == new["id"])
+        await wait_for(pilot, lambda: table.order[0] == new.id)
         assert table.selected_job_id() == 298  # the cursor stays on its job
         rt.jobs.update_job(3, overall_status="CANCELLED")
         await wait_for(pilot, lambda: table.get_cell(3, "status") == "CANCELLED")

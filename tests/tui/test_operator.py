@@ -30,24 +30,24 @@ def connect(rt) -> None:
 
 async def test_filter_and_sort_the_job_table(runtime):
     jobs = three_jobs(runtime)
-    runtime.jobs.update_job(jobs[0]["id"], overall_status="PROCESSING")
+    runtime.jobs.update_job(jobs[0].id, overall_status="PROCESSING")
     async with console(runtime) as (app, pilot):
         table = app.main_screen.query_one(JobTable)
         await pilot.press("slash", *"budget")
-        await wait_for(pilot, lambda: table.order == [jobs[1]["id"]])
+        await wait_for(pilot, lambda: table.order == [jobs[1].id])
         assert "1 of 3" in table.border_title and "filter: budget" in table.border_title
         await pilot.press("enter")  # keeps the filter, back to the table
-        assert table.has_focus and table.order == [jobs[1]["id"]]
+        assert table.has_focus and table.order == [jobs[1].id]
         # a job that starts to match appears; one that stops matching goes
-        runtime.jobs.update_job(jobs[2]["id"], current_call_objective_description="Budget review")
-        await wait_for(pilot, lambda: jobs[2]["id"] in table.order)
+        runtime.jobs.update_job(jobs[2].id, current_call_objective_description="Budget review")
+        await wait_for(pilot, lambda: jobs[2].id in table.order)
         await pilot.press("slash", "escape")  # Escape clears it
         await wait_for(pilot, lambda: len(table.order) == 3)
         await pilot.press("s")  # by status: the live call first
-        await wait_for(pilot, lambda: table.order[0] == jobs[0]["id"])
+        await wait_for(pilot, lambda: table.order[0] == jobs[0].id)
         await wait_for_notice(pilot, app, "sorted by status")
         await pilot.press("s", "s", "s")  # by next try, by contact, then newest first again
-        await wait_for(pilot, lambda: table.order == [jobs[2]["id"], jobs[1]["id"], jobs[0]["id"]])
+        await wait_for(pilot, lambda: table.order == [jobs[2].id, jobs[1].id, jobs[0].id])
 
 
 async def test_typing_a_slash_in_the_prompt_is_text(runtime):
@@ -68,14 +68,14 @@ async def test_reschedule_at_a_typed_time(runtime):
         value.value = ""
         await pilot.press(*"+30m", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, AskScreen))
-        assert runtime.jobs.get_job(job["id"])["next_retry_at"] == "2026-01-05T10:30:00.000Z"
-        await wait_for(pilot, lambda: app.main_screen.query_one(JobTable).get_cell(job["id"], "next_retry") == "10:30:00")
+        assert runtime.jobs.get_job(job.id).next_retry_at == "2026-01-05T10:30:00.000Z"
+        await wait_for(pilot, lambda: app.main_screen.query_one(JobTable).get_cell(job.id, "next_retry") == "10:30:00")
         await wait_for_notice(pilot, app, "will be tried at 10:30:00")
 
 
 async def test_edit_the_objective_before_dialling_only(runtime):
     jobs = three_jobs(runtime)
-    runtime.jobs.update_job(jobs[1]["id"], overall_status="RETRY_SCHEDULED", retries_attempted=1)
+    runtime.jobs.update_job(jobs[1].id, overall_status="RETRY_SCHEDULED", retries_attempted=1)
     async with console(runtime) as (app, pilot):
         await pilot.press("E")
         dialog = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, AskScreen) else None)
@@ -86,8 +86,8 @@ async def test_edit_the_objective_before_dialling_only(runtime):
         await wait_for(pilot, lambda: "empty" in plain(dialog.query_one("#ask-error", Static)))
         await pilot.press(*"Book the review for Tuesday", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, AskScreen))
-        changed = runtime.jobs.get_job(jobs[2]["id"])
-        assert changed["current_call_objective_description"] == "Book the review for Tuesday"
+        changed = runtime.jobs.get_job(jobs[2].id)
+        assert changed.current_call_objective_description == "Book the review for Tuesday"
         await pilot.press("down", "E")  # dialled once already: refused with the reason
         await wait_for_notice(pilot, app, "dialled already")
         assert not isinstance(app.screen, AskScreen)
@@ -95,34 +95,34 @@ async def test_edit_the_objective_before_dialling_only(runtime):
 
 async def test_cancel_asks_first_for_a_live_call_and_says_what_it_did(runtime):
     jobs = three_jobs(runtime)
-    runtime.jobs.update_job(jobs[2]["id"], overall_status="PROCESSING")
+    runtime.jobs.update_job(jobs[2].id, overall_status="PROCESSING")
     async with console(runtime) as (app, pilot):
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")  # keep the call
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
-        assert not runtime.jobs.get_job(jobs[2]["id"])["cancel_requested"]
+        assert not runtime.jobs.get_job(jobs[2].id).cancel_requested
         await pilot.press("c", "y")
-        await wait_for(pilot, lambda: runtime.jobs.get_job(jobs[2]["id"])["cancel_requested"])
+        await wait_for(pilot, lambda: runtime.jobs.get_job(jobs[2].id).cancel_requested)
         await wait_for_notice(pilot, app, "hanging up")
         await pilot.press("down", "c")  # not live: no question, a notice
-        await wait_for(pilot, lambda: runtime.jobs.get_job(jobs[1]["id"])["overall_status"] == "CANCELLED")
-        await wait_for_notice(pilot, app, f"Cancelled job {jobs[1]['id']}")
+        await wait_for(pilot, lambda: runtime.jobs.get_job(jobs[1].id).overall_status == "CANCELLED")
+        await wait_for_notice(pilot, app, f"Cancelled job {jobs[1].id}")
         await pilot.press("down", "r")
-        await wait_for_notice(pilot, app, f"Job {jobs[0]['id']} will be dialled now")
+        await wait_for_notice(pilot, app, f"Job {jobs[0].id} will be dialled now")
 
 
 async def test_badges_say_the_outcome_in_its_colour_and_skip_a_cancel_someone_asked_for(runtime):
     connect(runtime)
     jobs = three_jobs(runtime)
-    finish_job(runtime, jobs[0]["id"], summary="Akhil will pay on Friday.")
-    finish_job(runtime, jobs[1]["id"], status="FAILED_MAX_RETRIES", summary="No answer after 3 tries.")
-    runtime.jobs.cancel_job(jobs[2]["id"])  # the operator cancelled it: they know
+    finish_job(runtime, jobs[0].id, summary="Akhil will pay on Friday.")
+    finish_job(runtime, jobs[1].id, status="FAILED_MAX_RETRIES", summary="No answer after 3 tries.")
+    runtime.jobs.cancel_job(jobs[2].id)  # the operator cancelled it: they know
     async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
-        await wait_for(pilot, lambda: badges.job_ids == [jobs[0]["id"], jobs[1]["id"]])
+        await wait_for(pilot, lambda: badges.job_ids == [jobs[0].id, jobs[1].id])
         assert "2 updates" in plain(badges.query_one("#badge-count", Static))
-        good, bad = badges.badge_for(jobs[0]["id"]), badges.badge_for(jobs[1]["id"])
+        good, bad = badges.badge_for(jobs[0].id), badges.badge_for(jobs[1].id)
         assert good.has_class("success") and "✓ Akhil: Akhil will pay on Friday." in plain(good)
         assert bad.has_class("failure") and "✗ Priya: No answer after 3 tries." in plain(bad)
         await pilot.press("B")
@@ -133,7 +133,7 @@ async def test_badges_say_the_outcome_in_its_colour_and_skip_a_cancel_someone_as
         from tui.screens.job_detail import JobDetailScreen
 
         screen = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, JobDetailScreen) else None)
-        assert screen.job_id == jobs[1]["id"]
+        assert screen.job_id == jobs[1].id
         await pilot.press("escape", "escape", "D")
         await wait_for(pilot, lambda: badges.job_ids == [])
         await wait_for_notice(pilot, app, "Dismissed 2 updates")

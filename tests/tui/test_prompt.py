@@ -25,18 +25,18 @@ def sim_runtime(tmp_path):
 
 
 def user_turns(rt) -> list[str]:
-    return [t["content"] for t in rt.conversation.get_recent_turns(100) if t["role"] == "user"]
+    return [t.content for t in rt.conversation.get_recent_turns(100) if t.role == "user"]
 
 
 def said(rt) -> list[str]:
-    return [t["content"] for t in rt.conversation.get_recent_turns(100) if t["role"] == "assistant"]
+    return [t.content for t in rt.conversation.get_recent_turns(100) if t.role == "assistant"]
 
 
 async def test_two_submissions_in_one_tick_each_send_their_own_text_once(sim_runtime):
     rt = sim_runtime
     app = SwitchboardApp(rt)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: rt.state.connection["status"] == "connected", timeout=30)
+        await wait_for(pilot, lambda: rt.state.connection.status == "connected", timeout=30)
         prompt = app.main_screen.query_one("#prompt", Prompt)
         # keys as a fast typist (or tmux send-keys) delivers them: all in one tick
         for char in "Repeat after me: first\rRepeat after me: second\r":
@@ -48,7 +48,7 @@ async def test_two_submissions_in_one_tick_each_send_their_own_text_once(sim_run
         assert user_turns(rt) == ["Repeat after me: first", "Repeat after me: second"]
         assert said(rt) in (["first second"], ["first", "second"])  # each answered once, in order
         transcript = app.main_screen.query_one(Transcript)
-        shown = [t["text"] for t in transcript.turns if t["role"] == "user"]
+        shown = [t["text"] for t in transcript.turns if t.role == "user"]
         assert shown == ["Repeat after me: first", "Repeat after me: second"]  # each echoed once
 
 
@@ -56,7 +56,7 @@ async def test_a_two_line_paste_is_one_message_sent_as_pasted(sim_runtime):
     rt = sim_runtime
     app = SwitchboardApp(rt)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: rt.state.connection["status"] == "connected", timeout=30)
+        await wait_for(pilot, lambda: rt.state.connection.status == "connected", timeout=30)
         prompt = app.main_screen.query_one("#prompt", Prompt)
         prompt.insert_text_at_cursor("Repeat after me: ")
         prompt.post_message(events.Paste("the first line\nthe second line"))
@@ -79,7 +79,7 @@ async def test_lines_that_arrive_in_one_read_are_sent_separately(sim_runtime):
     rt = sim_runtime
     app = SwitchboardApp(rt)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: rt.state.connection["status"] == "connected", timeout=30)
+        await wait_for(pilot, lambda: rt.state.connection.status == "connected", timeout=30)
         for key in burst("Repeat after me: first\nRepeat after me: second\n"):
             app.post_message(key)  # no pause between keys: the driver's order, one tick
         await wait_for(pilot, lambda: len(user_turns(rt)) == 2, timeout=30)

@@ -31,9 +31,9 @@ def some_jobs(rt) -> list[dict]:
         ("+12025550102", "Priya", "Confirm next quarter's budget"),
         ("+12025550103", "Marco", "Book the sales review"),
     )]
-    rt.jobs.update_job(jobs[1]["id"], overall_status="RETRY_SCHEDULED", retries_attempted=1,
+    rt.jobs.update_job(jobs[1].id, overall_status="RETRY_SCHEDULED", retries_attempted=1,
                        next_retry_at="2026-01-05T10:10:00.000Z")
-    rt.jobs.update_job(jobs[2]["id"], overall_status="PROCESSING", retries_attempted=1)
+    rt.jobs.update_job(jobs[2].id, overall_status="PROCESSING", retries_attempted=1)
     return jobs
 
 
@@ -47,7 +47,7 @@ def busy(rt) -> None:
     connected(rt)
     conversation(rt)
     jobs = some_jobs(rt)
-    finish_job(rt, jobs[0]["id"], summary="Akhil will pay the invoice on Friday.")
+    finish_job(rt, jobs[0].id, summary="Akhil will pay the invoice on Friday.")
 
 
 def still(run_before=None):
@@ -159,8 +159,8 @@ def test_badges_of_each_outcome(snap_compare, runtime):
     connected(runtime)
     jobs = some_jobs(runtime)
     extra = runtime.jobs.create_job("+12025550104", "Dana", "Move the dentist appointment", max_retries=3)
-    finish_job(runtime, jobs[0]["id"], summary="Akhil will pay the invoice on Friday.")
-    finish_job(runtime, jobs[2]["id"], status="FAILED_MAX_RETRIES", summary="No answer after 3 tries.")
+    finish_job(runtime, jobs[0].id, summary="Akhil will pay the invoice on Friday.")
+    finish_job(runtime, jobs[2].id, status="FAILED_MAX_RETRIES", summary="No answer after 3 tries.")
     finish_job(runtime, extra["id"], status="FAILED_ERROR", summary="The number is not in service.")
     runtime.bus.publish(ev.NewCallUpdateAvailable(contact_name="Ops desk", status_summary="Reports are in."))
     assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still())
@@ -169,8 +169,8 @@ def test_badges_of_each_outcome(snap_compare, runtime):
 def test_badges_focused(snap_compare, runtime):
     connected(runtime)
     jobs = some_jobs(runtime)
-    finish_job(runtime, jobs[0]["id"], summary="Akhil will pay the invoice on Friday.")
-    finish_job(runtime, jobs[2]["id"], status="FAILED_MAX_RETRIES", summary="No answer after 3 tries.")
+    finish_job(runtime, jobs[0].id, summary="Akhil will pay the invoice on Friday.")
+    finish_job(runtime, jobs[2].id, status="FAILED_MAX_RETRIES", summary="No answer after 3 tries.")
     assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still(press("escape", "B", "right")))
 
 
@@ -191,17 +191,17 @@ def test_display_table(snap_compare, runtime):
 
 def decided(rt, status: str, outcome: str, summary: str, **attempt: object) -> int:
     job = rt.jobs.create_job("+12025550101", "Akhil", "Ask about the overdue invoice", max_retries=3)
-    started = rt.jobs.start_attempt(job["id"], 1, "Ask about the overdue invoice", "engine-1")
+    started = rt.jobs.start_attempt(job.id, 1, "Ask about the overdue invoice", "engine-1")
     rt.clock.advance(95)
     job_fields = {"overall_status": status, "retries_attempted": 1, "final_summary_for_main_agent": summary,
                   "cost_estimate_usd": 0.14}
     if status == "RETRY_SCHEDULED":
         job_fields["next_retry_at"] = "2026-01-05T11:00:00.000Z"
-    rt.jobs.decide(job["id"], started["id"], owner=None, job_fields=job_fields,
+    rt.jobs.decide(job.id, started["id"], owner=None, job_fields=job_fields,
                    attempt_fields={"ended_at": rt.clock.now_iso(), "attempt_outcome": outcome, "summary": summary,
                                    "strategist_reasoning_for_attempt": "Judged from the transcript.",
                                    "duration_s": 83.0, **attempt})
-    return job["id"]
+    return job.id
 
 
 async def open_detail(pilot) -> None:

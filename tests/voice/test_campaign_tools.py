@@ -45,7 +45,7 @@ def test_status_by_a_few_words_then_pause_and_resume_it(env):
     add(jobs, "December invoices")
     add(jobs, "Supplier check")
     job = jobs.claim_next("e1", 60, campaigns=jobs.runnable_campaigns())
-    jobs.decide(job["id"], None, owner="e1", job_fields={"overall_status": "COMPLETED_SUCCESS",
+    jobs.decide(job.id, None, owner="e1", job_fields={"overall_status": "COMPLETED_SUCCESS",
                                                         "cost_estimate_usd": 0.4})
     text = call(box, "campaign_status", campaign_name="the december invoices campaign")
     assert text.startswith("Campaign December invoices: active, 1/4 done, success 100%, cost $0.40")

@@ -138,8 +138,8 @@ def test_text_typed_while_disconnected_is_sent_on_connect(harness):
     worker = harness.start()
     worker.send_text("Repeat after me: queued words")
     harness.wait_state("primed", timeout=20)
-    wait_for(lambda: [t for t in harness.turns() if t["content"] == "queued words"], what="the answer")
-    assert [t["content"] for t in harness.turns() if t["role"] == "user"] == ["Repeat after me: queued words"]
+    wait_for(lambda: [t for t in harness.turns() if t.content == "queued words"], what="the answer")
+    assert [t.content for t in harness.turns() if t.role == "user"] == ["Repeat after me: queued words"]
 
 
 def deliveries(tap) -> list[dict]:
@@ -191,17 +191,17 @@ def test_outcomes_are_said_exactly_once_across_100_random_drops(harness, tap):
         harness.sims.faults.trigger("drop")
     harness.wait_state("connected", 101, timeout=30)
     for job in jobs:
-        wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what=f"job {job['id']} told")
+        wait_for(lambda: harness.jobs.get_job(job.id).main_agent_informed_user, what=f"job {job.id} told")
     wait_for(lambda: not worker.outbox, what="every typed message in the conversation")
     for job in jobs:
         flips = [e for e in harness.rec.of("call_job_updated")
-                 if e.job["id"] == job["id"] and e.job["main_agent_informed_user"]]
-        assert len(flips) == 1, f"job {job['id']} marked told {len(flips)} times"
-    figures = exactly_once_figures(tap, [j["id"] for j in jobs])
+                 if e.job.id == job.id and e.job.main_agent_informed_user]
+        assert len(flips) == 1, f"job {job.id} marked told {len(flips)} times"
+    figures = exactly_once_figures(tap, [j.id for j in jobs])
     print("exactly-once across 100 drops:", figures)
     assert figures["said_more"] == 0
     assert len(harness.states("connected")) >= 101
-    users = [t["content"] for t in harness.turns() if t["role"] == "user"]
+    users = [t.content for t in harness.turns() if t.role == "user"]
     for token in said:
         assert users.count(f"Repeat after me: {token}") == 1, (token, users)
     assert told_but_not_said(harness.jobs, harness.conversation) == []
@@ -221,9 +221,9 @@ def test_a_malformed_server_event_is_skipped(harness, tap):
     harness.wait_state("primed")
     harness.sims.faults.malform_next("realtime", 1)  # the user item's conversation.item.added
     worker.send_text("Repeat after me: still here")
-    wait_for(lambda: [t for t in harness.turns() if t["content"] == "still here"], what="the first answer")
+    wait_for(lambda: [t for t in harness.turns() if t.content == "still here"], what="the first answer")
     worker.send_text("Repeat after me: and again")
-    wait_for(lambda: [t for t in harness.turns() if t["content"] == "and again"], what="the second answer")
-    assert [t["content"] for t in harness.turns() if t["role"] == "user"] == [
+    wait_for(lambda: [t for t in harness.turns() if t.content == "and again"], what="the second answer")
+    assert [t.content for t in harness.turns() if t.role == "user"] == [
         "Repeat after me: still here", "Repeat after me: and again"]
     assert worker.outbox == [] and len(harness.states("connected")) == 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from core.records import Turn
 from voice import protocol
 from voice.audio import Player
 from voice.priming import history_items, summary_prompt
@@ -33,7 +34,7 @@ def test_player_flushes_a_short_tail_and_never_reports_more_than_received():
 
 
 def test_history_replay_pairs_tool_calls_and_drops_orphans():
-    turns = [
+    turns = [Turn.from_row(t | {"session_id": "s", "timestamp": "2026-01-05T10:00:00.000Z"}) for t in [
         {"turn_id": 1, "role": "tool_result", "content": "orphan result"},
         {"turn_id": 2, "role": "user", "content": "hi"},
         {"turn_id": 3, "role": "tool_call", "content": 'check_scheduled_call_status({"contact_name": "Akhil"})'},
@@ -41,7 +42,7 @@ def test_history_replay_pairs_tool_calls_and_drops_orphans():
         {"turn_id": 5, "role": "system", "content": "ignored"},
         {"turn_id": 6, "role": "assistant", "content": "It is queued."},
         {"turn_id": 7, "role": "tool_call", "content": "list_scheduled_calls({})"},
-    ]
+    ]]
     items = [e["item"] for e in history_items(turns, "h12345678901234567890_")]
     assert [(i["type"], i.get("role")) for i in items] == [
         ("message", "user"), ("function_call", None), ("function_call_output", None), ("message", "assistant")]
@@ -51,9 +52,10 @@ def test_history_replay_pairs_tool_calls_and_drops_orphans():
 
 def test_summary_prompt_has_the_time_and_relative_times():
     now = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
-    turns = [{"timestamp": "2026-01-05T09:55:00.000Z", "role": "user", "content": "Call Akhil"},
-             {"timestamp": "2026-01-05T09:59:50.000Z", "role": "assistant", "content": "Done."},
-             {"timestamp": "2026-01-03T09:00:00.000Z", "role": "tool_result", "content": "ok"}]
+    turns = [Turn(turn_id=i, session_id="s", timestamp=ts, role=role, content=content) for i, (ts, role, content) in
+             enumerate([("2026-01-05T09:55:00.000Z", "user", "Call Akhil"),
+                        ("2026-01-05T09:59:50.000Z", "assistant", "Done."),
+                        ("2026-01-03T09:00:00.000Z", "tool_result", "ok")], 1)]
     system, user = summary_prompt("Earlier: hello.", turns, now)
     assert system["role"] == "system" and "Current time: 2026-01-05 10:00 UTC." in user["content"]
     assert "(5 minutes ago) User: Call Akhil" in user["content"]

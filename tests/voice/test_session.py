@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.helpers import told_but_not_said
+from tests.helpers import job_record, told_but_not_said
 from tests.voice.conftest import FakeDevice, check_client_event, finished_job, silence, tone, wait_for
 from voice import instructions
 
@@ -14,16 +14,16 @@ def test_typed_text_tool_round_trip_rows_and_valid_events(harness, tap):
     harness.wait_state("primed")
     worker.send_text("Please call Akhil about the quarterly invoice")
     job = wait_for(lambda: harness.jobs.list_jobs(), what="a job row")[0]
-    assert (job["contact_name"], job["phone_number"]) == ("Akhil", "+12025550101")
-    assert job["initial_call_objective_description"] == "the quarterly invoice"
-    wait_for(lambda: [t for t in harness.turns() if t["role"] == "assistant"], what="the answer")
+    assert (job.contact_name, job.phone_number) == ("Akhil", "+12025550101")
+    assert job.initial_call_objective_description == "the quarterly invoice"
+    wait_for(lambda: [t for t in harness.turns() if t.role == "assistant"], what="the answer")
     turns = harness.turns()
-    assert [t["role"] for t in turns] == ["user", "tool_call", "tool_result", "assistant"]
-    assert turns[1]["content"].startswith("schedule_outbound_call(")
-    assert f"Scheduled job {job['id']}" in turns[2]["content"]
-    assert {t["session_id"] for t in turns} == {worker.session_id}
+    assert [t.role for t in turns] == ["user", "tool_call", "tool_result", "assistant"]
+    assert turns[1].content.startswith("schedule_outbound_call(")
+    assert f"Scheduled job {job.id}" in turns[2].content
+    assert {t.session_id for t in turns} == {worker.session_id}
     called = harness.rec.of("tool_called")
-    assert [c.name for c in called] == ["schedule_outbound_call"] and called[0].result == turns[2]["content"]
+    assert [c.name for c in called] == ["schedule_outbound_call"] and called[0].result == turns[2].content
     assert [e.role for e in harness.rec.of("transcript_turn")] == ["user", "tool_call", "tool_result", "assistant"]
     assert harness.rec.of("transcript_delta")
     sent = [check_client_event(f) for f in tap.frames]
@@ -46,8 +46,8 @@ def test_a_bad_tool_call_is_answered_and_writes_nothing(harness, tap):
     worker = harness.start()
     harness.wait_state("primed")
     worker.send_text("Call Zed Nobody about the roof")
-    wait_for(lambda: [t for t in harness.turns() if t["role"] == "assistant"], what="the answer")
-    roles = [t["role"] for t in harness.turns()]
+    wait_for(lambda: [t for t in harness.turns() if t.role == "assistant"], what="the answer")
+    roles = [t.role for t in harness.turns()]
     assert roles[0] == "user" and "assistant" in roles
     assert harness.jobs.list_jobs() == []
     for frame in tap.frames:
@@ -70,10 +70,10 @@ def test_priming_instructions_history_and_background_summary(harness, tap):
     assert "\n\n## Contact directory\n- Akhil (Operations): +12025550101 [America/New_York] — Handles invoices" in first
     # the refresh starts with the session, so on a slow machine its summary may already be in the first update
     assert any(f"\n\n## Conversation so far\n{s.strip()}\n" in first
-               for s in ("The user said hello.", conv.latest_summary()["summary"]))
-    assert (f"\n\n## Pending call updates\n- [job {job['id']}] Akhil (Operations), COMPLETED_SUCCESS: "
+               for s in ("The user said hello.", conv.latest_summary().summary))
+    assert (f"\n\n## Pending call updates\n- [job {job.id}] Akhil (Operations), COMPLETED_SUCCESS: "
             "Akhil confirmed the invoice was paid on Monday.\n") in first
-    wait_for(lambda: jobs.get_job(job["id"])["main_agent_informed_user"], what="the update said and marked told")
+    wait_for(lambda: jobs.get_job(job.id).main_agent_informed_user, what="the update said and marked told")
     # the first session's replay (a loaded machine may miss a pong and reconnect, which replays again)
     replay = [e["item"] for e in tap.events("conversation.item.create") if e["item"]["id"].startswith("h1_")]
     assert [(i["type"], i.get("role")) for i in replay] == [
@@ -82,15 +82,15 @@ def test_priming_instructions_history_and_background_summary(harness, tap):
     assert len({i["id"] for i in replay}) == 4 and all(len(i["id"]) <= 32 for i in replay)
     # the background summary arrives in a later session.update, saved first;
     # once said, the outcome is no longer carried
-    wait_for(lambda: conv.latest_summary()["upto_turn_id"] >= last and "[job" not in
+    wait_for(lambda: conv.latest_summary().upto_turn_id >= last and "[job" not in
              tap.events("session.update")[-1]["session"]["instructions"], what="a session.update without the update")
     summary = conv.latest_summary()
-    assert summary["summary"] != "The user said hello."
-    wait_for(lambda: "## Conversation so far\n" + conv.latest_summary()["summary"].strip()
+    assert summary.summary != "The user said hello."
+    wait_for(lambda: "## Conversation so far\n" + conv.latest_summary().summary.strip()
              in tap.events("session.update")[-1]["session"]["instructions"], what="the summary in the instructions")
     turns = harness.turns()
-    assert [t["role"] for t in turns] == ["user", "tool_call", "tool_result", "assistant", "assistant"]
-    assert turns[-1]["content"] == "Update on your call to Akhil: Akhil confirmed the invoice was paid on Monday."
+    assert [t.role for t in turns] == ["user", "tool_call", "tool_result", "assistant", "assistant"]
+    assert turns[-1].content == "Update on your call to Akhil: Akhil confirmed the invoice was paid on Monday."
 
 
 def delivery_requests(tap, job_id: int) -> list[dict]:
@@ -102,15 +102,15 @@ def test_an_outcome_arriving_mid_session_is_said_at_the_next_quiet_moment_once(h
     harness.start()
     harness.wait_state("primed")
     job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
-    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="the outcome said")
-    said = [t["content"] for t in harness.turns() if t["role"] == "assistant"]
+    wait_for(lambda: harness.jobs.get_job(job.id).main_agent_informed_user, what="the outcome said")
+    said = [t.content for t in harness.turns() if t.role == "assistant"]
     assert said == ["Update on your call to Priya: Priya will call back."]
-    [request] = delivery_requests(tap, job["id"])
+    [request] = delivery_requests(tap, job.id)
     assert "## Tell the user now" in request["response"]["instructions"]
-    assert f"[job {job['id']}] Priya" in request["response"]["instructions"]
+    assert f"[job {job.id}] Priya" in request["response"]["instructions"]
     harness.worker.send_text("Repeat after me: thanks")
-    wait_for(lambda: any(t["content"] == "thanks" for t in harness.turns()), what="the next answer")
-    assert len(delivery_requests(tap, job["id"])) == 1
+    wait_for(lambda: any(t.content == "thanks" for t in harness.turns()), what="the next answer")
+    assert len(delivery_requests(tap, job.id)) == 1
     assert "[job" not in tap.events("session.update")[-1]["session"]["instructions"]
     assert told_but_not_said(harness.jobs, harness.conversation) == []
 
@@ -120,14 +120,14 @@ def test_a_cancelled_delivery_marks_nothing_and_is_tried_again(harness, tap):
     harness.wait_state("primed")
     harness.sims.realtime.speed = 0.05  # the model thinks for 2 s: time to cancel the delivery
     job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
-    wait_for(lambda: delivery_requests(tap, job["id"]), what="a delivery")
+    wait_for(lambda: delivery_requests(tap, job.id), what="a delivery")
     harness.worker.current_session().conn.send({"type": "response.cancel"})
     wait_for(lambda: [e for e in tap.server_events("response.done") if e["response"]["status"] == "cancelled"],
              what="the cancelled delivery")
-    assert not harness.jobs.get_job(job["id"])["main_agent_informed_user"]
+    assert not harness.jobs.get_job(job.id).main_agent_informed_user
     harness.sims.realtime.speed = 20.0
-    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told on the second try")
-    assert len(delivery_requests(tap, job["id"])) == 2
+    wait_for(lambda: harness.jobs.get_job(job.id).main_agent_informed_user, what="told on the second try")
+    assert len(delivery_requests(tap, job.id)) == 2
     assert told_but_not_said(harness.jobs, harness.conversation) == []
 
 
@@ -140,16 +140,16 @@ def test_share_updates_asks_again_for_an_outcome_the_assistant_did_not_name(harn
     session_mod.names_job = lambda text, job: False  # as if the model talked about something else
     try:
         job = finished_job(harness.jobs, name="Priya", phone="+12025550102", summary="Priya will call back.")
-        wait_for(lambda: delivery_requests(tap, job["id"]), what="a delivery")
+        wait_for(lambda: delivery_requests(tap, job.id), what="a delivery")
         wait_for(lambda: tap.server_events("response.done"), what="its end")
         time.sleep(0.3)
     finally:
         session_mod.names_job = real
-    assert len(delivery_requests(tap, job["id"])) == 1  # not asked again in a loop
-    assert not harness.jobs.get_job(job["id"])["main_agent_informed_user"]
+    assert len(delivery_requests(tap, job.id)) == 1  # not asked again in a loop
+    assert not harness.jobs.get_job(job.id).main_agent_informed_user
     harness.worker.share_updates()  # the operator presses u
-    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told after u")
-    assert len(delivery_requests(tap, job["id"])) == 2
+    wait_for(lambda: harness.jobs.get_job(job.id).main_agent_informed_user, what="told after u")
+    assert len(delivery_requests(tap, job.id)) == 2
 
 
 def test_user_audio_transcript_after_the_answer_still_orders_first(harness, tap):
@@ -159,12 +159,12 @@ def test_user_audio_transcript_after_the_answer_still_orders_first(harness, tap)
     harness.wait_state("primed")
     assert harness.rec.of("audio_state")[0].mode == "voice"
     device.say(tone(400) + silence(700))
-    wait_for(lambda: len([t for t in harness.turns() if t["role"] in ("user", "assistant")]) >= 2,
+    wait_for(lambda: len([t for t in harness.turns() if t.role in ("user", "assistant")]) >= 2,
              what="a user and an assistant turn")
     turns = harness.turns()
-    assert [(t["role"], t["content"]) for t in turns[:2]] == [
+    assert [(t.role, t.content) for t in turns[:2]] == [
         ("user", "Repeat after me: the sky is green"), ("assistant", "the sky is green")]
-    assert turns[0]["timestamp"] < turns[1]["timestamp"]
+    assert turns[0].timestamp < turns[1].timestamp
     wait_for(lambda: device.audible_ms() > 200, what="the answer played")
     for frame in tap.frames:
         check_client_event(frame)
@@ -177,8 +177,8 @@ def test_a_failed_transcription_still_logs_the_user_turn_first(harness, tap):
     harness.start(device=device, voice={"audio": "on"})
     harness.wait_state("primed")
     device.say(tone(400) + silence(700))
-    wait_for(lambda: len([t for t in harness.turns() if t["role"] in ("user", "assistant")]) >= 2, what="two turns")
-    assert [(t["role"], t["content"]) for t in harness.turns()[:2]] == [("user", "(inaudible)"), ("assistant", "unheard")]
+    wait_for(lambda: len([t for t in harness.turns() if t.role in ("user", "assistant")]) >= 2, what="two turns")
+    assert [(t.role, t.content) for t in harness.turns()[:2]] == [("user", "(inaudible)"), ("assistant", "unheard")]
 
 
 def test_barge_in_stops_playback_and_truncates_at_what_was_played(harness, tap):
@@ -223,7 +223,7 @@ def test_no_sound_device_means_text_mode_said_once(harness, tap):
     worker.set_text_mode(False)
     assert harness.rec.of("audio_state")[-1].mode == "text"
     worker.send_text("Repeat after me: typed words work")
-    wait_for(lambda: [t for t in harness.turns() if t["content"] == "typed words work"], what="a text answer")
+    wait_for(lambda: [t for t in harness.turns() if t.content == "typed words work"], what="a text answer")
 
 
 def test_turn_log_orders_by_when_items_joined_not_by_arrival(tmp_path):
@@ -242,8 +242,8 @@ def test_turn_log_orders_by_when_items_joined_not_by_arrival(tmp_path):
     log.complete("u1", "user", "Please do it")  # the transcript comes last
     log.add("c1", "tool_call", "list_scheduled_calls({})")
     turns = store.get_recent_turns(10)
-    assert [(t["role"], t["item_id"]) for t in turns] == [("user", "u1"), ("assistant", "a1"), ("tool_call", "c1")]
-    assert turns[0]["turn_id"] > turns[1]["turn_id"]  # written later, still first
+    assert [(t.role, t.item_id) for t in turns] == [("user", "u1"), ("assistant", "a1"), ("tool_call", "c1")]
+    assert turns[0].turn_id > turns[1].turn_id  # written later, still first
     store.close()
 
 
@@ -254,8 +254,8 @@ def test_instructions_sections_parse_in_the_simulator():
     from tests.conftest import ROOT
 
     settings = config_mod.load(ROOT / "config.toml", env={}, mode="simulate").settings
-    job = {"id": 7, "contact_name": "Akhil", "overall_status": "COMPLETED_SUCCESS",
-           "final_summary_for_main_agent": "Paid.\nAll good."}
+    job = job_record(id=7, contact_name="Akhil", overall_status="COMPLETED_SUCCESS",
+                     final_summary_for_main_agent="Paid.\nAll good.")
     text = instructions.build_instructions("Base.", settings, "Earlier: hello.", [job])
     assert [c.name for c in sim_instructions.parse_directory(text)] == [c.name for c in settings.contacts]
     assert [(u.job, u.summary) for u in sim_instructions.parse_pending(text)] == [(7, "Paid. All good.")]
@@ -266,15 +266,15 @@ def test_round_trip_and_priming_on_postgresql(pg_harness, tap):
     job = finished_job(h.jobs)
     worker = h.start()
     h.wait_state("primed")
-    wait_for(lambda: h.jobs.get_job(job["id"])["main_agent_informed_user"], what="the update told")
+    wait_for(lambda: h.jobs.get_job(job.id).main_agent_informed_user, what="the update told")
     worker.send_text("Please call Priya about the budget")
     wait_for(lambda: len(h.turns()) >= 5, what="the answer after the tool")
     turns = h.turns()
     # the assistant said the pending update at once, then schedules the call
-    assert [t["role"] for t in turns] == ["assistant", "user", "tool_call", "tool_result", "assistant"]
-    assert "Update on your call to Akhil" in turns[0]["content"]
-    new = [j for j in h.jobs.list_jobs() if j["id"] != job["id"]]
-    assert [(j["contact_name"], j["phone_number"]) for j in new] == [("Priya", "+12025550102")]
+    assert [t.role for t in turns] == ["assistant", "user", "tool_call", "tool_result", "assistant"]
+    assert "Update on your call to Akhil" in turns[0].content
+    new = [j for j in h.jobs.list_jobs() if j.id != job.id]
+    assert [(j.contact_name, j.phone_number) for j in new] == [("Priya", "+12025550102")]
 
 
 def test_the_instructions_file_is_configurable(harness, tap, tmp_path):
@@ -299,7 +299,7 @@ def test_a_locked_calls_database_never_costs_the_session(harness, tap):
     db.execute("BEGIN EXCLUSIVE")
     try:
         worker.send_text("call Akhil about the invoice")
-        wait_for(lambda: [t for t in harness.turns() if t["content"] == WORKING_ON_IT], timeout=10,
+        wait_for(lambda: [t for t in harness.turns() if t.content == WORKING_ON_IT], timeout=10,
                  what="the assistant saying it is still working")
         assert harness.jobs.list_jobs() == []
         time.sleep(max(0.0, lock_s - (time.monotonic() - locked_at)))
@@ -308,11 +308,11 @@ def test_a_locked_calls_database_never_costs_the_session(harness, tap):
         db.execute("ROLLBACK")
         db.close()
     wait_for(lambda: harness.jobs.list_jobs(), what="the job row once the database is free")
-    answer = wait_for(lambda: [t for t in harness.turns() if t["role"] == "assistant"
-                               and t["content"].startswith("I've scheduled a call to Akhil")], what="the late answer")
+    answer = wait_for(lambda: [t for t in harness.turns() if t.role == "assistant"
+                               and t.content.startswith("I've scheduled a call to Akhil")], what="the late answer")
     assert len(answer) == 1 and len(harness.jobs.list_jobs()) == 1
     assert len(harness.states("connected")) == 1 and not harness.states("reconnecting")
-    roles = [t["role"] for t in harness.turns()]
+    roles = [t.role for t in harness.turns()]
     assert roles == ["user", "tool_call", "assistant", "tool_result", "assistant"]
 
 
@@ -321,16 +321,16 @@ def test_a_restart_or_reconnect_never_marks_an_outcome_told(harness, tap):
     job = finished_job(harness.jobs)
     harness.start()
     harness.wait_state("primed")
-    wait_for(lambda: delivery_requests(tap, job["id"]), what="a delivery")
+    wait_for(lambda: delivery_requests(tap, job.id), what="a delivery")
     harness.sims.faults.trigger("drop")  # a reconnect mid-delivery
     harness.wait_state("primed", 2)
-    wait_for(lambda: len(delivery_requests(tap, job["id"])) >= 2, what="the delivery asked again")
+    wait_for(lambda: len(delivery_requests(tap, job.id)) >= 2, what="the delivery asked again")
     harness.stop()  # a restart mid-delivery
-    assert not harness.jobs.get_job(job["id"])["main_agent_informed_user"]
+    assert not harness.jobs.get_job(job.id).main_agent_informed_user
     harness.sims.realtime.speed = 20.0
     harness.start()
-    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told after the restart")
-    said = [t["content"] for t in harness.turns() if t["role"] == "assistant"]
+    wait_for(lambda: harness.jobs.get_job(job.id).main_agent_informed_user, what="told after the restart")
+    said = [t.content for t in harness.turns() if t.role == "assistant"]
     assert said == ["Update on your call to Akhil: Akhil confirmed the invoice was paid on Monday."]
     assert told_but_not_said(harness.jobs, harness.conversation) == []
 
@@ -341,4 +341,4 @@ def test_share_updates_while_disconnected_says_when_it_will_happen(harness, tap)
     harness.start()
     harness.worker.share_updates()
     assert "as soon as it is back" in harness.rec.of("notice")[-1].text
-    wait_for(lambda: harness.jobs.get_job(job["id"])["main_agent_informed_user"], what="told once connected")
+    wait_for(lambda: harness.jobs.get_job(job.id).main_agent_informed_user, what="told once connected")

@@ -9,7 +9,7 @@ from tests.web.conftest import wait_for
 
 def finish(runtime, name: str) -> dict:
     job = runtime.jobs.create_job("+12025550101", name, "Ask about the invoice", max_retries=3)
-    return runtime.jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
+    return runtime.jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
 
 
 def test_the_snapshot_then_each_changed_list(mirror, runtime, ws_client):
@@ -17,13 +17,13 @@ def test_the_snapshot_then_each_changed_list(mirror, runtime, ws_client):
     first = finish(runtime, "Akhil")
     browser = ws_client()
     snapshot = wait_for(lambda: browser.of("snapshot"), what="snapshot")[0]
-    assert [u["job_id"] for u in snapshot["updates"]] == [first["id"]]
+    assert [u["job_id"] for u in snapshot["updates"]] == [first.id]
     second = finish(runtime, "Priya")
     wait_for(lambda: browser.of("updates") and browser.of("updates")[-1]["updates"] == runtime.state.updates(),
              what="the list with both")
-    assert [u["job_id"] for u in browser.of("updates")[-1]["updates"]] == [first["id"], second["id"]]
-    runtime.actions.dismiss_update(first["id"])
-    wait_for(lambda: [u["job_id"] for u in browser.of("updates")[-1]["updates"]] == [second["id"]],
+    assert [u["job_id"] for u in browser.of("updates")[-1]["updates"]] == [first.id, second.id]
+    runtime.actions.dismiss_update(first.id)
+    wait_for(lambda: [u["job_id"] for u in browser.of("updates")[-1]["updates"]] == [second.id],
              what="the list after a dismiss")
 
 
@@ -33,7 +33,7 @@ def test_no_list_for_events_that_do_not_touch_the_badges(mirror, runtime, ws_cli
     wait_for(lambda: browser.of("snapshot"), what="snapshot")
     job = runtime.jobs.create_job("+12025550101", "Akhil", "Ask about the invoice", max_retries=3)
     for _ in range(20):
-        runtime.jobs.update_job(job["id"], overall_status="PROCESSING")
+        runtime.jobs.update_job(job.id, overall_status="PROCESSING")
         runtime.bus.publish(Notice(level="info", text="x"))
     runtime.bus.publish(Notice(level="info", text="last"))
     wait_for(lambda: any(n["text"] == "last" for n in browser.of("notice")), what="every notice")

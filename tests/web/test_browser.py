@@ -62,7 +62,7 @@ def shot(page, name: str) -> None:
 
 def finished_job(runtime, name: str = "Akhil", summary: str = "Invoice paid on Friday.") -> dict:
     job = runtime.jobs.create_job("+12025550101", name, "Ask about the invoice", max_retries=3)
-    return runtime.jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
+    return runtime.jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
 
 
 def test_banner_appears_and_disappears_on_connection_events(page, runtime, mirror):
@@ -89,7 +89,7 @@ def test_banner_appears_and_disappears_on_connection_events(page, runtime, mirro
 def test_badge_appears_and_dismiss_syncs_both_ways(page, runtime, mirror, recorder):
     runtime.bus.publish(ConnectionStatus(status="connected", message=""))
     job = finished_job(runtime)
-    badge = page.locator(f".badge[data-job-id='{job['id']}']")
+    badge = page.locator(f".badge[data-job-id='{job.id}']")
     badge.wait_for(state="visible")
     assert "Update on call to Akhil available" in badge.inner_text()
     assert "Invoice paid on Friday." in badge.inner_text()
@@ -99,8 +99,8 @@ def test_badge_appears_and_dismiss_syncs_both_ways(page, runtime, mirror, record
     # browser → console: the click POSTs, the console hears call_update_dismissed
     badge.locator("button.dismiss").click()
     badge.wait_for(state="detached")
-    assert any(e.job_id == job["id"] for e in recorder.of("call_update_dismissed"))
-    assert runtime.jobs.get_job(job["id"])["update_dismissed"] is True
+    assert any(e.job_id == job.id for e in recorder.of("call_update_dismissed"))
+    assert runtime.jobs.get_job(job.id).update_dismissed is True
     assert runtime.state.updates() == []
     # console → browser: an outside update dismissed from the console goes away in the page
     res = requests.post(mirror.url + "/api/notify_call_update_available", headers={"Authorization": f"Bearer {TOKEN}"},
@@ -113,9 +113,9 @@ def test_badge_appears_and_dismiss_syncs_both_ways(page, runtime, mirror, record
     other.wait_for(state="detached")
     # and a second finished job's badge from the console side
     job2 = finished_job(runtime, "Marco", "No answer.")
-    page.locator(f".badge[data-job-id='{job2['id']}']").wait_for(state="visible")
-    runtime.actions.dismiss_update(job2["id"])
-    page.locator(f".badge[data-job-id='{job2['id']}']").wait_for(state="detached")
+    page.locator(f".badge[data-job-id='{job2.id}']").wait_for(state="visible")
+    runtime.actions.dismiss_update(job2.id)
+    page.locator(f".badge[data-job-id='{job2.id}']").wait_for(state="detached")
     shot(page, "badges-dismissed")
 
 
@@ -136,7 +136,7 @@ def test_the_page_shows_exactly_the_badges_the_server_decides(page, runtime, mir
 
     def finish(name: str, status: str, **fields) -> dict:
         job = runtime.jobs.create_job("+12025550101", name, "Ask about the invoice", max_retries=3)
-        return runtime.jobs.update_job(job["id"], overall_status=status, **fields)
+        return runtime.jobs.update_job(job.id, overall_status=status, **fields)
 
     done = finish("Akhil", "COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
     declined = finish("Priya", "DECLINED", final_summary_for_main_agent="Asked not to be called.")
@@ -150,12 +150,12 @@ def test_the_page_shows_exactly_the_badges_the_server_decides(page, runtime, mir
     runtime.bus.publish(ConnectionStatus(status="connected", message=""))
     same("every untold outcome once connected")
     assert {b[0]: b[1] for b in badges_shown(page)} == {
-        outside: "badge outside", done["id"]: "badge success", declined["id"]: "badge failure",
+        outside: "badge outside", done.id: "badge success", declined["id"]: "badge failure",
         failed["id"]: "badge failure"}
     shot(page, "badges-server-decided")
     runtime.actions.dismiss_update(declined["id"])  # from the console
     same("after a dismiss from the console")
-    runtime.jobs.mark_informed([done["id"]])  # the assistant told it
+    runtime.jobs.mark_informed([done.id])  # the assistant told it
     same("after the assistant told one")
     runtime.actions.dismiss_update(outside)
     same("after the outside update was dismissed from the console")
@@ -178,9 +178,9 @@ def test_xss_payload_is_inert_everywhere(page, runtime):
     runtime.bus.publish(TranscriptTurn(role="user", text=f"call {XSS}", session_id="s1", turn_id=1))
     runtime.bus.publish(Notice(level="info", text=XSS))
     runtime.bus.publish(Display(kind="markdown", title=XSS, content=f"# {XSS}\n- **{XSS}**\n[{XSS}](javascript:alert(1))"))
-    page.locator(f".badge[data-job-id='{job['id']}']").wait_for(state="visible")
+    page.locator(f".badge[data-job-id='{job.id}']").wait_for(state="visible")
     page.locator("#display .display-title").wait_for()
-    assert page.locator(f"#jobs tr[data-job-id='{job['id']}']").inner_text().count(XSS) >= 1
+    assert page.locator(f"#jobs tr[data-job-id='{job.id}']").inner_text().count(XSS) >= 1
     assert f"Update on call to {XSS} available" in page.locator(".badge").inner_text()
     assert XSS in page.locator("#transcript").inner_text()
     assert XSS in page.locator("#display").inner_text()
@@ -231,10 +231,10 @@ def test_simulation_label_transcript_and_jobs(page, runtime):
     page.locator(".turn.partial").wait_for(state="detached")
     assert page.locator(".turn .text").all_inner_texts() == ["Call Akhil please", "Calling Akhil now."]
     job = runtime.jobs.create_job("+12025550101", "Akhil", "Ask about the invoice", max_retries=3)
-    row = page.locator(f"#jobs tr[data-job-id='{job['id']}']")
+    row = page.locator(f"#jobs tr[data-job-id='{job.id}']")
     row.wait_for()
     assert "PENDING" in row.inner_text()
-    runtime.jobs.update_job(job["id"], overall_status="PROCESSING")
+    runtime.jobs.update_job(job.id, overall_status="PROCESSING")
     row.filter(has_text="PROCESSING").wait_for()  # (wait_for_function would need 'unsafe-eval' under our CSP)
     runtime.bus.publish(Mode(mode="live"))
     page.locator("#sim-label").wait_for(state="hidden")
@@ -256,12 +256,12 @@ def test_page_reconnects_after_the_mirror_restarts(page, runtime, mirror):
     try:
         page.wait_for_selector("body[data-mirror=live]", timeout=30_000)
         assert not status.is_visible()
-        page.locator(f".badge[data-job-id='{job['id']}']").wait_for()
+        page.locator(f".badge[data-job-id='{job.id}']").wait_for()
         page.locator("#connection-banner").wait_for(state="hidden")
         assert "Dana" in page.locator("#jobs").inner_text()
         shot(page, "mirror-reconnected")
-        runtime.bus.publish(CallUpdateDismissed(job_id=job["id"]))
-        page.locator(f".badge[data-job-id='{job['id']}']").wait_for(state="detached")
+        runtime.bus.publish(CallUpdateDismissed(job_id=job.id))
+        page.locator(f".badge[data-job-id='{job.id}']").wait_for(state="detached")
     finally:
         again.stop()
 

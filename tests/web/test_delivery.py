@@ -134,9 +134,9 @@ def test_standalone_mirror_serves_the_databases(tmp_path):
         base = line.split()[-1].split("/?token=")[0]
         auth = {"Authorization": f"Bearer {TOKEN}"}
         state = requests.get(base + "/api/state", headers=auth, timeout=5).json()
-        assert [j["id"] for j in state["jobs"]] == [job["id"]]
+        assert [j["id"] for j in state["jobs"]] == [job.id]
         # another process (the app) changes the job: the standalone mirror follows
-        app_side.jobs.update_job(job["id"], overall_status="PROCESSING")
+        app_side.jobs.update_job(job.id, overall_status="PROCESSING")
         wait_for(lambda: requests.get(base + "/api/state", headers=auth, timeout=5).json()["jobs"][0]
                  ["overall_status"] == "PROCESSING", what="the watcher to see the change")
         res = requests.post(base + "/api/ui_status_update", json={"status": "connected", "message": ""},

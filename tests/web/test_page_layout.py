@@ -22,11 +22,11 @@ def busy(runtime) -> list[dict]:
     ]):
         job = runtime.jobs.create_job(f"+1202555010{i}", name, objective, max_retries=3)
         jobs.append(job)
-    runtime.jobs.update_job(jobs[1]["id"], overall_status="RETRY_SCHEDULED", retries_attempted=1,
+    runtime.jobs.update_job(jobs[1].id, overall_status="RETRY_SCHEDULED", retries_attempted=1,
                             next_retry_at="2026-01-05T10:10:00.000Z")
     for job, status, summary in ((jobs[0], "COMPLETED_SUCCESS", "Akhil will pay the whole invoice on Friday."),
                                  (jobs[3], "FAILED_MAX_RETRIES", "No answer after three tries.")):
-        runtime.jobs.update_job(job["id"], overall_status=status, final_summary_for_main_agent=summary)
+        runtime.jobs.update_job(job.id, overall_status=status, final_summary_for_main_agent=summary)
     return jobs
 
 
@@ -53,7 +53,7 @@ def test_layout_at_three_widths(browser, mirror, runtime, width):  # noqa: F811
         assert {page.locator(".badge").nth(i).get_attribute("class") for i in range(2)} == {"badge success",
                                                                                             "badge failure"}
         # 10:10 UTC is 05:10 in New York; another day than today, so with its date
-        next_try = page.locator(f"#jobs tr[data-job-id='{jobs[1]['id']}'] td[data-label='Next try']").inner_text()
+        next_try = page.locator(f"#jobs tr[data-job-id='{jobs[1].id}'] td[data-label='Next try']").inner_text()
         assert "05:10" in next_try and "T" not in next_try and "Z" not in next_try
         if width <= 760:  # each call a card with labelled lines
             assert not page.locator("#jobs thead").is_visible()

@@ -97,7 +97,7 @@ def test_status_update_is_published_and_broadcast(mirror, runtime, recorder, ws_
     assert isinstance(event, ConnectionStatus) and event.status == "connected"
     got = wait_for(lambda: browser.of("connection_status"), what="broadcast")[0]
     assert got["status"] == "connected" and got["message"] == "Agent is connected." and got["ts"]
-    assert runtime.state.snapshot()["connection"]["status"] == "connected"
+    assert runtime.state.connection.status == "connected"
 
 
 @pytest.mark.parametrize("path, body, field", [
@@ -139,8 +139,8 @@ def test_outside_update_gets_an_id_and_dismiss_removes_it_everywhere(mirror, run
     badge_id = res.json()["job_id"]
     assert isinstance(badge_id, int) and badge_id < 0
     got = wait_for(lambda: browser.of("new_call_update_available"), what="badge event")[0]
-    assert got["job_id"] == badge_id and got["contact_name"] == "Akhil"
-    assert [u["job_id"] for u in runtime.state.updates()] == [badge_id]
+    assert got.job_id == badge_id and got.contact_name == "Akhil"
+    assert [u.job_id for u in runtime.state.updates()] == [badge_id]
 
     res = requests.post(mirror.url + f"/api/updates/{badge_id}/dismiss", headers=AUTH, timeout=5)
     assert res.status_code == 200
@@ -151,12 +151,12 @@ def test_outside_update_gets_an_id_and_dismiss_removes_it_everywhere(mirror, run
 
 def test_dismissing_a_job_badge_is_persisted(mirror, runtime, recorder):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "Ask about the invoice", max_retries=3)
-    runtime.jobs.update_job(job["id"], overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
+    runtime.jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
     runtime.bus.publish(ConnectionStatus(status="connected", message=""))
-    assert [u["job_id"] for u in runtime.state.updates()] == [job["id"]]
-    res = requests.post(mirror.url + f"/api/updates/{job['id']}/dismiss", headers=AUTH, timeout=5)
+    assert [u.job_id for u in runtime.state.updates()] == [job.id]
+    res = requests.post(mirror.url + f"/api/updates/{job.id}/dismiss", headers=AUTH, timeout=5)
     assert res.status_code == 200
-    assert runtime.jobs.get_job(job["id"])["update_dismissed"] is True
+    assert runtime.jobs.get_job(job.id).update_dismissed is True
     assert runtime.state.updates() == []
 
 

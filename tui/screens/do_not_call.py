@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
 
+from core.records import DoNotCallEntry
 from core.text import visible
 from tui import messages as msg
 from tui.screens.form import FormScreen
@@ -32,7 +33,7 @@ class DoNotCallScreen(Screen):
     def __init__(self, runtime: "Runtime") -> None:
         super().__init__(id="do-not-call")
         self.runtime = runtime
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, DoNotCallEntry] = {}
         self.armed: str | None = None  # the number the next "remove" will lift
 
     def compose(self) -> ComposeResult:
@@ -56,20 +57,20 @@ class DoNotCallScreen(Screen):
         entries = self.runtime.actions.do_not_call_list()
         self.app.call_from_thread(self.show, entries)
 
-    def show(self, entries: list[dict[str, Any]]) -> None:
+    def show(self, entries: list[DoNotCallEntry]) -> None:
         table = self.query_one(DataTable)
         selected = self.selected()
         table.clear()
-        self.entries = {e["phone_number"]: e for e in entries}
+        self.entries = {e.phone_number: e for e in entries}
         today = self.runtime.clock.now()
         for e in entries:
             table.add_row(
-                Text(e["phone_number"]),
-                Text(visible(e.get("reason") or "", one_line=True)),
-                Text(str(e["job_id"]) if e.get("job_id") else "—"),
-                Text(short_time(e.get("added_at"), today) if e.get("added_at") else "—"),
-                Text(visible(e.get("added_by") or "", one_line=True)),
-                key=e["phone_number"],
+                Text(e.phone_number),
+                Text(visible(e.reason or "", one_line=True)),
+                Text(str(e.job_id) if e.job_id else "—"),
+                Text(short_time(e.added_at, today) if e.added_at else "—"),
+                Text(visible(e.added_by or "", one_line=True)),
+                key=e.phone_number,
             )
         if not entries:
             table.add_row(Text("The list is empty.", style="dim"), "", "", "", "", key="")
@@ -95,7 +96,7 @@ class DoNotCallScreen(Screen):
         if entry is None:
             self.notify("Nothing selected to remove.")
             return
-        if entry["added_by"] == "config":
+        if entry.added_by == "config":
             self.notify(f"{phone} is listed in the config: remove it from calling.do_not_call in config.toml.",
                         severity="warning", markup=False)
             return
@@ -103,7 +104,7 @@ class DoNotCallScreen(Screen):
             self.armed = phone
             app: "SwitchboardApp" = self.app  # type: ignore[assignment]
             key = app.keys.get("remove_do_not_call", "x")
-            self.notify(f"Remove {phone} ({visible(entry['reason'])})? Press {key} again to confirm.",
+            self.notify(f"Remove {phone} ({visible(entry.reason)})? Press {key} again to confirm.",
                         markup=False)
             return
         self.armed = None
@@ -149,5 +150,5 @@ class AddDoNotCallScreen(FormScreen[dict[str, Any] | None]):
         except ValueError as e:
             self.query_one("#dnc-error", Label).update(safe(e))
             return
-        self.notify(f"{entry['phone_number']} is on the do-not-call list.", markup=False)
+        self.notify(f"{entry.phone_number} is on the do-not-call list.", markup=False)
         self.dismiss(entry)

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
+from core.records import Attempt, Job
 from core.text import visible
 from tui import messages as msg
 from tui.bindings import DETAIL_BINDINGS
@@ -66,51 +67,51 @@ def duration_text(seconds: Any) -> str:
     return f"{total // 60} min {total % 60:02d} s" if total >= 60 else f"{total} s"
 
 
-def render_job(job: dict[str, Any], attempts: list[dict[str, Any]], today: Any = None) -> RenderableType:
-    head = Text(f"Job {job['id']} — ", style="bold")
-    head.append(visible(f"{job.get('contact_name')} ({job.get('phone_number')})", one_line=True))
+def render_job(job: Job, attempts: list[Attempt], today: Any = None) -> RenderableType:
+    head = Text(f"Job {job.id} — ", style="bold")
+    head.append(visible(f"{job.contact_name} ({job.phone_number})", one_line=True))
     head.append("  ")
-    head.append_text(status_text(job.get("overall_status", "")))
-    on_phone = sum(float(a.get("duration_s") or 0) for a in attempts)
-    cost = job.get("cost_estimate_usd")
+    head.append_text(status_text(job.overall_status))
+    on_phone = sum(float(a.duration_s or 0) for a in attempts)
+    cost = job.cost_estimate_usd
     lines = [
         head,
-        field_line("Objective", job.get("current_call_objective_description")),
+        field_line("Objective", job.current_call_objective_description),
     ]
-    if job.get("initial_call_objective_description") != job.get("current_call_objective_description"):
-        lines.append(field_line("First objective", job.get("initial_call_objective_description")))
+    if job.initial_call_objective_description != job.current_call_objective_description:
+        lines.append(field_line("First objective", job.initial_call_objective_description))
     lines += [
         field_line("Retries", attempts_text(job)),
         field_line("Next try", next_try(job, today)),
         field_line("On the phone", duration_text(on_phone) if attempts else ""),
         field_line("Cost (estimate)", f"${cost:.2f}" if isinstance(cost, (int, float)) else ""),
-        field_line("Summary for the assistant", job.get("final_summary_for_main_agent")),
-        field_line("User told", "yes" if job.get("main_agent_informed_user") else "no"),
+        field_line("Summary for the assistant", job.final_summary_for_main_agent),
+        field_line("User told", "yes" if job.main_agent_informed_user else "no"),
     ]
-    if job.get("last_error"):
-        lines.append(field_line("Last error", job.get("last_error")))
+    if job.last_error:
+        lines.append(field_line("Last error", job.last_error))
     return Group(*lines)
 
 
-def render_attempt(a: dict[str, Any], today: Any = None) -> RenderableType:
-    head = Text(f"Attempt {a.get('attempt_number')}", style="bold underline")
-    head.append(f"  {short_time(a.get('started_at'), today)} → {short_time(a.get('ended_at'), today)}")
-    if a.get("duration_s") is not None:
-        head.append(f"  ({duration_text(a.get('duration_s'))})")
+def render_attempt(a: Attempt, today: Any = None) -> RenderableType:
+    head = Text(f"Attempt {a.attempt_number}", style="bold underline")
+    head.append(f"  {short_time(a.started_at, today)} → {short_time(a.ended_at, today)}")
+    if a.duration_s is not None:
+        head.append(f"  ({duration_text(a.duration_s)})")
     parts: list[RenderableType] = [
         head,
-        field_line("Outcome", a.get("attempt_outcome")),
-        field_line("End reason", a.get("end_reason")),
-        field_line("Twilio status", a.get("twilio_status")),
-        field_line("Answered by", a.get("answered_by")),
-        field_line("Duration", duration_text(a.get("duration_s"))),
-        field_line("Cost", f"${a['cost_usd']:.4f}" if isinstance(a.get("cost_usd"), (int, float)) else ""),
-        field_line("Summary", a.get("summary")),
-        field_line("Strategist", a.get("strategist_reasoning_for_attempt")),
+        field_line("Outcome", a.attempt_outcome),
+        field_line("End reason", a.end_reason),
+        field_line("Twilio status", a.twilio_status),
+        field_line("Answered by", a.answered_by),
+        field_line("Duration", duration_text(a.duration_s)),
+        field_line("Cost", f"${a.cost_usd:.4f}" if isinstance(a.cost_usd, (int, float)) else ""),
+        field_line("Summary", a.summary),
+        field_line("Strategist", a.strategist_reasoning_for_attempt),
     ]
-    if a.get("error_details"):
-        parts.append(field_line("Error", a.get("error_details")))
-    messages = parse_transcript(a.get("transcript"))
+    if a.error_details:
+        parts.append(field_line("Error", a.error_details))
+    messages = parse_transcript(a.transcript)
     parts.append(Text("Transcript:" if messages else "Transcript: —", style="bold"))
     parts.extend(transcript_lines(messages))
     parts.append(Text(""))
@@ -147,7 +148,7 @@ class JobDetailScreen(Screen):
         attempts = self.runtime.jobs.attempts_for_job(self.job_id) if job is not None else []
         self.app.call_from_thread(self.show, job, attempts)
 
-    def show(self, job: dict[str, Any] | None, attempts: list[dict[str, Any]]) -> None:
+    def show(self, job: Job | None, attempts: list[Attempt]) -> None:
         if not self.is_attached:
             return
         if job is None:
@@ -157,7 +158,7 @@ class JobDetailScreen(Screen):
         self.query_one("#detail-job", Static).update(render_job(job, attempts, today))
         body = [render_attempt(a, today) for a in attempts] or [Text("No attempts yet.", style="dim")]
         self.query_one("#detail-attempts", Static).update(Group(*body))
-        if job.get("overall_status") != "PROCESSING":
+        if job.overall_status != "PROCESSING":
             self.query_one("#detail-live", Static).display = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -168,7 +169,7 @@ class JobDetailScreen(Screen):
                 Text(visible(f"Could not read job {self.job_id}: {type(error).__name__}: {error}"), style="red"))
 
     def on_job_changed(self, message: msg.JobChanged) -> None:
-        if message.job.get("id") == self.job_id:
+        if message.job.id == self.job_id:
             self.reload()
 
     def on_call_progress(self, message: msg.CallProgress) -> None:

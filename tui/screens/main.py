@@ -18,8 +18,9 @@ from textual.worker import Worker, WorkerState
 
 from core import events as ev
 from core.actions import ASSISTANT_NOT_RUNNING, dialled_already, finished_already
+from core.records import FINISHED, Job, Turn
+from core.state import Snapshot
 from core.text import visible
-from store.jobs import FINISHED
 from tui import messages as msg
 from tui.bindings import MAIN_BINDINGS
 from tui.format import WAITING, clip
@@ -98,20 +99,19 @@ class MainScreen(Screen):
             rack.styles.width = max(1, inside.width)
             rack.styles.max_height = max(1, inside.height)
 
-    def load_snapshot(self, snap: dict[str, Any]) -> None:
-        self.query_one(JobTable).load_jobs(snap["jobs"])
-        self.query_one(Transcript).load_turns(snap["transcript"])
-        self.query_one(DisplayPane).show_content(snap["display"])
-        self.query_one(ConnectionBanner).show_state(snap["connection"], snap["voice_state"])
-        self.query_one(AudioIndicator).show_audio(snap["audio"])
-        self.query_one(UpdateBadges).show_updates(snap["updates"])
+    def load_snapshot(self, snap: Snapshot) -> None:
+        self.query_one(JobTable).load_jobs(snap.jobs)
+        self.query_one(Transcript).load_turns([{"role": t.role, "text": t.text, "turn_id": t.turn_id}
+                                               for t in snap.transcript])
+        self.query_one(DisplayPane).show_content(snap.display)
+        self.query_one(ConnectionBanner).show_state(snap.connection, snap.voice_state)
+        self.query_one(AudioIndicator).show_audio(snap.audio)
+        self.query_one(UpdateBadges).show_updates(snap.updates)
 
     def on_job_changed(self, message: msg.JobChanged) -> None:
-        if "id" not in message.job:
-            return
         self.query_one(JobTable).upsert(message.job)
         badges = self.query_one(UpdateBadges)
-        if message.job.get("overall_status") in FINISHED or message.job["id"] in badges.job_ids:
+        if message.job.overall_status in FINISHED or message.job.id in badges.job_ids:
             badges.show_updates(self.runtime.state.updates())
 
     def on_conversation_changed(self, message: msg.ConversationChanged) -> None:
@@ -140,8 +140,7 @@ class MainScreen(Screen):
         self.query_one(UpdateBadges).show_updates(self.runtime.state.updates())
 
     def on_display_shown(self, message: msg.DisplayShown) -> None:
-        event = message.event
-        self.query_one(DisplayPane).show_content({"kind": event.kind, "title": event.title, "content": event.content})
+        self.query_one(DisplayPane).show_content(message.event)
 
     # --- input ------------------------------------------------------------
 
@@ -193,7 +192,7 @@ class MainScreen(Screen):
 
     # --- actions (bound in tui/bindings.py) ----------------------------------
 
-    def selected_job(self) -> dict[str, Any] | None:
+    def selected_job(self) -> Job | None:
         job_id = self.query_one(JobTable).selected_job_id()
         if job_id is None:
             self.notify("No job selected.", severity="warning")
@@ -232,24 +231,24 @@ class MainScreen(Screen):
         job = self.selected_job()
         if job is None:
             return
-        if job.get("overall_status") in FINISHED:
-            self.notify(finished_already(job["id"]), severity="warning")
+        if job.overall_status in FINISHED:
+            self.notify(finished_already(job.id), severity="warning")
             return
-        if job.get("overall_status") == "PROCESSING":
+        if job.overall_status == "PROCESSING":
             from tui.screens.dialogs import ConfirmScreen
 
-            question = (f"Job {job['id']}: the call to {clip(job.get('contact_name'), 40)} is live now. "
+            question = (f"Job {job.id}: the call to {clip(job.contact_name, 40)} is live now. "
                         "Hang up and cancel the job (no more tries)?")
             self.app.push_screen(ConfirmScreen(question, yes="Hang up and cancel", no="Keep the call"),
-                                 lambda yes: self._cancel(job["id"]) if yes else None)
+                                 lambda yes: self._cancel(job.id) if yes else None)
             return
-        self._cancel(job["id"])
+        self._cancel(job.id)
 
     def _cancel(self, job_id: int) -> None:
-        def done(job: dict[str, Any] | None) -> None:
+        def done(job: Job | None) -> None:
             if job is None:
                 return  # Actions published why
-            if job.get("overall_status") == "PROCESSING":
+            if job.overall_status == "PROCESSING":
                 self.notify(f"Job {job_id}: hanging up; the job is cancelled when the call ends.")
             else:
                 self.notify(f"Cancelled job {job_id}.")
@@ -260,7 +259,7 @@ class MainScreen(Screen):
         job = self.selected_job()
         if job is None:
             return
-        job_id = job["id"]
+        job_id = job.id
         self.run_in_background(f"retry job {job_id}", lambda: self.runtime.actions.retry_now(job_id),
                                lambda done: done and self.notify(f"Job {job_id} will be dialled now."))
 
@@ -271,23 +270,23 @@ class MainScreen(Screen):
         job = self.selected_job()
         if job is None:
             return
-        if job.get("overall_status") not in WAITING:
-            self.notify(f"Job {job['id']} is not waiting to be dialled; only a waiting job can be rescheduled.",
+        if job.overall_status not in WAITING:
+            self.notify(f"Job {job.id} is not waiting to be dialled; only a waiting job can be rescheduled.",
                         severity="warning")
             return
-        job_id, clock = job["id"], self.runtime.clock
+        job_id, clock = job.id, self.runtime.clock
 
-        def apply(text: str) -> dict[str, Any]:
+        def apply(text: str) -> Job:
             now = clock.now()
             return self.runtime.actions.reschedule(job_id, parse_when(text, now), now)
 
-        def done(changed: dict[str, Any] | None) -> None:
+        def done(changed: Job | None) -> None:
             if changed:
                 from tui.format import short_time
 
-                self.notify(f"Job {job_id} will be tried at {short_time(changed['next_retry_at'], clock.now())}.")
+                self.notify(f"Job {job_id} will be tried at {short_time(changed.next_retry_at, clock.now())}.")
 
-        self.app.push_screen(AskScreen(f"Reschedule job {job_id} ({clip(job.get('contact_name'), 30)})",
+        self.app.push_screen(AskScreen(f"Reschedule job {job_id} ({clip(job.contact_name, 30)})",
                                        "Try it next at", apply, placeholder="14:30", hint=f"For example {EXAMPLES}.",
                                        dialog_id="reschedule"), done)
 
@@ -297,21 +296,21 @@ class MainScreen(Screen):
         job = self.selected_job()
         if job is None:
             return
-        if job.get("overall_status") != "PENDING" or job.get("retries_attempted"):
-            self.notify(dialled_already(job["id"]), severity="warning")
+        if job.overall_status != "PENDING" or job.retries_attempted:
+            self.notify(dialled_already(job.id), severity="warning")
             return
-        job_id = job["id"]
+        job_id = job.id
         self.app.push_screen(
-            AskScreen(f"Edit the objective of job {job_id} ({clip(job.get('contact_name'), 30)})", "Objective",
+            AskScreen(f"Edit the objective of job {job_id} ({clip(job.contact_name, 30)})", "Objective",
                       lambda text: self.runtime.actions.edit_objective(job_id, text),
-                      value=visible(job.get("current_call_objective_description") or "", one_line=True),
+                      value=visible(job.current_call_objective_description or "", one_line=True),
                       dialog_id="edit-objective"),
             lambda changed: changed and self.notify(f"Job {job_id}: objective changed."))
 
     def action_job_detail(self) -> None:
         job = self.selected_job()
         if job is not None:
-            self.open_job(job["id"])
+            self.open_job(job.id)
 
     def open_job(self, job_id: int) -> None:
         from tui.screens.job_detail import JobDetailScreen
@@ -346,16 +345,16 @@ class MainScreen(Screen):
         if not self._need_assistant():
             return
         audio = self.runtime.state.audio
-        if audio.get("mode") != "voice":
+        if audio.mode != "voice":
             self.notify("Text mode: there is no microphone to mute. Press t for voice.", severity="warning")
             return
-        muted = not audio.get("muted")
+        muted = not audio.muted
         self.runtime.actions.set_muted(muted)
         self.notify("Microphone muted." if muted else "Microphone on.")
 
     def action_toggle_text_mode(self) -> None:
         if self._need_assistant():
-            to_text = self.runtime.state.audio.get("mode") == "voice"
+            to_text = self.runtime.state.audio.mode == "voice"
             self.runtime.actions.set_text_mode(to_text)
             self.notify("Switching to text." if to_text else "Switching to voice.")
 
@@ -366,7 +365,7 @@ class MainScreen(Screen):
             self.notify("No earlier turns.")
             return
 
-        def done(rows: list[dict[str, Any]]) -> None:
+        def done(rows: list[Turn]) -> None:
             transcript.prepend(rows)
             self.notify(f"Loaded {len(rows)} earlier turns." if rows else "No earlier turns.")
 

@@ -18,6 +18,7 @@ from core.text import visible
 from tui.screens.form import FormScreen
 
 if TYPE_CHECKING:
+    from calling.scheduling import Scheduled
     from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -68,16 +69,16 @@ class ScheduleCallScreen(FormScreen[dict[str, Any] | None]):
     @work(thread=True, exclusive=True, group="schedule", exit_on_error=False)
     def _schedule(self, name: str, phone: str, objective: str) -> None:
         try:
-            job = self.runtime.actions.schedule_call(contact_name=name, phone_number=phone or None,
-                                                     objective=objective)
+            scheduled = self.runtime.actions.schedule_call(contact_name=name, phone_number=phone or None,
+                                                           objective=objective)
         except ValueError as e:
             self.app.call_from_thread(self._refused, str(e))
             return
-        self.app.call_from_thread(self._scheduled, job)
+        self.app.call_from_thread(self._scheduled, scheduled)
 
-    def _scheduled(self, job: dict[str, Any]) -> None:
-        note = job.get("note")
-        self.notify(f"Scheduled job {job['id']}: call {job['contact_name']}." + (f" {note}" if note else ""))
+    def _scheduled(self, scheduled: Scheduled) -> None:
+        job, note = scheduled.job, scheduled.note
+        self.notify(f"Scheduled job {job.id}: call {job.contact_name}." + (f" {note}" if note else ""))
         self.dismiss(job)
 
     def _refused(self, reason: str) -> None:

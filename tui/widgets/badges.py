@@ -17,24 +17,25 @@ from textual.containers import Horizontal, HorizontalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from core.state import CallUpdate
 from tui.format import OUTCOME_WORD, clip
+
 
 SUMMARY_CHARS = 26
 MARK = {"success": "✓", "failure": "✗", "cancelled": "–", "outside": "•"}
 
 
-def badge_line(update: dict[str, Any]) -> Text:
+def badge_line(update: CallUpdate) -> Text:
     """"✓ Akhil: will pay on Friday": who, and the outcome in one line."""
-    kind = update["outcome"]
-    line = Text(f"{MARK[kind]} {clip(update.get('contact_name'), 20)}", style="bold")
-    summary = update.get("status_summary") or OUTCOME_WORD.get(update.get("status") or "", "")
+    line = Text(f"{MARK[update.outcome]} {clip(update.contact_name, 20)}", style="bold")
+    summary = update.status_summary or OUTCOME_WORD.get(update.status or "", "")
     if summary:
         line.append(f": {clip(summary, SUMMARY_CHARS)}")
     return line
 
 
-def badge_key(update: dict[str, Any]) -> tuple[Any, ...]:
-    return (update["job_id"], update["contact_name"], update.get("status"), update["status_summary"], update["outcome"])
+def badge_key(update: CallUpdate) -> tuple[Any, ...]:
+    return (update.job_id, update.contact_name, update.status, update.status_summary, update.outcome)
 
 
 class Badge(Static, can_focus=True):
@@ -51,12 +52,11 @@ class Badge(Static, can_focus=True):
             super().__init__()
             self.job_id = job_id
 
-    def __init__(self, update: dict[str, Any]) -> None:
-        self.job_id: int = update["job_id"]
+    def __init__(self, update: CallUpdate) -> None:
+        self.job_id: int = update.job_id
         self.key = badge_key(update)
-        kind = update["outcome"]
-        super().__init__(badge_line(update), classes=f"badge {kind}")
-        self.tooltip = Text(clip(update.get("status_summary"), 300))
+        super().__init__(badge_line(update), classes=f"badge {update.outcome}")
+        self.tooltip = Text(clip(update.status_summary, 300))
 
     def action_step(self, step: int) -> None:
         badges = list(self.parent.query(Badge)) if self.parent else [self]
@@ -86,7 +86,7 @@ class UpdateBadges(Horizontal):
         yield Static("", id="badge-count")
         yield HorizontalScroll(id="badge-list", can_focus=False)
 
-    def show_updates(self, updates: list[dict[str, Any]]) -> None:
+    def show_updates(self, updates: list[CallUpdate]) -> None:
         wanted = [badge_key(u) for u in updates]
         if wanted == self._shown:
             return

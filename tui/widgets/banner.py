@@ -11,6 +11,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from core.events import AudioState, ConnectionStatus, VoiceState
 from core.state import CONNECTING, RECONNECTING
 from core.text import visible
 
@@ -19,30 +20,30 @@ DOTS = ("   ", ".  ", ".. ", "...")
 HALF_OPEN_HINTS = ("ping", "pong", "half-open", "half open", "no answer")
 
 
-def connection_line(connection: dict[str, Any], voice: dict[str, Any], last_drop: str = "") -> tuple[str, str]:
+def connection_line(connection: ConnectionStatus, voice: VoiceState, last_drop: str = "") -> tuple[str, str]:
     """(text, css class) for the state line; ``last_drop`` is why the
     connection last ended, kept until it is back."""
-    state = voice.get("state", "")
-    detail = visible(voice.get("detail") or "", one_line=True)
+    state = voice.state
+    detail = visible(voice.detail or "", one_line=True)
     if state == "auth_failed":
         return "Authentication failed — check OPENAI_API_KEY" + (f" ({detail})" if detail else ""), "error"
     if state == "config_error":
         return f"Assistant configuration error: {detail or 'see the log'}", "error"
     if state == "stopped":
         return "The assistant is stopped.", "warning"
-    if connection.get("status") == "connected":
+    if connection.status == "connected":
         return "● assistant connected", "connected"
-    if state == "connecting" and not voice.get("attempt"):
+    if state == "connecting" and not voice.attempt:
         return CONNECTING, "connecting"
     if any(hint in (detail or last_drop).lower() for hint in HALF_OPEN_HINTS):
         return "Half-open connection suspected. Attempting to reconnect", "reconnecting"
     return RECONNECTING, "reconnecting"
 
 
-def audio_line(audio: dict[str, Any]) -> str:
-    if audio.get("mode") == "voice":
-        return "mic muted" if audio.get("muted") else "voice on"
-    reason = visible(audio.get("reason") or "", one_line=True)
+def audio_line(audio: AudioState) -> str:
+    if audio.mode == "voice":
+        return "mic muted" if audio.muted else "voice on"
+    reason = visible(audio.reason or "", one_line=True)
     return "text only" + (f": {reason}" if reason else "")
 
 
@@ -64,13 +65,13 @@ class ConnectionBanner(Static):
         if self.app.animation_level != "none":
             self.set_interval(0.5, self._tick)
 
-    def show_state(self, connection: dict[str, Any], voice: dict[str, Any]) -> None:
-        if voice.get("state") == "reconnecting":
-            self._last_drop = visible(voice.get("detail") or "", one_line=True)
-        elif connection.get("status") == "connected":
+    def show_state(self, connection: ConnectionStatus, voice: VoiceState) -> None:
+        if voice.state == "reconnecting":
+            self._last_drop = visible(voice.detail or "", one_line=True)
+        elif connection.status == "connected":
             self._last_drop = ""
         line = connection_line(connection, voice, self._last_drop)
-        retry_in = voice.get("retry_in_s") if line[1] == "reconnecting" else None
+        retry_in = voice.retry_in_s if line[1] == "reconnecting" else None
         self._retry_in = float(retry_in) if retry_in else None
         self._retry_at = time.monotonic() + self._retry_in if self._retry_in else None
         if line != self._line:
@@ -118,9 +119,9 @@ class ConnectionBanner(Static):
 
 
 class AudioIndicator(Static):
-    def show_audio(self, audio: dict[str, Any]) -> None:
-        self.set_class(audio.get("mode") != "voice", "text-only")
-        self.set_class(bool(audio.get("muted")), "muted")
+    def show_audio(self, audio: AudioState) -> None:
+        self.set_class(audio.mode != "voice", "text-only")
+        self.set_class(audio.muted, "muted")
         line = Text(audio_line(audio))
         self.update(line)
         self.tooltip = line  # the whole reason, when the line is cut

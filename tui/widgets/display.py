@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from core.events import Display
+from core.events import Display
 from core.text import visible
 
 BAR_WIDTH = 30
@@ -58,11 +60,11 @@ def render_display(kind: str, content: Any) -> RenderableType:
 class DisplayPane(Static):
     """What the assistant last put on screen; hidden until there is something."""
 
-    def show_content(self, shown: dict[str, Any] | None) -> None:
+    def show_content(self, shown: Display | None) -> None:
         """Draw ``shown`` (a Display event's kind, title and content), or
         hide the pane when the assistant has shown nothing."""
         self.display = shown is not None
         if shown is None:
             return
-        self.border_title = Text(visible(shown.get("title") or "Display", one_line=True))
-        self.update(render_display(shown.get("kind", ""), shown.get("content")))
+        self.border_title = Text(visible(shown.title or "Display", one_line=True))
+        self.update(render_display(shown.kind, shown.content))

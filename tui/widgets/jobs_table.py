@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.records import Job
 from core.text import visible
 from tui.format import STATUS_STYLE, attempts_text, clip, next_try, short_time
 
@@ -46,12 +47,12 @@ STATUS_ORDER = {s: i for i, s in enumerate(
     ("PROCESSING", "PENDING", "RETRY_SCHEDULED", "FAILED_ERROR", "FAILED_MAX_RETRIES", "COMPLETED_SUCCESS", "CANCELLED", "DECLINED",
      "EXPIRED"))}
 # sort name -> (label, key of a job row); every sort breaks ties newest first
-SORTS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
+SORTS: dict[str, tuple[str, Callable[[Job], Any]]] = {
     "newest": ("newest first", lambda j: 0),
-    "status": ("by status", lambda j: STATUS_ORDER.get(j.get("overall_status") or "", 99)),
-    "next_try": ("by next try", lambda j: (j.get("overall_status") not in ("PENDING", "RETRY_SCHEDULED"),
-                                           j.get("next_retry_at") or "~")),
-    "contact": ("by contact", lambda j: (j.get("contact_name") or "").casefold()),
+    "status": ("by status", lambda j: STATUS_ORDER.get(j.overall_status or "", 99)),
+    "next_try": ("by next try", lambda j: (j.overall_status not in ("PENDING", "RETRY_SCHEDULED"),
+                                           j.next_retry_at or "~")),
+    "contact": ("by contact", lambda j: (j.contact_name or "").casefold()),
 }
 
 
@@ -71,11 +72,11 @@ def column_widths(room: int) -> list[int]:
     return base
 
 
-def haystack(job: dict[str, Any]) -> str:
+def haystack(job: Job) -> str:
     """What the filter searches: the job's id, contact, number, objective and
     status, case-folded (kept per job, so a key typed costs one scan)."""
-    return " ".join(str(job.get(k) or "") for k in (
-        "id", "contact_name", "phone_number", "current_call_objective_description", "overall_status")).casefold()
+    return " ".join(str(v or "") for v in (
+        job.id, job.contact_name, job.phone_number, job.current_call_objective_description, job.overall_status)).casefold()
 
 
 class JobTable(ScrollView, can_focus=True):
@@ -111,7 +112,7 @@ class JobTable(ScrollView, can_focus=True):
     def __init__(self, *, now: Callable[[], datetime] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.now = now or (lambda: datetime.now().astimezone())
-        self.jobs: dict[int, dict[str, Any]] = {}
+        self.jobs: dict[int, Job] = {}
         self.order: list[int] = []  # job ids shown, top to bottom
         self.position: dict[int, int] = {}
         self.cells: dict[int, tuple[str, ...]] = {}  # made when a job is first drawn
@@ -153,16 +154,16 @@ class JobTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return len(self.order)
 
-    def row_cells(self, job: dict[str, Any]) -> tuple[str, ...]:
+    def row_cells(self, job: Job) -> tuple[str, ...]:
         today = self.today or self.now()
         return (
-            str(job["id"]),
-            visible(job.get("contact_name") or "", one_line=True),
-            visible(job.get("current_call_objective_description") or "", one_line=True),
-            job.get("overall_status") or "",
+            str(job.id),
+            visible(job.contact_name or "", one_line=True),
+            visible(job.current_call_objective_description or "", one_line=True),
+            job.overall_status or "",
             attempts_text(job),
             next_try(job, today),
-            short_time(job.get("updated_at"), today, date_only=True),
+            short_time(job.updated_at, today, date_only=True),
         )
 
     def get_cell(self, job_key: str | int, column: str) -> str:
@@ -178,10 +179,10 @@ class JobTable(ScrollView, can_focus=True):
     def _sort_key(self, job_id: int) -> tuple[Any, int]:
         return (SORTS[self.sort][1](self.jobs[job_id]), -job_id)
 
-    def load_jobs(self, jobs: list[dict[str, Any]]) -> None:
-        self.jobs = {j["id"]: j for j in jobs}
+    def load_jobs(self, jobs: list[Job]) -> None:
+        self.jobs = {j.id: j for j in jobs}
         self.cells = {}
-        self.hay = {j["id"]: haystack(j) for j in jobs}
+        self.hay = {j.id: haystack(j) for j in jobs}
         self._strips.clear()  # a job's line depends on its cells, never on where it is: kept across filters
         self._reorder()
 
@@ -211,8 +212,8 @@ class JobTable(ScrollView, can_focus=True):
         self._title()
         self.refresh()
 
-    def upsert(self, job: dict[str, Any]) -> None:
-        job_id = job["id"]
+    def upsert(self, job: Job) -> None:
+        job_id = job.id
         before = self.jobs.get(job_id)
         self.jobs[job_id] = job
         cells = self.row_cells(job)

@@ -112,7 +112,7 @@ class Transcript(Vertical):
 
     def prepend(self, rows: list[dict[str, Any]]) -> None:
         """Older turns (ConversationStore rows, oldest first) above the rest."""
-        older = with_tool_lines([{"role": t["role"], "text": t["content"], "turn_id": t["turn_id"]} for t in rows])
+        older = with_tool_lines([{"role": t.role, "text": t.content, "turn_id": t.turn_id} for t in rows])
         if older:
             self.turns[:0] = older
             self._redraw(scroll_end=False)
