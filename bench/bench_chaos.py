@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def watch(event: Event) -> None:
             if isinstance(event, CallJobUpdated) and "id" in event.job:
-                job_id, now = event.job["id"], bool(event.job.get("main_agent_informed_user"))
+                job_id, now = event.job.id, bool(event.job.get("main_agent_informed_user"))
                 if now and not informed.get(job_id, False):
                     told_flips[job_id] += 1
                 informed[job_id] = now

@@ -119,10 +119,6 @@ class CallJobUpdated(Event):
     type: ClassVar[str] = "call_job_updated"
     job: Job
 
-    def __post_init__(self) -> None:
-        if isinstance(self.job, dict):  # from its JSON form
-            object.__setattr__(self, "job", Job.from_row(self.job))
-
 
 @dataclass(frozen=True, kw_only=True)
 class CallTranscriptProgress(Event):

@@ -146,7 +146,7 @@ class Runtime:
 
         self.voice = VoiceWorker(self.config, self.bus, self.jobs, self.conversation, clock=self.clock)
         # what other processes (engines, consoles, the mirror) change reaches this one's views
-        self.feed = ChangeFeed(self.jobs, self.bus, known=self.state.snapshot(jobs_limit=10**9)["jobs"])
+        self.feed = ChangeFeed(self.jobs, self.bus, known=self.state.snapshot(jobs_limit=10**9).jobs)
         self.campaigns = CampaignWatch(self.jobs, self.bus)
         self.workers = [self.voice, self.feed, self.campaigns]
         if self.config.settings.calling.enabled:

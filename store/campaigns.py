@@ -185,9 +185,9 @@ class Campaigns:
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         row = f"({', '.join([mark] * 4)}, 'PENDING', 0, {', '.join([mark] * 7)})"
         params: list[Any] = []
-        for row in chunk:
-            params += (row["phone_number"], row["contact_name"], row["objective"], row["objective"], shared["m"],
-                       False, shared["t"], shared["t"], row.get("timezone"), shared["s"], shared["c"])
+        for callee in chunk:
+            params += (callee["phone_number"], callee["contact_name"], callee["objective"], callee["objective"],
+                       shared["m"], False, shared["t"], shared["t"], callee.get("timezone"), shared["s"], shared["c"])
         conn.exec_driver_sql(
             "INSERT INTO scheduled_calls (phone_number, contact_name, initial_call_objective_description,"
             " current_call_objective_description, overall_status, retries_attempted, max_retries,"

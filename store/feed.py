@@ -86,7 +86,7 @@ class ChangeFeed:
 
     def _heard(self, event: Event) -> None:
         """This process's own published rows are seen rows."""
-        if isinstance(event, CallJobUpdated) and "id" in event.job and "updated_at" in event.job:
+        if isinstance(event, CallJobUpdated):
             with self._lock:
                 prev = self._rows.get(event.job.id)
                 if prev is None or prev.updated_at <= event.job.updated_at:

@@ -56,5 +56,5 @@ def test_the_sample_campaign_by_voice(tmp_path: Path) -> None:
         jobs.close()
     assert code == 0
     updates = [e for e in app.seen if e["type"] == "new_call_update_available"]
-    assert [u.contact_name for u in updates] == ["December invoices campaign"], updates
+    assert [u["contact_name"] for u in updates] == ["December invoices campaign"], updates
     assert "succeeded" in told["text"]

@@ -10,6 +10,7 @@ from core import config
 from core.actions import Actions
 from core.clock import FixedClock
 from core.events import Bus, CallUpdateDismissed, ConnectionStatus, NewCallUpdateAvailable, TranscriptTurn
+from core.records import Job
 from core.state import CallUpdate, StateView
 from store import ConversationStore, JobStore
 from tests.conftest import ROOT
@@ -32,7 +33,7 @@ def parts(tmp_path: Path):  # type: ignore[no-untyped-def]
     turns.close()
 
 
-def finish(jobs: JobStore, name: str = "Akhil") -> dict:
+def finish(jobs: JobStore, name: str = "Akhil") -> Job:
     job = jobs.create_job("+12025550101", name, "invoice", max_retries=3)
     return jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid on Friday.")
 
@@ -42,8 +43,8 @@ def test_badges_show_only_while_connected(parts) -> None:  # type: ignore[no-unt
     job = finish(jobs)
     assert state.updates() == []  # not connected yet
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
-    assert state.updates() == [{"job_id": job.id, "contact_name": "Akhil", "status_summary": "Paid on Friday.",
-                               "status": "COMPLETED_SUCCESS", "outcome": "success"}]
+    assert state.updates() == [CallUpdate(job_id=job.id, contact_name="Akhil", status_summary="Paid on Friday.",
+                                          status="COMPLETED_SUCCESS", outcome="success")]
     bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
     assert state.updates() == []
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
@@ -57,11 +58,11 @@ def test_told_or_dismissed_updates_disappear_everywhere(parts) -> None:  # type:
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
     told, dismissed = finish(jobs, "Akhil"), finish(jobs, "Priya")
     assert len(state.updates()) == 2
-    jobs.mark_informed([told["id"]])
-    actions.dismiss_update(dismissed["id"])
+    jobs.mark_informed([told.id])
+    actions.dismiss_update(dismissed.id)
     assert state.updates() == []
-    assert jobs.get_job(dismissed["id"]).update_dismissed is True
-    assert [e.job_id for e in seen] == [dismissed["id"]]
+    assert jobs.get_job(dismissed.id).update_dismissed is True
+    assert [e.job_id for e in seen] == [dismissed.id]
     state.load()  # a restart keeps the dismissal
     assert state.updates() == []
 
@@ -97,7 +98,7 @@ def test_schedule_call_rejects_bad_input_without_a_row(parts) -> None:  # type: 
         with pytest.raises(ValueError):
             actions.schedule_call(**kwargs)
     assert jobs.list_jobs() == []
-    job = actions.schedule_call(contact_name="Akhil", phone_number="", objective="the overdue invoice")
+    job = actions.schedule_call(contact_name="Akhil", phone_number="", objective="the overdue invoice").job
     assert job.phone_number == "+12025550101"
 
 
@@ -121,7 +122,7 @@ def test_the_badges_version_moves_exactly_when_the_badges_may_change(parts) -> N
     assert moved()
     bus.publish(ConnectionStatus(status="connected", message="Still connected."))
     assert not moved()
-    actions.dismiss_update(state.updates()[0]["job_id"])
+    actions.dismiss_update(state.updates()[0].job_id)
     assert moved() and state.updates() == []
     bus.publish(NewCallUpdateAvailable(contact_name="Vendor", status_summary="Shipped."))
     assert moved()

@@ -99,13 +99,13 @@ def test_job_life_and_events(jobs: JobStore, clock: FixedClock) -> None:
         attempt_fields={"attempt_outcome": "success", "transcript": [{"role": "agent", "text": "hi"}]},
     )
     assert done and done.overall_status == "COMPLETED_SUCCESS" and done.lease_owner is None
-    assert jobs.attempts_for_job(job.id)[0]["phase"] == "DECIDED"
+    assert jobs.attempts_for_job(job.id)[0].phase == "DECIDED"
     assert [j.id for j in jobs.pending_updates()] == [job.id]
     assert len(jobs.mark_informed([job.id])) == 1
     assert jobs.mark_informed([job.id]) == []  # exactly once
     assert jobs.pending_updates() == []
     # starting the attempt is a change of its job too (so other processes' feeds hear it)
-    assert [e.job["overall_status"] for e in seen] == ["PENDING", "PROCESSING", "PROCESSING", "COMPLETED_SUCCESS",
+    assert [e.job.overall_status for e in seen] == ["PENDING", "PROCESSING", "PROCESSING", "COMPLETED_SUCCESS",
                                                       "COMPLETED_SUCCESS"]
 
 
@@ -147,8 +147,8 @@ def test_cancel_pending_and_processing(jobs: JobStore) -> None:
     b = jobs.create_job("+12025550102", "B", "y", max_retries=1)
     assert jobs.cancel_job(a.id).overall_status == "CANCELLED"
     jobs.claim_next("e", 60)  # takes b
-    flagged = jobs.cancel_job(b["id"])
-    assert flagged["overall_status"] == "PROCESSING" and flagged["cancel_requested"] is True
+    flagged = jobs.cancel_job(b.id)
+    assert flagged.overall_status == "PROCESSING" and flagged.cancel_requested is True
     assert jobs.cancel_job(a.id) is None
 
 
@@ -209,7 +209,7 @@ def test_do_not_call_table_and_the_declined_decision(jobs: JobStore, clock: Fixe
     (entry,) = jobs.list_do_not_call()
     assert entry == entry.replace(phone_number="+12025550106", job_id=job.id, added_by="the refusal rule",
                                   reason="Lee asked not to be called again", added_at=clock.now_iso())
-    assert jobs.attempts_for_job(job.id)[0]["cost_usd"] == 0.01
+    assert jobs.attempts_for_job(job.id)[0].cost_usd == 0.01
     assert [(e.phone_number, e.listed) for e in seen if e.type == "do_not_call_changed"] == [("+12025550106", True)]
     # listing again keeps the first entry, and says nothing new
     again = jobs.add_do_not_call("+12025550106", "another reason", added_by="operator")

@@ -13,7 +13,7 @@ from core import config as config_mod
 from calling.engine import CallingEngine
 from core.events import Bus
 from sim.cluster import SimCluster
-from core.records import FINISHED
+from core.records import FINISHED, Job
 from store import JobStore
 from tests.conftest import ROOT
 from tests.helpers import ROOMY_LIMITS, wait_for, Recorder
@@ -100,7 +100,7 @@ def finished(jobs: JobStore, job_id: int) -> dict[str, Any] | None:
     return job if job and job.overall_status in FINISHED else None
 
 
-def drive(jobs: JobStore, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
+def drive(jobs: JobStore, job_id: int, timeout: float = 60.0) -> Job:
     """Wait for the job to finish, bringing any scheduled retry forward (the operator's "retry now")."""
     def step() -> dict[str, Any] | None:
         job = jobs.get_job(job_id)

@@ -48,8 +48,8 @@ def test_window_and_deadline_in_each_callees_time_zone(sims, jobs, bus, recorder
             wait_for(lambda: finished(jobs, by_zone[zone]), 30, what=f"the call in {zone}")
         deferred = {z: wait_for(lambda: (j := jobs.get_job(by_zone[z])) and j.next_retry_at and j, 20)
                     for z in ("America/Los_Angeles", "Asia/Tokyo")}
-        assert deferred["America/Los_Angeles"]["next_retry_at"] == "2026-01-05T17:00:00.000Z"  # 09:00 PST
-        assert deferred["Asia/Tokyo"]["next_retry_at"] == "2026-01-06T00:00:00.000Z"  # 09:00 JST
+        assert deferred["America/Los_Angeles"].next_retry_at == "2026-01-05T17:00:00.000Z"  # 09:00 PST
+        assert deferred["Asia/Tokyo"].next_retry_at == "2026-01-06T00:00:00.000Z"  # 09:00 JST
         assert "outside campaign Winter's window 09:00-17:00 in Asia/Tokyo" in deferred["Asia/Tokyo"]["last_error"]
         assert all(jobs.attempts_for_job(j.id) == [] for j in deferred.values())
         assert jobs.get_job(second_tokyo).next_retry_at == "2026-01-06T00:00:00.000Z"
@@ -74,7 +74,7 @@ def test_a_single_call_never_waits_behind_a_large_campaign(sims, jobs, bus, tmp_
     with running(CallingEngine(cfg, bus, jobs)):
         wait_for(lambda: jobs.count_campaign_jobs(c.id, statuses=FINISHED) >= 4, 60, what="the campaign at work")
         single = jobs.create_job("+12025550101", "Akhil", "confirm the delivery", max_retries=0)
-        done = wait_for(lambda: finished(jobs, single["id"]), 30, what="the single call")
+        done = wait_for(lambda: finished(jobs, single.id), 30, what="the single call")
         left = jobs.count_campaign_jobs(c.id, statuses=["PENDING"])
     assert done.overall_status == "COMPLETED_SUCCESS"
     assert left > 2900  # it went ahead of nearly the whole list

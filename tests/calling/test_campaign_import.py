@@ -64,10 +64,10 @@ def test_bom_quoted_fields_and_blank_lines_keep_line_numbers(store, tmp_path):
     assert "6 rows read" not in out and "4 rows read, 3 imported, 1 rejected" in out
     assert "line 7: 911 is an emergency number" in out  # the quoted field spans lines 5 and 6
     jobs = {j.phone_number: j for j in store.campaign_jobs(store.campaign("December invoices").id)}
-    assert jobs["+12025550102"]["contact_name"] == "Okafor, Priya"
-    assert jobs["+12025550102"]["current_call_objective_description"] == \
+    assert jobs["+12025550102"].contact_name == "Okafor, Priya"
+    assert jobs["+12025550102"].current_call_objective_description == \
         'Remind Okafor, Priya that invoice 10"02 is overdue'
-    assert jobs["+12025550103"]["contact_name"] == "Multi line"
+    assert jobs["+12025550103"].contact_name == "Multi line"
 
 
 @pytest.mark.parametrize("data, words", [
@@ -141,9 +141,9 @@ def test_each_row_is_checked_like_a_scheduled_call(store, tmp_path):
                         (15, "the name is 201 characters long")):
         assert f"line {line}: " in out and words in out.split(f"line {line}: ", 1)[1].splitlines()[0], (line, out)
     jobs = {j.phone_number: j for j in store.campaign_jobs(store.campaign("December invoices").id)}
-    assert jobs["+12025550102"]["contact_name"] == "+12025550102"
-    assert jobs["+12025550102"]["timezone"] == "Europe/London"
-    assert jobs["+12025550102"]["current_call_objective_description"] == \
+    assert jobs["+12025550102"].contact_name == "+12025550102"
+    assert jobs["+12025550102"].timezone == "Europe/London"
+    assert jobs["+12025550102"].current_call_objective_description == \
         "Remind +12025550102 that invoice 1003 is overdue"
 
 
@@ -157,7 +157,7 @@ def test_one_row_then_a_reimport_adds_nothing(store, tmp_path):
     assert len(store.list_jobs()) == 1
     campaign = store.campaign("december invoices")
     assert (campaign.calling_window, campaign.max_retries, campaign.max_concurrent) == ("09:00-17:00", 2, 3)
-    assert store.list_jobs()[0]["max_retries"] == 2
+    assert store.list_jobs()[0].max_retries == 2
     more = write(tmp_path, "phone,name,invoice\n+12025550101,Akhil,1001\n+12025550102,Priya,1002\n", "more.csv")
     code, out, _ = run(store, more)
     assert code == 0 and "1 imported, 1 already in the campaign" in out

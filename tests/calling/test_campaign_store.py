@@ -49,18 +49,18 @@ def test_a_single_call_is_claimed_before_any_campaign_job(store, clock):
     clock.advance(60)
     single = store.create_job("+12025559999", "Solo", "just one", max_retries=0)
     first = claim(store)
-    assert first.id == single["id"]
+    assert first.id == single.id
     second = claim(store)
-    assert second["campaign_id"] == c.id
+    assert second.campaign_id == c.id
 
 
 def test_campaigns_take_turns_and_keep_their_share(store, clock):
     a = campaign(store, "A", n=5, max_concurrent=2)
     b = campaign(store, "B", n=5)
-    b_phone_clash = store.campaign_jobs(b.id)[0]["phone_number"]
-    assert b_phone_clash == store.campaign_jobs(a.id)[0]["phone_number"]  # one number in two campaigns is fine
+    b_phone_clash = store.campaign_jobs(b.id)[0].phone_number
+    assert b_phone_clash == store.campaign_jobs(a.id)[0].phone_number  # one number in two campaigns is fine
     claimed = [claim(store) for _ in range(6)]
-    per = {cid: sum(1 for j in claimed if j["campaign_id"] == cid) for cid in (a.id, b.id)}
+    per = {cid: sum(1 for j in claimed if j.campaign_id == cid) for cid in (a.id, b.id)}
     assert per[a.id] == 2 and per[b.id] == 4  # A never above its share
     assert claim(store) is not None  # B still has work
     assert store.claim_next("e1", 60, campaigns=[store.campaign("A")]) is None
@@ -80,7 +80,7 @@ def test_pause_resume_cancel(store, clock):
     cancelled, n = store.cancel_campaign("Dec")
     assert cancelled.status == CampaignStatus.CANCELLED and n == 3
     jobs = {j.id: j for j in store.campaign_jobs(c.id)}
-    assert jobs[running["id"]]["overall_status"] == "PROCESSING" and jobs[running["id"]]["cancel_requested"]
+    assert jobs[running.id].overall_status == "PROCESSING" and jobs[running.id].cancel_requested
     assert sum(1 for j in jobs.values() if j.overall_status == "CANCELLED") == 1
     with pytest.raises(CampaignError, match="No campaign named 'nope'"):
         store.resume_campaign("nope")
@@ -101,14 +101,14 @@ def test_the_deadline_expires_what_is_left_and_one_summary_is_made(store, clock)
     statuses = sorted(j.overall_status for j in store.campaign_jobs(c.id))
     assert statuses == ["COMPLETED_SUCCESS", "EXPIRED", "EXPIRED", "PROCESSING"]
     expired = store.campaign_jobs(c.id, statuses=["EXPIRED"])[0]
-    assert "deadline" in expired["final_summary_for_main_agent"]
+    assert "deadline" in expired.final_summary_for_main_agent
     # the call ends wanting a retry: past the deadline it expires too
-    store.decide(in_call["id"], None, owner="e1", job_fields={"overall_status": "RETRY_SCHEDULED",
+    store.decide(in_call.id, None, owner="e1", job_fields={"overall_status": "RETRY_SCHEDULED",
                                                              "next_retry_at": iso(clock.now())})
     summaries = store.sweep_campaigns()
     assert len(summaries) == 1
     summary = summaries[0]
-    assert summary["campaign_id"] is None and summary.overall_status == "COMPLETED_SUCCESS"
+    assert summary.campaign_id is None and summary.overall_status == "COMPLETED_SUCCESS"
     assert summary.final_summary_for_main_agent == (
         "All 4 callees done: 1 succeeded, 3 expired (a 25% success rate); cost $0.25.")
     assert summary.contact_name == "Dec campaign"

@@ -70,7 +70,7 @@ def all_done(jobs) -> bool:
 
 def check_outcome(jobs, dials: Dials, ids: list[int]) -> None:
     all_jobs = {j.id: j for j in jobs.list_jobs(limit=10**6)}
-    unfinished = [i for i in ids if all_jobs[i]["overall_status"] not in FINISHED]
+    unfinished = [i for i in ids if all_jobs[i].overall_status not in FINISHED]
     assert not unfinished, f"{len(unfinished)} jobs did not finish: {unfinished[:10]}"
     attempts = jobs.all_attempts()
     assert all(a.phase == "DECIDED" for a in attempts), [a for a in attempts if a.phase != "DECIDED"][:3]

@@ -92,7 +92,7 @@ def test_outage_longer_than_the_retries_defers_then_recovers(sims, jobs, bus, di
     with running(CallingEngine(cfg, bus, jobs)):
         held = wait_for(lambda: (j := jobs.get_job(job.id)) and j.last_error and j, 20,
                         what="the outage to be recorded")
-        assert held["overall_status"] == "PROCESSING" and "503" in held["last_error"]
+        assert held.overall_status == "PROCESSING" and "503" in held.last_error
         done = drive(jobs, job.id, timeout=60)
     assert done.overall_status == "COMPLETED_SUCCESS", done
     _one_call(jobs, dials, job)
@@ -104,7 +104,7 @@ def test_garbled_strategist_answer_is_retried(sims, jobs, bus, dials, tmp_path):
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
         done = drive(jobs, job.id)
     assert done.overall_status == "COMPLETED_SUCCESS"
-    assert _one_call(jobs, dials, job)["decision_source"] == "llm"
+    assert _one_call(jobs, dials, job).decision_source == "llm"
 
 
 def test_strategist_down_gives_a_recorded_fallback_never_success(sims, jobs, bus, dials, tmp_path):
@@ -131,7 +131,7 @@ def test_bad_credentials_pause_the_work_and_tell_the_operator_once(sims, jobs, b
     first = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=3)
     second = jobs.create_job(SUCCESS, "Akhil", "and the receipt", max_retries=3)
     with running(CallingEngine(cfg, bus, jobs)):
-        job = wait_for(lambda: (j := jobs.get_job(first.id))["last_error"] and j, 20, what="the refusal")
+        job = wait_for(lambda: (j := jobs.get_job(first.id)).last_error and j, 20, what="the refusal")
         time.sleep(0.5)  # several poll intervals: a paused engine claims nothing more
     assert job.overall_status == "PROCESSING" and job.retries_attempted == 0
     assert "credentials" in job.last_error or "API key" in job.last_error

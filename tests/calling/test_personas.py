@@ -53,21 +53,21 @@ def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_p
 
     # invalid number: a readable reason, one try, no retry storm
     bad = final["+12025550107"]
-    assert "invalid" in bad["last_error"].lower() and bad["retries_attempted"] == 0
+    assert "invalid" in bad.last_error.lower() and bad.retries_attempted == 0
     # callback: the second call carries the strategist's (revised) objective
     cb_job = final["+12025550102"]
-    cb = jobs.attempts_for_job(cb_job["id"])
+    cb = jobs.attempts_for_job(cb_job.id)
     assert "call back in 10 minutes" in cb[0].summary
-    assert cb[1].objective == cb_job["current_call_objective_description"]
+    assert cb[1].objective == cb_job.current_call_objective_description
     # long call: the whole transcript came through every page; progress was published live
-    long_attempt = jobs.attempts_for_job(final["+12025550109"]["id"])[0]
-    assert len(json.loads(long_attempt["transcript"])) == 61  # every call stage (mode=in_call), not the last
-    progress = [e for e in recorder.of("call_transcript_progress") if e.attempt_id == long_attempt["id"]]
+    long_attempt = jobs.attempts_for_job(final["+12025550109"].id)[0]
+    assert len(json.loads(long_attempt.transcript)) == 61  # every call stage (mode=in_call), not the last
+    progress = [e for e in recorder.of("call_transcript_progress") if e.attempt_id == long_attempt.id]
     assert len(progress) >= 3 and len(progress[-1].messages) == 61
     assert [len(e.messages) for e in progress] == sorted(len(e.messages) for e in progress)
     # cost estimate from the durations: (0.05 + 0.014) $/min
-    assert final["+12025550109"]["cost_estimate_usd"] == round(long_attempt["duration_s"] / 60 * 0.064, 6) > 0
-    assert final["+12025550104"]["cost_estimate_usd"] == 0
+    assert final["+12025550109"].cost_estimate_usd == round(long_attempt.duration_s / 60 * 0.064, 6) > 0
+    assert final["+12025550104"].cost_estimate_usd == 0
     assert recorder.of("call_job_updated")
 
     # export of what just happened, both formats
@@ -76,7 +76,7 @@ def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_p
     assert [p.name for p in csv_paths] == ["jobs.csv", "attempts.csv"]
     exported_jobs = json.loads(json_paths[0].read_text())
     exported_attempts = json.loads(json_paths[1].read_text())
-    assert {j.id for j in exported_jobs} == set(ids.values())
+    assert {j["id"] for j in exported_jobs} == set(ids.values())
     assert len(exported_attempts) == sum(len(o) for _, o, _ in EXPECTED.values())
     assert any(isinstance(a.transcript, list) and a.transcript for a in exported_attempts)
     assert csv_paths[1].read_text().count("\n") > len(exported_attempts)  # header + rows

@@ -25,11 +25,11 @@ def test_calls_are_placed_as_the_services_need(sims, jobs, bus, tmp_path):
     user_first = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=0)
     agent_first = jobs.create_job("+12025550103", "Marco", "confirm the order", max_retries=0)
     with running(CallingEngine(cfg, bus, jobs)):
-        drive(jobs, user_first["id"])
-        drive(jobs, agent_first["id"])
+        drive(jobs, user_first.id)
+        drive(jobs, agent_first.id)
     calls = {c.call_id: c for c in sims.ultravox.calls.values()}
-    akhil = calls[_only_attempt(jobs, user_first)["ultravox_call_id"]]
-    marco = calls[_only_attempt(jobs, agent_first)["ultravox_call_id"]]
+    akhil = calls[_only_attempt(jobs, user_first).ultravox_call_id]
+    marco = calls[_only_attempt(jobs, agent_first).ultravox_call_id]
     assert akhil.first_speaker == "user" and marco.first_speaker == "agent"  # a contact may say otherwise
     assert akhil.messages[0]["text"] == "Hello?"
     (leg,) = [leg for leg in sims.twilio.legs.values() if leg.to == SUCCESS]
@@ -45,7 +45,7 @@ def test_a_twilio_429_storm_is_a_refusal_not_a_no_answer(sims, jobs, bus, dials,
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     with caplog.at_level(logging.WARNING, logger="calling"), running(CallingEngine(engine_config(sims, tmp_path),
                                                                                    bus, jobs)):
-        done = wait_for(lambda: (j := jobs.get_job(job.id))["overall_status"] == "COMPLETED_SUCCESS" and j,
+        done = wait_for(lambda: (j := jobs.get_job(job.id)).overall_status == "COMPLETED_SUCCESS" and j,
                         60, what="the call after the storm")
     attempt = _only_attempt(jobs, job)
     assert done.retries_attempted == 0 and attempt.attempt_outcome == "MARK_JOB_COMPLETED_SUCCESS"
@@ -61,10 +61,10 @@ def test_openai_out_of_quota_pauses_the_decision_instead_of_redialing(sims, jobs
     cfg = engine_config(sims, tmp_path, provider_pause_min=0.03)  # about 2 s
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=3)
     with running(CallingEngine(cfg, bus, jobs)):
-        waiting = wait_for(lambda: (j := jobs.get_job(job.id))["last_error"] and j, 30, what="the refusal")
+        waiting = wait_for(lambda: (j := jobs.get_job(job.id)).last_error and j, 30, what="the refusal")
         attempt = _only_attempt(jobs, job)
-        assert waiting["overall_status"] == "PROCESSING" and waiting["retries_attempted"] == 0
-        assert "quota" in waiting["last_error"] and attempt.phase == "ENDED"
+        assert waiting.overall_status == "PROCESSING" and waiting.retries_attempted == 0
+        assert "quota" in waiting.last_error and attempt.phase == "ENDED"
         (notice,) = recorder.of("notice", level="error")
         assert "quota" in notice.text and "paused" in notice.text
         sims.faults.set_quota_exhausted(False)  # credit added: the paused decision is taken, nobody re-dialed
@@ -81,7 +81,7 @@ def test_hanging_up_keeps_the_call_record_and_transcript(sims, jobs, bus, tmp_pa
         call_id = wait_for(lambda: (a := jobs.attempts_for_job(job.id)) and a[0].ultravox_call_id, 30)
         wait_for(lambda: len(sims.ultravox.calls[call_id].messages) >= 3, 30, what="a conversation")
         jobs.cancel_job(job.id)
-        done = wait_for(lambda: (j := jobs.get_job(job.id))["overall_status"] == "CANCELLED" and j, 30)
+        done = wait_for(lambda: (j := jobs.get_job(job.id)).overall_status == "CANCELLED" and j, 30)
     call = sims.ultravox.calls.get(call_id)
     assert call is not None, "the Ultravox call was deleted"
     assert call.end_reason in ("hangup", "agent_hangup") and len(call.messages) >= 3
@@ -102,5 +102,5 @@ def test_a_recorded_call_keeps_its_recording_address(sims, jobs, bus, tmp_path):
     assert audio.status_code == 200 and audio.content.startswith(b"RIFF")
     plain = jobs.create_job(SUCCESS, "Akhil", "and the receipt", max_retries=0)
     with running(CallingEngine(cfg, bus, jobs)):
-        drive(jobs, plain["id"])
-    assert _only_attempt(jobs, plain)["recording_url"] is None
+        drive(jobs, plain.id)
+    assert _only_attempt(jobs, plain).recording_url is None

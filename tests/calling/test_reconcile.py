@@ -139,8 +139,8 @@ def test_stop_mid_call_then_restart_continues_the_same_attempt(sims, jobs, bus, 
         wait_for(lambda: any(len(e.messages) >= 2 for e in recorder.of("call_transcript_progress")), 30,
                  what="the call to be under way")
     held = jobs.get_job(job.id)
-    assert held["overall_status"] == "PROCESSING"
-    assert held["lease_expires_at"] <= jobs.clock.now_iso()  # released at stop: no waiting for expiry
+    assert held.overall_status == "PROCESSING"
+    assert held.lease_expires_at <= jobs.clock.now_iso()  # released at stop: no waiting for expiry
     assert jobs.open_attempt(job.id).phase == "DIALED"
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
         done = drive(jobs, job.id)

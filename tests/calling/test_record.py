@@ -20,18 +20,18 @@ def test_each_attempt_keeps_the_final_leg_status_duration_and_cost(sims, jobs, b
         for job in (live, voicemail, busy):
             drive(jobs, job.id, timeout=60)
     rate = 0.05 + 0.014
-    (a_live,) = jobs.attempts_for_job(live["id"])
-    (a_vm,) = jobs.attempts_for_job(voicemail["id"])
-    (a_busy,) = jobs.attempts_for_job(busy["id"])
-    print(a_live["twilio_status"], a_live["answered_by"], a_live["duration_s"], a_live["cost_usd"])
-    print(a_vm["twilio_status"], a_vm["answered_by"], a_vm["duration_s"], a_vm["cost_usd"])
-    print(a_busy["twilio_status"], a_busy["answered_by"], a_busy["duration_s"], a_busy["cost_usd"])
-    assert a_live["twilio_status"] == "completed" and a_live["answered_by"] == "human"
-    assert a_live["duration_s"] > 0 and a_live["cost_usd"] == round(a_live["duration_s"] / 60 * rate, 6) > 0
-    assert a_vm["attempt_outcome"] == "VOICEMAIL" and a_vm["twilio_status"] == "completed"
-    assert a_vm["answered_by"].startswith("machine")
-    assert a_vm["duration_s"] is not None and a_vm["cost_usd"] == round(a_vm["duration_s"] / 60 * rate, 6)
-    assert a_busy["twilio_status"] == "busy" and a_busy["cost_usd"] == 0
+    (a_live,) = jobs.attempts_for_job(live.id)
+    (a_vm,) = jobs.attempts_for_job(voicemail.id)
+    (a_busy,) = jobs.attempts_for_job(busy.id)
+    print(a_live.twilio_status, a_live.answered_by, a_live.duration_s, a_live.cost_usd)
+    print(a_vm.twilio_status, a_vm.answered_by, a_vm.duration_s, a_vm.cost_usd)
+    print(a_busy.twilio_status, a_busy.answered_by, a_busy.duration_s, a_busy.cost_usd)
+    assert a_live.twilio_status == "completed" and a_live.answered_by == "human"
+    assert a_live.duration_s > 0 and a_live.cost_usd == round(a_live.duration_s / 60 * rate, 6) > 0
+    assert a_vm.attempt_outcome == "VOICEMAIL" and a_vm.twilio_status == "completed"
+    assert a_vm.answered_by.startswith("machine")
+    assert a_vm.duration_s is not None and a_vm.cost_usd == round(a_vm.duration_s / 60 * rate, 6)
+    assert a_busy.twilio_status == "busy" and a_busy.cost_usd == 0
 
 
 def test_a_call_cancelled_mid_way_keeps_its_transcript(sims, jobs, bus, tmp_path):
@@ -40,7 +40,7 @@ def test_a_call_cancelled_mid_way_keeps_its_transcript(sims, jobs, bus, tmp_path
     with running(CallingEngine(cfg, bus, jobs)):
         def talking():
             attempt = jobs.open_attempt(job.id)
-            if attempt is None or not attempt.get("ultravox_call_id"):
+            if attempt is None or not attempt.ultravox_call_id:
                 return None
             return len(sims.ultravox.calls[attempt.ultravox_call_id].messages) >= 4 or None
         wait_for(talking, 60, what="the call to be under way")

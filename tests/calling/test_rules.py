@@ -42,13 +42,13 @@ def test_outside_hours_is_deferred_not_failed(sims, jobs, bus, dials, tmp_path):
     ny = jobs.create_job("+12025550101", "Akhil", "confirm", max_retries=1)
     tokyo = jobs.create_job("+12025550106", "Lee", "confirm", max_retries=1, timezone="Asia/Tokyo")
     with running(CallingEngine(cfg, bus, jobs, clock=clock)):
-        deferred = wait_for(lambda: (j := jobs.get_job(ny["id"])) and j.next_retry_at and j, 20)
-        wait_for(lambda: finished(jobs, tokyo["id"]), 30)
-    assert deferred["overall_status"] == "PENDING"
-    assert deferred["next_retry_at"] == "2026-01-05T14:00:00.000Z"
-    assert "outside calling hours" in deferred["last_error"] and "America/New_York" in deferred["last_error"]
-    assert jobs.attempts_for_job(ny["id"]) == []
-    assert len(jobs.attempts_for_job(tokyo["id"])) == 1  # 19:00 in Tokyo: inside its hours
+        deferred = wait_for(lambda: (j := jobs.get_job(ny.id)) and j.next_retry_at and j, 20)
+        wait_for(lambda: finished(jobs, tokyo.id), 30)
+    assert deferred.overall_status == "PENDING"
+    assert deferred.next_retry_at == "2026-01-05T14:00:00.000Z"
+    assert "outside calling hours" in deferred.last_error and "America/New_York" in deferred.last_error
+    assert jobs.attempts_for_job(ny.id) == []
+    assert len(jobs.attempts_for_job(tokyo.id)) == 1  # 19:00 in Tokyo: inside its hours
 
 
 def test_do_not_call_is_refused_without_dialing(sims, jobs, bus, dials, tmp_path):
@@ -67,9 +67,9 @@ def test_cooldown_defers_a_second_call_to_the_same_number(sims, jobs, bus, dials
     with running(CallingEngine(cfg, bus, jobs)):
         wait_for(lambda: finished(jobs, first.id), 30)
         held = wait_for(lambda: (j := jobs.get_job(second.id)) and j.next_retry_at and j, 20)
-    started = jobs.attempts_for_job(first.id)[0]["started_at"]
-    assert held["overall_status"] == "PENDING" and "called less than 30 min ago" in held["last_error"]
-    assert held["next_retry_at"] > started and held["next_retry_at"][:13] >= started[:13]
+    started = jobs.attempts_for_job(first.id)[0].started_at
+    assert held.overall_status == "PENDING" and "called less than 30 min ago" in held.last_error
+    assert held.next_retry_at > started and held.next_retry_at[:13] >= started[:13]
     assert jobs.attempts_for_job(second.id) == []
 
 

@@ -38,9 +38,9 @@ def test_a_console_without_an_engine_sees_a_job_another_console_scheduled_and_an
         a.wait_for("tool_called", lambda e: e["name"] == "schedule_outbound_call")
         done = b.wait_for("call_job_updated", lambda e: e["job"]["overall_status"] == "COMPLETED_SUCCESS",
                           timeout=120)["job"]
-        job_id = done.id
+        job_id = done["id"]
         badge = b.wait_for("new_call_update_available", lambda e: e["job_id"] == job_id)
-        assert badge["contact_name"] == "Akhil" and badge["status_summary"] == done.final_summary_for_main_agent
+        assert badge["contact_name"] == "Akhil" and badge["status_summary"] == done["final_summary_for_main_agent"]
         # B heard the whole life of the job, which neither console ran
         statuses = [e["job"]["overall_status"] for e in b.of("call_job_updated", lambda e: e["job"]["id"] == job_id)]
         assert statuses[0] == "PENDING" and "PROCESSING" in statuses

@@ -50,11 +50,11 @@ def test_another_writers_changes_arrive_once_with_badge_and_dismissal(url: str) 
         # this process tells it: the store announces its own write, the feed does not repeat it
         mine.mark_informed([job.id])
         other.update_job(job.id, cost_estimate_usd=0.5)  # a later change, so the feed has caught up
-        wait_for(lambda: any(e.job["cost_estimate_usd"] == 0.5 for e in seen.of("call_job_updated")), 5,
+        wait_for(lambda: any(e.job.cost_estimate_usd == 0.5 for e in seen.of("call_job_updated")), 5,
                  what="the later change")
-        versions = [e.job["updated_at"] for e in seen.of("call_job_updated")]
+        versions = [e.job.updated_at for e in seen.of("call_job_updated")]
         assert len(versions) == len(set(versions)) == 5  # created, finished, dismissed, told, costed
-        assert [e.job["main_agent_informed_user"] for e in seen.of("call_job_updated")][-2:] == [True, True]
+        assert [e.job.main_agent_informed_user for e in seen.of("call_job_updated")][-2:] == [True, True]
         assert len(seen.of("new_call_update_available")) == 1 and len(seen.of("call_update_dismissed")) == 1
     finally:
         feed.stop()

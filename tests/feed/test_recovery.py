@@ -106,7 +106,7 @@ def test_the_feed_recovers_from_a_postgresql_restart_without_losing_a_change(sim
             pg.start()
             # changes made at once, while the listener may still be reconnecting
             after = [_retrying(lambda i=i: writer.create_job("+12025550103", f"Later {i}", "after", max_retries=1),
-                               "a write after the restart")["id"] for i in range(10)]
+                               "a write after the restart").id for i in range(10)]
             for job_id in before[:5]:
                 writer.update_job(job_id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="done")
 

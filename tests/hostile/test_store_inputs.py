@@ -41,8 +41,8 @@ def test_like_wildcards_match_only_themselves(jobs, pattern):
     assert jobs.find_jobs(contact_name=pattern) == []
     assert jobs.find_jobs(objective_snippet=pattern) == []
     odd = jobs.create_job("+12025550103", f"x{pattern}y", f"about {pattern}", max_retries=3)
-    assert [j.id for j in jobs.find_jobs(contact_name=pattern)] == [odd["id"]]
-    assert [j.id for j in jobs.find_jobs(objective_snippet=pattern)] == [odd["id"]]
+    assert [j.id for j in jobs.find_jobs(contact_name=pattern)] == [odd.id]
+    assert [j.id for j in jobs.find_jobs(objective_snippet=pattern)] == [odd.id]
 
 
 def test_nul_is_kept_visibly_on_every_database(jobs, url):

@@ -34,9 +34,9 @@ def test_first_speaker_settings_decide_who_opens(calls, speaker) -> None:
     calls.wait_ended(call["callId"])
     messages, _ = calls.messages(call["callId"])
     if speaker == "user":
-        assert messages[0].role == "MESSAGE_ROLE_USER" and messages[0]["text"] == "Hello?"
+        assert messages[0]["role"] == "MESSAGE_ROLE_USER" and messages[0]["text"] == "Hello?"
     else:  # the agent's greeting runs over the callee's "Hello?"
-        assert messages[0].role == "MESSAGE_ROLE_AGENT" and "talking over me" in messages[1]["text"]
+        assert messages[0]["role"] == "MESSAGE_ROLE_AGENT" and "talking over me" in messages[1]["text"]
 
 
 def test_agent_speaks_first_when_the_request_does_not_say(calls) -> None:

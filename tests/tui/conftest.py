@@ -16,6 +16,7 @@ import pytest
 
 from core import config
 from core.clock import FixedClock
+from core.records import Job
 from core.runtime import Runtime
 
 HERE = Path(__file__).parent
@@ -114,7 +115,7 @@ async def wait_for(pilot: Any, cond: Callable[[], Any], timeout: float = 10.0) -
         await asyncio.sleep(0.02)
 
 
-def finish_job(rt: Runtime, job_id: int, status: str = "COMPLETED_SUCCESS", summary: str = "Done.") -> dict:
+def finish_job(rt: Runtime, job_id: int, status: str = "COMPLETED_SUCCESS", summary: str = "Done.") -> Job:
     return rt.jobs.update_job(job_id, overall_status=status, final_summary_for_main_agent=summary)
 
 

@@ -111,7 +111,7 @@ async def test_schedule_a_number_by_typing_enter(runtime):
         objective.value = "Confirm the delivery"
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, ScheduleCallScreen))
-    assert runtime.jobs.list_jobs()[0]["phone_number"] == "+14155550199"
+    assert runtime.jobs.list_jobs()[0].phone_number == "+14155550199"
 
 
 @pytest.mark.parametrize("name,phone,objective,message", [
@@ -152,11 +152,11 @@ async def test_badge_shows_when_connected_and_dismiss_focused(runtime):
     async with console(runtime) as (app, pilot):
         badges = app.main_screen.query_one(UpdateBadges)
         finish_job(runtime, a.id)
-        finish_job(runtime, b["id"])
+        finish_job(runtime, b.id)
         await pilot.pause()
         assert badges.job_ids == []  # not connected: no badges
         connect(runtime)
-        await wait_for(pilot, lambda: badges.job_ids == [a.id, b["id"]])
+        await wait_for(pilot, lambda: badges.job_ids == [a.id, b.id])
         badges.badge_for(b["id"]).focus()
         await pilot.press("d")
         await wait_for(pilot, lambda: badges.job_ids == [a.id])

@@ -66,7 +66,7 @@ async def test_call_akhil_about_the_invoice(sim_runtime):
             await pilot.press("escape", "d")
             await wait_for(pilot, lambda: job.id not in badges.job_ids)
         final = rt.jobs.get_job(job.id)
-        assert final["update_dismissed"] or final["main_agent_informed_user"]
+        assert final.update_dismissed or final.main_agent_informed_user
         await pilot.press("escape", "q")
         await wait_for(pilot, lambda: app.return_code is not None, timeout=20)
     assert app.return_code == 0

@@ -48,7 +48,7 @@ async def test_two_submissions_in_one_tick_each_send_their_own_text_once(sim_run
         assert user_turns(rt) == ["Repeat after me: first", "Repeat after me: second"]
         assert said(rt) in (["first second"], ["first", "second"])  # each answered once, in order
         transcript = app.main_screen.query_one(Transcript)
-        shown = [t["text"] for t in transcript.turns if t.role == "user"]
+        shown = [t["text"] for t in transcript.turns if t["role"] == "user"]
         assert shown == ["Repeat after me: first", "Repeat after me: second"]  # each echoed once
 
 

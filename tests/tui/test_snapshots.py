@@ -161,7 +161,7 @@ def test_badges_of_each_outcome(snap_compare, runtime):
     extra = runtime.jobs.create_job("+12025550104", "Dana", "Move the dentist appointment", max_retries=3)
     finish_job(runtime, jobs[0].id, summary="Akhil will pay the invoice on Friday.")
     finish_job(runtime, jobs[2].id, status="FAILED_MAX_RETRIES", summary="No answer after 3 tries.")
-    finish_job(runtime, extra["id"], status="FAILED_ERROR", summary="The number is not in service.")
+    finish_job(runtime, extra.id, status="FAILED_ERROR", summary="The number is not in service.")
     runtime.bus.publish(ev.NewCallUpdateAvailable(contact_name="Ops desk", status_summary="Reports are in."))
     assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still())
 
@@ -197,7 +197,7 @@ def decided(rt, status: str, outcome: str, summary: str, **attempt: object) -> i
                   "cost_estimate_usd": 0.14}
     if status == "RETRY_SCHEDULED":
         job_fields["next_retry_at"] = "2026-01-05T11:00:00.000Z"
-    rt.jobs.decide(job.id, started["id"], owner=None, job_fields=job_fields,
+    rt.jobs.decide(job.id, started.id, owner=None, job_fields=job_fields,
                    attempt_fields={"ended_at": rt.clock.now_iso(), "attempt_outcome": outcome, "summary": summary,
                                    "strategist_reasoning_for_attempt": "Judged from the transcript.",
                                    "duration_s": 83.0, **attempt})

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from core import config as config_mod
 from core.events import Bus
+from core.records import Job
 from sim.cluster import SimCluster
 from store import ConversationStore, JobStore
 from tests.conftest import ROOT
@@ -76,7 +77,7 @@ def check_client_event(text: str) -> dict[str, Any]:
             (item["type"], item.get("role"))]
         extras = extra_keys(model.model_validate(item))
         assert not extras, f"item has undeclared keys {extras}"
-        assert len(item.id) <= 32
+        assert len(item["id"]) <= 32
     return data
 
 
@@ -318,6 +319,6 @@ def pg_harness(sims: SimCluster, tmp_path: Path, tap: Tap) -> Iterator[Harness]:
 
 
 def finished_job(jobs: JobStore, name: str = "Akhil", phone: str = "+12025550101",
-                 summary: str = "Akhil confirmed the invoice was paid on Monday.") -> dict[str, Any]:
+                 summary: str = "Akhil confirmed the invoice was paid on Monday.") -> Job:
     job = jobs.create_job(phone, name, "ask about the invoice", max_retries=3)
     return jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)

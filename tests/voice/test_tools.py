@@ -54,7 +54,7 @@ def test_schedule_by_name_uses_the_directory(env):
 def test_directory_names_are_matched_loosely_but_uniquely(env, name):
     box, jobs, _, _ = env
     assert "Scheduled job" in call(box, "schedule_outbound_call", contact_name=name, call_objective="Say hi")
-    assert jobs.list_jobs()[0]["phone_number"] == "+12025550101"
+    assert jobs.list_jobs()[0].phone_number == "+12025550101"
 
 
 def test_schedule_by_number_normalises_and_finds_the_timezone(env):
@@ -139,7 +139,7 @@ def test_no_match_and_several_matches(env):
     older = jobs.create_job("+12025550101", "Akhil", "ask about the invoice", max_retries=3)
     newer = jobs.create_job("+12025550101", "Akhil", "ask about the lunch order", max_retries=3)
     text = call(box, "check_scheduled_call_status", contact_name="akhil")
-    assert text.startswith(f"Job {newer['id']}") and f"job {older['id']}" in text and "meant another" in text
+    assert text.startswith(f"Job {newer.id}") and f"job {older.id}" in text and "meant another" in text
 
 
 def test_cancel_and_list(env):
@@ -217,7 +217,7 @@ def test_a_recently_finished_call_is_not_repeated_without_a_yes(env):
                 call_again=True)
     assert text.startswith("Scheduled job") and len(jobs.list_jobs()) == 2
     clock.advance(61 * 60)
-    jobs.update_job(jobs.list_jobs()[0]["id"], overall_status="CANCELLED")
+    jobs.update_job(jobs.list_jobs()[0].id, overall_status="CANCELLED")
     clock.advance(61 * 60)
     assert call(box, "schedule_outbound_call", contact_name="Akhil",
                 call_objective="ask about the invoice").startswith("Scheduled job")

@@ -4,10 +4,11 @@ not touch the badges."""
 from __future__ import annotations
 
 from core.events import ConnectionStatus, Notice
+from core.records import Job
 from tests.web.conftest import wait_for
 
 
-def finish(runtime, name: str) -> dict:
+def finish(runtime, name: str) -> Job:
     job = runtime.jobs.create_job("+12025550101", name, "Ask about the invoice", max_retries=3)
     return runtime.jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
 
@@ -19,7 +20,7 @@ def test_the_snapshot_then_each_changed_list(mirror, runtime, ws_client):
     snapshot = wait_for(lambda: browser.of("snapshot"), what="snapshot")[0]
     assert [u["job_id"] for u in snapshot["updates"]] == [first.id]
     second = finish(runtime, "Priya")
-    wait_for(lambda: browser.of("updates") and browser.of("updates")[-1]["updates"] == runtime.state.updates(),
+    wait_for(lambda: browser.of("updates") and browser.of("updates")[-1]["updates"] == [u.to_dict() for u in runtime.state.updates()],
              what="the list with both")
     assert [u["job_id"] for u in browser.of("updates")[-1]["updates"]] == [first.id, second.id]
     runtime.actions.dismiss_update(first.id)

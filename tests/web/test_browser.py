@@ -14,6 +14,7 @@ import requests
 from core.events import (
     CallUpdateDismissed, ConnectionStatus, Display, Mode, Notice, TranscriptDelta, TranscriptTurn,
 )
+from core.records import Job
 from tests.conftest import need
 from tests.web.conftest import TOKEN, wait_for
 from web_mirror import MirrorServer
@@ -60,7 +61,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def finished_job(runtime, name: str = "Akhil", summary: str = "Invoice paid on Friday.") -> dict:
+def finished_job(runtime, name: str = "Akhil", summary: str = "Invoice paid on Friday.") -> Job:
     job = runtime.jobs.create_job("+12025550101", name, "Ask about the invoice", max_retries=3)
     return runtime.jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
 
@@ -126,7 +127,7 @@ def badges_shown(page) -> list[list]:
 
 
 def badges_decided(runtime) -> list[list]:
-    return [[u["job_id"], f"badge {u['outcome']}", f"Update on call to {u['contact_name']} available"]
+    return [[u.job_id, f"badge {u.outcome}", f"Update on call to {u.contact_name} available"]
             for u in runtime.state.updates()]
 
 
@@ -134,7 +135,7 @@ def test_the_page_shows_exactly_the_badges_the_server_decides(page, runtime, mir
     def same(what: str) -> None:
         wait_for(lambda: badges_shown(page) == badges_decided(runtime), timeout=10, what=what)
 
-    def finish(name: str, status: str, **fields) -> dict:
+    def finish(name: str, status: str, **fields) -> Job:
         job = runtime.jobs.create_job("+12025550101", name, "Ask about the invoice", max_retries=3)
         return runtime.jobs.update_job(job.id, overall_status=status, **fields)
 
@@ -150,16 +151,16 @@ def test_the_page_shows_exactly_the_badges_the_server_decides(page, runtime, mir
     runtime.bus.publish(ConnectionStatus(status="connected", message=""))
     same("every untold outcome once connected")
     assert {b[0]: b[1] for b in badges_shown(page)} == {
-        outside: "badge outside", done.id: "badge success", declined["id"]: "badge failure",
-        failed["id"]: "badge failure"}
+        outside: "badge outside", done.id: "badge success", declined.id: "badge failure",
+        failed.id: "badge failure"}
     shot(page, "badges-server-decided")
-    runtime.actions.dismiss_update(declined["id"])  # from the console
+    runtime.actions.dismiss_update(declined.id)  # from the console
     same("after a dismiss from the console")
     runtime.jobs.mark_informed([done.id])  # the assistant told it
     same("after the assistant told one")
     runtime.actions.dismiss_update(outside)
     same("after the outside update was dismissed from the console")
-    assert [b[0] for b in badges_shown(page)] == [failed["id"]]
+    assert [b[0] for b in badges_shown(page)] == [failed.id]
     runtime.bus.publish(ConnectionStatus(status="disconnected", message=""))
     same("none for jobs while the assistant is away")
     assert badges_shown(page) == []

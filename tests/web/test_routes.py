@@ -139,7 +139,7 @@ def test_outside_update_gets_an_id_and_dismiss_removes_it_everywhere(mirror, run
     badge_id = res.json()["job_id"]
     assert isinstance(badge_id, int) and badge_id < 0
     got = wait_for(lambda: browser.of("new_call_update_available"), what="badge event")[0]
-    assert got.job_id == badge_id and got.contact_name == "Akhil"
+    assert got["job_id"] == badge_id and got["contact_name"] == "Akhil"
     assert [u.job_id for u in runtime.state.updates()] == [badge_id]
 
     res = requests.post(mirror.url + f"/api/updates/{badge_id}/dismiss", headers=AUTH, timeout=5)
