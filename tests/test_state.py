@@ -133,18 +133,18 @@ def test_cancel_and_retry_now_tell_why_they_did_nothing(parts, monkeypatch) -> N
     notices = []
     bus.subscribe(lambda e: notices.append((e.level, e.text)) if e.type == "notice" else None)
     done = finish(jobs)
-    assert actions.cancel_job(done["id"]) is None
-    assert actions.retry_now(done["id"]) is None
+    assert actions.cancel_job(done.id) is None
+    assert actions.retry_now(done.id) is None
     waiting = jobs.create_job("+12025550102", "Priya", "invoice", max_retries=3)
-    assert actions.retry_now(waiting["id"])["id"] == waiting["id"]
+    assert actions.retry_now(waiting.id).id == waiting.id
 
     def disk_full(job_id: int) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(jobs, "cancel_job", disk_full)
-    assert actions.cancel_job(waiting["id"]) is None
+    assert actions.cancel_job(waiting.id) is None
     assert notices == [
-        ("warning", f"Job {done['id']} has already finished; nothing to cancel."),
-        ("warning", f"Job {done['id']} is not waiting for a retry."),
-        ("error", f"Cancelling job {waiting['id']} failed: the disk is full (free some space; it is retried)."),
+        ("warning", f"Job {done.id} has already finished; nothing to cancel."),
+        ("warning", f"Job {done.id} is not waiting for a retry."),
+        ("error", f"Cancelling job {waiting.id} failed: the disk is full (free some space; it is retried)."),
     ]

@@ -50,7 +50,7 @@ def test_window_and_deadline_in_each_callees_time_zone(sims, jobs, bus, recorder
                     for z in ("America/Los_Angeles", "Asia/Tokyo")}
         assert deferred["America/Los_Angeles"].next_retry_at == "2026-01-05T17:00:00.000Z"  # 09:00 PST
         assert deferred["Asia/Tokyo"].next_retry_at == "2026-01-06T00:00:00.000Z"  # 09:00 JST
-        assert "outside campaign Winter's window 09:00-17:00 in Asia/Tokyo" in deferred["Asia/Tokyo"]["last_error"]
+        assert "outside campaign Winter's window 09:00-17:00 in Asia/Tokyo" in deferred["Asia/Tokyo"].last_error
         assert all(jobs.attempts_for_job(j.id) == [] for j in deferred.values())
         assert jobs.get_job(second_tokyo).next_retry_at == "2026-01-06T00:00:00.000Z"
         assert jobs.attempts_for_job(second_tokyo) == []

@@ -174,7 +174,7 @@ def test_a_problem_late_in_the_file_rolls_the_whole_import_back(store, tmp_path)
 
 def test_nothing_new_goes_into_a_finished_campaign(store, tmp_path):
     assert run(store, write(tmp_path, "phone,name,invoice\n+12025550101,Akhil\x00,1\n"))[0] == 0
-    assert store.list_jobs()[0]["contact_name"] == "Akhil\u2400"  # NUL kept visibly, as everywhere
+    assert store.list_jobs()[0].contact_name == "Akhil\u2400"  # NUL kept visibly, as everywhere
     store.cancel_campaign("December invoices")
     more = write(tmp_path, "phone,name,invoice\n+12025550101,Akhil,1\n+12025550102,Priya,2\n", "more.csv")
     code, _, err = run(store, more)

@@ -78,5 +78,5 @@ def test_every_persona_ends_in_the_right_status(sims, jobs, bus, recorder, tmp_p
     exported_attempts = json.loads(json_paths[1].read_text())
     assert {j["id"] for j in exported_jobs} == set(ids.values())
     assert len(exported_attempts) == sum(len(o) for _, o, _ in EXPECTED.values())
-    assert any(isinstance(a.transcript, list) and a.transcript for a in exported_attempts)
+    assert any(isinstance(a["transcript"], list) and a["transcript"] for a in exported_attempts)
     assert csv_paths[1].read_text().count("\n") > len(exported_attempts)  # header + rows

@@ -157,10 +157,10 @@ async def test_badge_shows_when_connected_and_dismiss_focused(runtime):
         assert badges.job_ids == []  # not connected: no badges
         connect(runtime)
         await wait_for(pilot, lambda: badges.job_ids == [a.id, b.id])
-        badges.badge_for(b["id"]).focus()
+        badges.badge_for(b.id).focus()
         await pilot.press("d")
         await wait_for(pilot, lambda: badges.job_ids == [a.id])
-    assert runtime.jobs.get_job(b["id"]).update_dismissed is True
+    assert runtime.jobs.get_job(b.id).update_dismissed is True
 
 
 async def test_dismiss_first_then_all_and_disconnect_clears(runtime):

@@ -51,7 +51,7 @@ async def test_notices_leave_everything_clickable_in_the_clear(make_runtime, siz
 async def test_a_button_under_where_notices_were_is_clicked(make_runtime):
     sims = fake_sims()
     rt = make_runtime("simulate", sims=sims)
-    finish_job(rt, rt.jobs.create_job("+12025550101", "Akhil", "Ask", max_retries=3)["id"])
+    finish_job(rt, rt.jobs.create_job("+12025550101", "Akhil", "Ask", max_retries=3).id)
     app = app_for(rt)
     async with app.run_test(size=LARGE, notifications=True) as pilot:
         for text in NOTICES:

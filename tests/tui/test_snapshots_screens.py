@@ -37,9 +37,9 @@ def test_banner(snap_compare, runtime, state, detail):
 def test_badges_declined_and_cancelled(snap_compare, runtime):
     connected(runtime)
     jobs = some_jobs(runtime)
-    finish_job(runtime, jobs[0]["id"], status="DECLINED", summary="Akhil asked not to be called again.")
+    finish_job(runtime, jobs[0].id, status="DECLINED", summary="Akhil asked not to be called again.")
     # cancelled by no one here (the engine gave up on a withdrawn number): the operator hears of it
-    finish_job(runtime, jobs[1]["id"], status="CANCELLED", summary="The number was withdrawn before the call.")
+    finish_job(runtime, jobs[1].id, status="CANCELLED", summary="The number was withdrawn before the call.")
     assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still())
 
 
@@ -53,8 +53,8 @@ def test_job_detail_declined(snap_compare, runtime):
 
 def test_job_detail_of_a_live_call(snap_compare, runtime):
     job = runtime.jobs.create_job("+12025550101", "Akhil", "Ask about the overdue invoice", max_retries=3)
-    attempt = runtime.jobs.start_attempt(job["id"], 1, "Ask about the overdue invoice", "engine-1")
-    runtime.jobs.update_job(job["id"], overall_status="PROCESSING", retries_attempted=1)
+    attempt = runtime.jobs.start_attempt(job.id, 1, "Ask about the overdue invoice", "engine-1")
+    runtime.jobs.update_job(job.id, overall_status="PROCESSING", retries_attempted=1)
 
     async def live(pilot) -> None:
         from textual.widgets import Static
@@ -62,7 +62,7 @@ def test_job_detail_of_a_live_call(snap_compare, runtime):
         from tests.tui.conftest import plain, wait_for
 
         await open_detail(pilot)
-        runtime.bus.publish(ev.CallTranscriptProgress(job_id=job["id"], attempt_id=attempt["id"], messages=[
+        runtime.bus.publish(ev.CallTranscriptProgress(job_id=job.id, attempt_id=attempt.id, messages=[
             {"role": "agent", "text": "Hi Akhil, I'm calling about the invoice from March."},
             {"role": "user", "text": "Yes, I have it here."}]))
         await wait_for(pilot, lambda: "I have it here" in plain(pilot.app.screen.query_one("#detail-live", Static)))

@@ -22,7 +22,7 @@ def many_outcomes(rt, count: int = 24) -> None:
     for i in range(count):
         job = rt.jobs.create_job(f"+1202555{i:04d}", f"Contact number {i} with a long family name",
                                  f"Objective {i}", max_retries=3)
-        finish_job(rt, job["id"], status=statuses[i % len(statuses)],
+        finish_job(rt, job.id, status=statuses[i % len(statuses)],
                    summary=f"Outcome {i}: they said a great deal about the invoice, the delivery and the weather, "
                            "and asked to be called back next week about all of it.")
 
