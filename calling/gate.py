@@ -81,8 +81,8 @@ class Gate:
                 reason = f"outside campaign {window[0]}'s window {window[1]} in {zone}"
                 # the campaign's other callees listed in this zone wait for the same opening: defer
                 # them at once rather than claim each only to defer it
-                self.jobs.defer_campaign_zone(int(job["campaign_id"]), zone, iso(opening), f"deferred: {reason}",
-                                              but=int(job["id"]))
+                self.jobs.defer_campaign_zone(job.campaign_id, zone, iso(opening), f"deferred: {reason}",
+                                              but=job.id)
                 return Verdict("defer", reason, opening)
         if self.calling.cooldown_min > 0:
             last = self.jobs.last_call_started(phone, exclude_job=job.id)

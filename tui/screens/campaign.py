@@ -116,7 +116,7 @@ class CampaignScreen(CampaignActions):
 
     def on_job_changed(self, message: msg.JobChanged) -> None:
         job = message.job
-        if job.get("campaign_id") == self.campaign.id:
+        if job.campaign_id == self.campaign.id:
             self.query_one(PagedJobTable).upsert(job)
 
     # --- the jobs ----------------------------------------------------------------
@@ -198,7 +198,7 @@ class CampaignScreen(CampaignActions):
         if job is None:
             self.notify("No job selected.", severity="warning")
             return
-        self.open_job(job["id"])
+        self.open_job(job.id)
 
     def action_close(self) -> None:
         box = self.query_one("#campaign-search", Input)

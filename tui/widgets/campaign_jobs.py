@@ -21,10 +21,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.records import Job
 from core.text import visible
 from tui.format import STATUS_STYLE, WAITING, clip, short_time
 
-Job = dict[str, Any]  # a job row
 
 PAGE = 200
 MAX_PAGES = 50  # 10,000 rows kept at most; the farthest from the cursor go first
@@ -49,11 +49,11 @@ class JobQuery:
 
 
 def job_cells(job: Job, today: datetime) -> tuple[str, ...]:
-    waiting = job["overall_status"] in WAITING and job["next_retry_at"]
-    cost = job["cost_estimate_usd"] or 0.0
-    return (str(job["id"]), visible(job["contact_name"], one_line=True), job["phone_number"], job["overall_status"],
-            f"{job['retries_attempted']}/{job['max_retries']}", short_time(job["next_retry_at"], today) if waiting else "",
-            f"${cost:.2f}" if cost else "", visible(job["current_call_objective_description"], one_line=True))
+    waiting = job.overall_status in WAITING and job.next_retry_at
+    cost = job.cost_estimate_usd or 0.0
+    return (str(job.id), visible(job.contact_name, one_line=True), job.phone_number, job.overall_status,
+            f"{job.retries_attempted}/{job.max_retries}", short_time(job.next_retry_at, today) if waiting else "",
+            f"${cost:.2f}" if cost else "", visible(job.current_call_objective_description, one_line=True))
 
 
 class PagedJobTable(ScrollView, can_focus=True):
@@ -141,16 +141,16 @@ class PagedJobTable(ScrollView, can_focus=True):
         if len(self.pages) > MAX_PAGES:
             here = self.cursor_row // PAGE
             for gone in self.pages.pop(max(self.pages, key=lambda p: abs(p - here))):
-                self._strips.pop(gone["id"], None)
+                self._strips.pop(gone.id, None)
         self.refresh()
 
     def upsert(self, job: Job) -> None:
         """A job changed: redrawn where it is shown (a new order waits for the next query)."""
         for number, rows in self.pages.items():
             for i, shown in enumerate(rows):
-                if shown["id"] == job["id"]:
+                if shown.id == job.id:
                     rows[i] = job
-                    self._strips.pop(job["id"], None)
+                    self._strips.pop(job.id, None)
                     self.refresh_line(number * PAGE + i - self.scroll_offset.y + HEADER)
                     return
 
@@ -207,9 +207,9 @@ class PagedJobTable(ScrollView, can_focus=True):
             return Strip([Segment(" …", base + Style(dim=True))]).extend_cell_length(width, base)
         if cursor is not None:
             return self._line(job, base, width)
-        strip = self._strips.get(job["id"])
+        strip = self._strips.get(job.id)
         if strip is None or strip.cell_length != width:
-            strip = self._strips[job["id"]] = self._line(job, base, width)
+            strip = self._strips[job.id] = self._line(job, base, width)
         return strip
 
     def _line(self, job: Job, base: Style, width: int) -> Strip:
@@ -256,7 +256,7 @@ class PagedJobTable(ScrollView, can_focus=True):
     def action_select(self) -> None:
         job = self.selected_job()
         if job is not None:
-            self.post_message(self.RowSelected(job["id"]))
+            self.post_message(self.RowSelected(job.id))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
