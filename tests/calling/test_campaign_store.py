@@ -133,14 +133,14 @@ def test_a_closed_window_defers_the_zones_callees_at_once(store, clock):
     rows = [{"phone_number": f"+1202555{1000 + i:04d}", "contact_name": f"P{i}", "objective": "o",
              "timezone": "Asia/Tokyo" if i < 3 else "Europe/London"} for i in range(5)]
     c, _ = store.import_campaign({"name": "W", "objective_template": "o", "max_retries": 0}, rows)
-    ids = [j["id"] for j in store.campaign_jobs(c.id)]
+    ids = [j.id for j in store.campaign_jobs(c.id)]
     until = iso(START + timedelta(hours=9))
     assert store.defer_campaign_zone(c.id, "Asia/Tokyo", until, "deferred: closed", but=ids[0]) == 2
     jobs = store.campaign_jobs(c.id)
-    assert [j["next_retry_at"] for j in jobs] == [None, until, until, None, None]
-    assert jobs[1]["last_error"] == "deferred: closed"
-    assert claim(store)["id"] == ids[0]  # the deferred ones are not due; London's are
-    assert {claim(store)["id"], claim(store)["id"]} == set(ids[3:]) and claim(store) is None
+    assert [j.next_retry_at for j in jobs] == [None, until, until, None, None]
+    assert jobs[1].last_error == "deferred: closed"
+    assert claim(store).id == ids[0]  # the deferred ones are not due; London's are
+    assert {claim(store).id, claim(store).id} == set(ids[3:]) and claim(store) is None
 
 
 def test_start_holds_jobs_until_then(store, clock):

@@ -159,14 +159,14 @@ async def test_one_campaign_filtered_searched_sorted(runtime):
         assert "succeeded" in plain(screen.query_one("#campaign-chart", Static))
 
         await pilot.press("end")  # the last page is read when it is shown
-        await wait_for(pilot, lambda: table.selected_job() is not None and table.selected_job()["contact_name"]
+        await wait_for(pilot, lambda: table.selected_job() is not None and table.selected_job().contact_name
                        == "Olu 449")
         await pilot.press("f")  # waiting
         await wait_for(pilot, lambda: table.total == 443)
         assert "waiting" in title()
         await pilot.press("f")  # in a call
         await wait_for(pilot, lambda: table.total == 1 and table.selected_job() is not None)
-        assert table.selected_job()["overall_status"] == "PROCESSING"
+        assert table.selected_job().overall_status == "PROCESSING"
         for _ in range(4):  # round to every status again
             await pilot.press("f")
         await wait_for(pilot, lambda: table.total == 450)
@@ -175,13 +175,13 @@ async def test_one_campaign_filtered_searched_sorted(runtime):
         await pilot.press(*"priya 1")
         priyas = [i for i in range(450) if i % 12 == 1 and str(i).startswith("1")]
         await wait_for(pilot, lambda: table.total == len(priyas) and table.selected_job() is not None)
-        assert table.selected_job()["contact_name"] == f"Priya {priyas[0]}"
+        assert table.selected_job().contact_name == f"Priya {priyas[0]}"
         await pilot.press("enter")
         assert table.has_focus
         await pilot.press("s")  # by name
         await wait_for(pilot, lambda: "by name" in title() and table.selected_job() is not None)
         assert title() == f"Jobs ({len(priyas)}) · search: priya 1 · by name"
-        assert table.selected_job()["contact_name"] == "Priya 1"
+        assert table.selected_job().contact_name == "Priya 1"
         await pilot.press("o")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "JobDetailScreen")
         await pilot.press("escape")
