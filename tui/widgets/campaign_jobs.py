@@ -136,7 +136,7 @@ class PagedJobTable(ScrollView, can_focus=True):
         self.asked.discard(page)
         self.stale.discard(page)
         for old in self.pages.get(page, []):
-            self._strips.pop(old["id"], None)
+            self._strips.pop(old.id, None)
         self.pages[page] = jobs
         if len(self.pages) > MAX_PAGES:
             here = self.cursor_row // PAGE
