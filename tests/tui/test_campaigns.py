@@ -208,4 +208,4 @@ async def test_the_open_page_follows_the_campaigns_progress(runtime):
         await wait_for(pilot, lambda: table.total == 10 and str(table.border_title).startswith("Jobs (10)"))
         assert "20 succeeded" in plain(screen.query_one("#campaign-head", Static))
         await wait_for(pilot, lambda: table.selected_job() is not None and not table.stale)
-        assert table.selected_job()["overall_status"] in ("PENDING", "RETRY_SCHEDULED")
+        assert table.selected_job().overall_status in ("PENDING", "RETRY_SCHEDULED")
