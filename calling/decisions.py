@@ -12,6 +12,8 @@ from calling.follow import BUSY, CANCELLED, FAILED, NO_ANSWER, VOICEMAIL, CallRe
 from calling.strategist import GIVE_UP, RETRY, SUCCESS, ActionPlan
 from core.clock import iso
 from core.records import Job, JobStatus
+from store.do_not_call import Listing
+from store.rows import Columns
 
 # minutes before calling again after a leg that never became a conversation
 LEG_RETRY_MIN = {BUSY: 10.0, NO_ANSWER: 20.0, VOICEMAIL: 60.0, FAILED: 15.0}
@@ -22,10 +24,10 @@ LEG_WORDS = {BUSY: "the line was busy", NO_ANSWER: "nobody answered", VOICEMAIL:
 
 @dataclass(frozen=True)
 class Outcome:
-    job_fields: dict[str, Any]
-    attempt_fields: dict[str, Any]
+    job_fields: Columns
+    attempt_fields: Columns
     finished: bool
-    do_not_call: dict[str, Any] | None = field(default=None)  # list the number: reason, added_by
+    do_not_call: Listing | None = field(default=None)  # list the number
 
 
 def cost_usd(duration_s: float | None, per_minute_usd: float) -> float:
@@ -38,7 +40,7 @@ def job_cost(job: Job, call_cost: float) -> dict[str, float]:
 
 
 def _next_state(job: Job, wants_retry: bool, delay_min: float, now: datetime,
-                give_up_summary: str) -> tuple[dict[str, Any], bool]:
+                give_up_summary: str) -> tuple[Columns, bool]:
     if wants_retry and job.retries_attempted < job.max_retries:
         return {"overall_status": JobStatus.RETRY_SCHEDULED.value, "retries_attempted": job.retries_attempted + 1,
                 "next_retry_at": iso(now + timedelta(minutes=max(0.0, delay_min)))}, False
@@ -55,7 +57,7 @@ def from_plan(job: Job, plan: ActionPlan, source: str, result: CallResult, now: 
     if plan.callee_asked_not_to_call_again or said:
         who = f"the strategist ({source})" if plan.callee_asked_not_to_call_again else "the refusal rule"
         words = f': "{said[:200]}"' if said else ""
-        listing = {"reason": f"{job.contact_name} asked not to be called again{words}", "added_by": who}
+        listing = Listing(f"{job.contact_name} asked not to be called again{words}", added_by=who)
         listed = (f"{job.contact_name} asked not to be called again, so {job.phone_number} is now on "
                   f"the do-not-call list and will not be called{words or '.'}")
         if plan.action == SUCCESS:  # done, and never again: the success stands

@@ -20,6 +20,7 @@ from calling.context import Context
 from calling.errors import ProviderRefused
 from calling.pacing import TWILIO, ULTRAVOX
 from calling.twilio_leg import LegStatus, MaybePlaced
+from calling.ultravox_client import UltravoxCall
 from core.records import Attempt, Job
 from core.retry import Transient
 
@@ -80,7 +81,7 @@ class Dialer:
         join_timeout = ctx.twilio.connect_window_s + JOIN_MARGIN_S
         maybe_created = look_first
 
-        def create() -> dict[str, Any]:
+        def create() -> UltravoxCall:
             nonlocal maybe_created
             if maybe_created:
                 found = uv.find_own_live_call(metadata)

@@ -12,6 +12,7 @@ from typing import Any
 
 from calling.context import Context
 from calling.errors import CallError
+from calling.ultravox_client import CallMessage, UltravoxCall
 from core.events import CallTranscriptProgress
 from core.records import Attempt, Job
 from core.retry import Stopped, Transient
@@ -34,7 +35,7 @@ class CallResult:
     twilio_status: str = ""
     answered_by: str | None = None
     duration_s: float | None = None
-    transcript: list[dict[str, Any]] = field(default_factory=list)
+    transcript: list[CallMessage] = field(default_factory=list)
     summary: str = ""
     recording_url: str | None = None
 
@@ -50,7 +51,7 @@ def _seconds_between(a: str | None, b: str | None) -> float | None:
     return max(0.0, (end - start).total_seconds())
 
 
-def _turns(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _turns(messages: list[CallMessage]) -> list[CallMessage]:
     return [{"role": m.get("role", ""), "text": m.get("text") or ""} for m in messages if isinstance(m, dict)]
 
 
@@ -156,7 +157,7 @@ class Follower:
             log.warning("job %s: Twilio call %s unreadable (%s); following through Ultravox alone", job_id, sid, e)
             return None
 
-    def _get_call(self, call_id: str) -> dict[str, Any]:
+    def _get_call(self, call_id: str) -> UltravoxCall:
         try:
             return self.ctx.retrying("reading the Ultravox call", lambda: self.ctx.ultravox.get_call(call_id))
         except CallError as e:
@@ -164,7 +165,7 @@ class Follower:
             log.warning("Ultravox call %s unreadable (%s); taking it as ended", call_id, e)
             return {"ended": "gone", "endReason": "deleted", "joined": None, "gone": True}
 
-    def _messages(self, call_id: str) -> list[dict[str, Any]]:
+    def _messages(self, call_id: str) -> list[CallMessage]:
         try:
             return self.ctx.retrying("reading the transcript", lambda: self.ctx.ultravox.messages(call_id))
         except CallError as e:
@@ -177,7 +178,7 @@ class Follower:
         except (Transient, CallError) as e:
             log.warning("job %s: could not end Ultravox call %s: %s", job_id, call_id, e)
 
-    def _finish(self, job_id: int, attempt: Attempt, call: dict[str, Any], leg: Any) -> CallResult:
+    def _finish(self, job_id: int, attempt: Attempt, call: UltravoxCall, leg: Any) -> CallResult:
         ctx = self.ctx
         call_id = attempt.ultravox_call_id
         messages = [] if call.get("gone") else self._messages(call_id)

@@ -18,8 +18,9 @@ from calling.errors import CallError, ProviderRefused
 from calling.follow import CANCELLED, CONVERSATION, CallResult, Follower
 from core.clock import iso
 from core.events import NewCallUpdateAvailable
-from core.retry import Stopped, Transient
 from core.records import Attempt, Job, JobStatus
+from core.retry import Stopped, Transient
+from store.rows import Columns
 
 log = logging.getLogger("calling")
 TRANSIENT_BACKOFF_S = 60.0  # a service down through every retry: look again after this
@@ -73,7 +74,7 @@ class JobRun:
     def _release(self, job: Job, delay_s: float, error: str | None) -> None:
         """Keep the job PROCESSING but let any engine reclaim it after ``delay_s``."""
         until = iso(self.ctx.clock.now() + timedelta(seconds=delay_s))
-        fields: dict[str, Any] = {"lease_expires_at": until}
+        fields: Columns = {"lease_expires_at": until}
         if error:
             fields["last_error"] = error[:500]
         try:

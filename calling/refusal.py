@@ -3,7 +3,8 @@ callee who said "don't call again" (or the like) is never called again."""
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from calling.ultravox_client import CallMessage
 
 CALLEE_ROLES = {"MESSAGE_ROLE_USER", "user"}
 HARD_REFUSAL = re.compile(
@@ -15,7 +16,7 @@ HARD_REFUSAL = re.compile(
     re.IGNORECASE)
 
 
-def asked_not_to_call(transcript: list[dict[str, Any]]) -> str | None:
+def asked_not_to_call(transcript: list[CallMessage]) -> str | None:
     """The callee's words that ask for no more calls, or None. Only the
     callee's lines count: the agent saying "I won't call again" is not a refusal."""
     for turn in transcript:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from calling.errors import ProviderRefused, retry_after_from
+from calling.ultravox_client import CallMessage
 from core.clock import Clock
 from core.records import Attempt
 from core.retry import RetryPolicy, Stopped, Transient
@@ -83,7 +84,7 @@ def _data_block(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _transcript_block(transcript: list[dict[str, Any]]) -> str:
+def _transcript_block(transcript: list[CallMessage]) -> str:
     """One line a turn. A turn's own line breaks are flattened and "<" escaped, so
     nothing said on the call can forge another speaker's line or end the block."""
     lines = []
@@ -98,7 +99,7 @@ def _transcript_block(transcript: list[dict[str, Any]]) -> str:
     return "\n".join(lines) if lines else "(nothing was said)"
 
 
-def build_messages(objective: str, contact_name: str, transcript: list[dict[str, Any]],
+def build_messages(objective: str, contact_name: str, transcript: list[CallMessage],
                    earlier: list[Attempt], call_facts: dict[str, Any]) -> list[dict[str, str]]:
     history = [
         {"attempt": a.attempt_number, "outcome": a.attempt_outcome,
@@ -185,7 +186,7 @@ class Strategist:
         except (IndexError, AttributeError, ValueError, ValidationError) as e:
             raise Transient(f"strategist gave an invalid plan: {str(e)[:300]}") from e
 
-    def decide(self, *, objective: str, contact_name: str, transcript: list[dict[str, Any]],
+    def decide(self, *, objective: str, contact_name: str, transcript: list[CallMessage],
                earlier: list[Attempt], call_facts: dict[str, Any],
                stop: threading.Event | None = None) -> Decision:
         import openai

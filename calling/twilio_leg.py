@@ -22,6 +22,8 @@ from twilio.twiml.voice_response import Connect, VoiceResponse
 from calling.errors import CallError, ProviderRefused, retry_after_s
 from core.retry import Transient
 
+NumberInfo = dict[str, Any]  # Twilio Lookup's answer for a number (its line type and carrier)
+
 if TYPE_CHECKING:
     from twilio.rest.api.v2010.account.call import CallInstance
 
@@ -171,9 +173,9 @@ class TwilioLeg:
         return self._call("reading the account",
                           lambda: str(self._client().api.v2010.accounts(self.account_sid).fetch().status))
 
-    def number_capabilities(self, number: str) -> dict[str, Any] | None:
+    def number_capabilities(self, number: str) -> NumberInfo | None:
         """The from-number's capabilities if this account owns it, else None."""
-        def look() -> dict[str, Any] | None:
+        def look() -> NumberInfo | None:
             found = self._client().incoming_phone_numbers.list(phone_number=number, limit=1)
             return dict(found[0].capabilities or {}) if found else None
         return self._call("looking up the from-number", look)

@@ -19,6 +19,12 @@ import requests
 from calling.errors import CallError, raise_for_status
 from core.retry import Transient
 
+# JSON from and to Ultravox's REST API stays a dict, named for what it is
+UltravoxCall = dict[str, Any]  # a call, as GET /calls/{id} returns it
+CallMessage = dict[str, Any]  # one message of a call's transcript
+Agent = dict[str, Any]  # an agent, as GET /agents/{id} returns it
+Account = dict[str, Any]  # the account a key belongs to (GET /accounts/me)
+
 SERVICE = "Ultravox"
 
 
@@ -57,8 +63,8 @@ class UltravoxClient:
         except (ValueError, json.JSONDecodeError) as e:
             raise Transient(f"{SERVICE}: unreadable answer from {method} {url}") from e
 
-    def create_call(self, agent_id: str, template_context: dict[str, Any], metadata: dict[str, str], *,
-                    first_speaker: str = "user", join_timeout_s: int = 30, record: bool = False) -> dict[str, Any]:
+    def create_call(self, agent_id: str, template_context: dict[str, str], metadata: dict[str, str], *,
+                    first_speaker: str = "user", join_timeout_s: int = 30, record: bool = False) -> UltravoxCall:
         body: dict[str, Any] = {"templateContext": template_context, "medium": {"twilio": {}}, "metadata": metadata,
                                 "firstSpeakerSettings": {first_speaker: {}}, "joinTimeout": f"{int(join_timeout_s)}s"}
         if record:
@@ -68,17 +74,17 @@ class UltravoxClient:
             raise Transient(f"{SERVICE}: call created without callId/joinUrl")
         return call
 
-    def get_call(self, call_id: str) -> dict[str, Any]:
+    def get_call(self, call_id: str) -> UltravoxCall:
         call = self._request("GET", f"/calls/{call_id}")
         if not isinstance(call, dict) or "ended" not in call:
             raise Transient(f"{SERVICE}: unreadable call {call_id}")
         return call
 
-    def find_calls(self, key: str, value: str) -> list[dict[str, Any]]:
+    def find_calls(self, key: str, value: str) -> list[UltravoxCall]:
         """Calls whose metadata has ``key`` = ``value`` (every page)."""
         return self._pages(f"/calls?{urlencode({f'metadata.{key}': value})}")
 
-    def find_own_live_call(self, metadata: dict[str, str]) -> dict[str, Any] | None:
+    def find_own_live_call(self, metadata: dict[str, str]) -> UltravoxCall | None:
         """The call created with exactly this metadata that has not ended, if any.
         Metadata search alone can return old calls (another install, an earlier
         database): every key must match and an ended call is never adopted."""
@@ -90,7 +96,7 @@ class UltravoxClient:
                 return call
         return None
 
-    def messages(self, call_id: str) -> list[dict[str, Any]]:
+    def messages(self, call_id: str) -> list[CallMessage]:
         """The whole transcript: every call stage (``mode=in_call``; the default is
         the last stage only), following the ``next`` cursor to the end."""
         return self._pages(f"/calls/{call_id}/messages?mode=in_call&pageSize=50")
@@ -108,13 +114,13 @@ class UltravoxClient:
         """The recording's stable address (it redirects, with our key, to a short-lived file URL)."""
         return f"{self.base}/calls/{call_id}/recording"
 
-    def get_agent(self, agent_id: str) -> dict[str, Any]:
+    def get_agent(self, agent_id: str) -> Agent:
         agent = self._request("GET", f"/agents/{agent_id}")
         if not isinstance(agent, dict):
             raise Transient(f"{SERVICE}: unreadable agent {agent_id}")
         return agent
 
-    def account(self) -> dict[str, Any]:
+    def account(self) -> Account:
         """The account the key belongs to (a cheap way to prove the key)."""
         me = self._request("GET", "/accounts/me")
         if not isinstance(me, dict):

@@ -46,6 +46,8 @@ _VOICEMAIL = re.compile(r"leave a message|after the tone|voicemail|mailbox", re.
 _AGREE = re.compile(r"\b(?:yes|yeah|yep|sure|agree[ds]?|works for me|sounds good|confirm(?:ed)?|ok(?:ay)?|"
                     r"deal|of course|absolutely)\b", re.IGNORECASE)
 
+Answer = dict[str, Any]  # an action plan, as the strategist model answers it
+
 
 def _text(content: Any) -> str:
     if isinstance(content, str):
@@ -94,7 +96,7 @@ def objective_of(messages: list[dict]) -> str:
     return value
 
 
-def decide(messages: list[dict]) -> dict[str, Any]:
+def decide(messages: list[dict]) -> Answer:
     answer = _decide(messages)
     objective = objective_of(messages)
     if answer["action"] == "SCHEDULE_JOB_RETRY":
@@ -104,7 +106,7 @@ def decide(messages: list[dict]) -> dict[str, Any]:
     return answer
 
 
-def _decide(messages: list[dict]) -> dict[str, Any]:
+def _decide(messages: list[dict]) -> Answer:
     lines = transcript_lines(messages)
     callee = [t for who, t in lines if who == "callee" and t]
     said = " ".join(callee)
@@ -131,17 +133,17 @@ def _decide(messages: list[dict]) -> dict[str, Any]:
                    "No agreement, refusal or callback request was heard.")
 
 
-def _answer(action: str, delay: int, summary: str, reasoning: str) -> dict[str, Any]:
+def _answer(action: str, delay: int, summary: str, reasoning: str) -> Answer:
     return {"action": action, "summary_for_user": summary, "revised_objective": "",
             "retry_delay_minutes": delay, "reasoning": reasoning, "callee_asked_not_to_call_again": False}
 
 
-def fit_schema(answer: dict[str, Any], schema: dict | None) -> dict[str, Any]:
+def fit_schema(answer: Answer, schema: dict | None) -> Answer:
     """Keep the properties ``schema`` declares; give unknown ones a typed default."""
     props = (schema or {}).get("properties")
     if not isinstance(props, dict) or not props:
         return answer
-    out: dict[str, Any] = {}
+    out: Answer = {}
     for name, spec in props.items():
         if name in answer:
             out[name] = answer[name]

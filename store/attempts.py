@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from core.records import Attempt, Job, Phase
 from store.db import transaction
-from store.rows import ATTEMPT_FIELDS, is_id, job_update, set_clause
+from store.do_not_call import Listing
+from store.rows import ATTEMPT_FIELDS, Columns, is_id, job_update, set_clause
 
 
 class Attempts:
@@ -77,13 +78,13 @@ class Attempts:
         attempt_id: int | None,
         *,
         owner: str | None,
-        job_fields: dict[str, Any],
-        attempt_fields: dict[str, Any] | None = None,
-        do_not_call: dict[str, Any] | None = None,
+        job_fields: Columns,
+        attempt_fields: Columns | None = None,
+        do_not_call: Listing | None = None,
     ) -> Job | None:
         """Record an attempt's outcome and the job's next state in one
         transaction, releasing the lease. None if ``owner`` lost the lease.
-        ``do_not_call`` (reason, added_by) lists the job's number in the same
+        ``do_not_call`` lists the job's number in the same
         transaction."""
         job_fields = dict(job_fields, lease_owner=None, lease_expires_at=None, updated_at=self.clock.now_iso())
         job_sql, params = job_update(job_id, job_fields, owner)
@@ -102,9 +103,9 @@ class Attempts:
                     dict(fields, _id=attempt_id),
                 )
             listed = do_not_call is not None and self._insert_do_not_call(
-                conn, row["phone_number"], do_not_call["reason"], added_by=do_not_call["added_by"], job_id=job_id)
+                conn, row["phone_number"], do_not_call.reason, added_by=do_not_call.added_by, job_id=job_id)
         if listed:
-            self._announce_do_not_call(row["phone_number"], do_not_call["reason"], job_id, listed=True)
+            self._announce_do_not_call(row["phone_number"], do_not_call.reason, job_id, listed=True)
         return self._publish_row(row)
 
     def last_call_started(self, phone_number: str, exclude_job: int | None = None) -> str | None:

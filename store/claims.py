@@ -7,15 +7,17 @@ from typing import Any, Iterable, Sequence
 import sqlalchemy as sa
 
 from core.clock import iso
+from core.records import Job
 from store.campaigns import Campaign
 from store.db import transaction
+from store.rows import Params
 
 
 class Claims:
     """Part of JobStore, which provides db, clock, is_postgres and _publish_row."""
 
     def claim_next(self, owner: str, lease_s: float, *, exclude: Iterable[int] = (),
-                   campaigns: Sequence[Campaign] = ()) -> dict[str, Any] | None:
+                   campaigns: Sequence[Campaign] = ()) -> Job | None:
         """Take one due job atomically: PENDING, a RETRY_SCHEDULED whose time
         has come, or a PROCESSING one whose lease ran out (its engine died).
         Two engines never get the same job.
@@ -32,7 +34,7 @@ class Claims:
         return job
 
     def _claim(self, owner: str, lease_s: float, exclude: Iterable[int], scope: str, *,
-               with_leases: bool = False, campaign: Campaign | None = None) -> dict[str, Any] | None:
+               with_leases: bool = False, campaign: Campaign | None = None) -> Job | None:
         now = self.clock.now()
         now_s, until = iso(now), iso(now + timedelta(seconds=lease_s))
         skip = [int(j) for j in exclude]
@@ -62,7 +64,7 @@ class Claims:
             for i, (key, cond, order) in enumerate(kinds)
         )
         pick = f"SELECT id FROM ({branches}) candidates ORDER BY k, id LIMIT 1"
-        params: dict[str, Any] = {"now": now_s, "until": until, "owner": owner}
+        params: Params = {"now": now_s, "until": until, "owner": owner}
         share = ""
         if campaign is not None:
             # still active (a pause may have come since the list was read), and within its share

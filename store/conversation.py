@@ -11,6 +11,7 @@ from core.clock import Clock, SystemClock
 from core.records import Role, Summary, Turn
 from store.db import migrate, open_db, transaction
 from store.errors import FAILURES
+from store.rows import Params
 from store.schema import CONVERSATION_MIGRATIONS
 
 ROLES = frozenset(Role)
@@ -23,7 +24,7 @@ class ConversationStore:
         self.db = open_db(url)
         # turns a failed write could not save (a full disk): written, in order,
         # before the next turn, so what was said is kept once space returns
-        self.unsaved: list[dict[str, Any]] = []
+        self.unsaved: list[Params] = []
         self._unsaved_lock = threading.Lock()
 
     def init_db(self) -> None:
@@ -56,7 +57,7 @@ class ConversationStore:
                 self.unsaved.append(row)
                 raise
 
-    def _insert(self, row: dict[str, Any]) -> int:
+    def _insert(self, row: Params) -> int:
         with transaction(self.db) as conn:
             result = conn.execute(
                 sa.text(
@@ -78,7 +79,7 @@ class ConversationStore:
             ).mappings().all()
         return [Turn.from_row(r) for r in reversed(rows)]
 
-    def get_turns_before(self, turn_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    def get_turns_before(self, turn_id: int, limit: int = 100) -> list[Turn]:
         """Scrollback: the ``limit`` turns logged before ``turn_id``, oldest first."""
         with transaction(self.db) as conn:
             anchor = conn.execute(

@@ -2,6 +2,8 @@
 dialled again, with why, from which job, when and who added them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from core.events import DoNotCallChanged
@@ -10,6 +12,13 @@ from store.db import transaction
 
 INSERT = ("INSERT INTO do_not_call (phone_number, reason, job_id, added_at, added_by)"
           " VALUES (:p, :r, :j, :t, :b) ON CONFLICT (phone_number) DO NOTHING")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Why a number goes on the do-not-call list, and who put it there."""
+    reason: str
+    added_by: str
 
 
 class DoNotCallList:

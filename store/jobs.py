@@ -21,7 +21,7 @@ from store.claims import Claims
 from store.db import migrate, open_db, transaction
 from store.do_not_call import DoNotCallList
 from store.notify import FEED_MIGRATIONS
-from store.rows import JOB_FIELDS, is_id, job_update, like_literal
+from store.rows import JOB_FIELDS, Columns, Params, is_id, job_update, like_literal
 from store.schema import CALLS_MIGRATIONS
 from store.telling import Telling
 
@@ -92,7 +92,7 @@ class JobStore(Claims, Attempts, Telling, DoNotCallList, Campaigns, CampaignView
             self._mine(row)
         return self._publish_row(row)
 
-    def create_jobs(self, jobs: Iterable[dict[str, Any]], *, chunk_size: int = 5000) -> None:
+    def create_jobs(self, jobs: Iterable[Columns], *, chunk_size: int = 5000) -> None:
         """Many jobs at once (imports, seeding): dataset's insert_many, far
         faster than one create_job each. Each dict needs phone_number,
         contact_name and objective; other job columns are optional. No
@@ -123,7 +123,7 @@ class JobStore(Claims, Attempts, Telling, DoNotCallList, Campaigns, CampaignView
     def list_jobs(self, *, limit: int = 500, statuses: Iterable[str] | None = None) -> list[Job]:
         """Most recently created first."""
         sql = "SELECT * FROM scheduled_calls"
-        params: dict[str, Any] = {"n": limit}
+        params: Params = {"n": limit}
         if statuses is not None:
             names = [str(s) for s in statuses]
             sql += " WHERE overall_status IN (" + ", ".join(f":s{i}" for i in range(len(names))) + ")"
@@ -159,7 +159,7 @@ class JobStore(Claims, Attempts, Telling, DoNotCallList, Campaigns, CampaignView
     ) -> list[Job]:
         """Case-insensitive match on name and objective, newest first."""
         sql = "SELECT * FROM scheduled_calls WHERE 1 = 1"
-        params: dict[str, Any] = {"n": limit}
+        params: Params = {"n": limit}
         if contact_name:
             sql += " AND LOWER(contact_name) LIKE :name ESCAPE '\\'"
             params["name"] = f"%{like_literal(contact_name.lower())}%"

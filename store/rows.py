@@ -6,6 +6,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+Columns = dict[str, Any]  # column -> the value to write
+Params = dict[str, Any]  # a statement's bind parameters
+
 JOB_FIELDS = frozenset({
     "phone_number", "contact_name", "initial_call_objective_description",
     "current_call_objective_description", "overall_status", "retries_attempted", "max_retries",
@@ -36,14 +39,14 @@ def like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def set_clause(fields: dict[str, Any], allowed: frozenset[str]) -> str:
+def set_clause(fields: Columns, allowed: frozenset[str]) -> str:
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     return ", ".join(f"{k} = :{k}" for k in fields)
 
 
-def job_update(job_id: int, fields: dict[str, Any], owner: str | None) -> tuple[sa.TextClause, dict[str, Any]]:
+def job_update(job_id: int, fields: Columns, owner: str | None) -> tuple[sa.TextClause, Params]:
     """UPDATE … RETURNING of one job; with ``owner``, only while it holds the lease."""
     sql = f"UPDATE scheduled_calls SET {set_clause(fields, JOB_FIELDS | {'updated_at'})} WHERE id = :_id"
     params = dict(fields, _id=job_id)

@@ -11,6 +11,7 @@ from core.clock import FixedClock
 from core.events import Bus, CallJobUpdated
 from core.records import JobStatus
 from store import ConversationStore, JobStore
+from store.do_not_call import Listing
 from store.db import migrate
 
 
@@ -204,7 +205,7 @@ def test_do_not_call_table_and_the_declined_decision(jobs: JobStore, clock: Fixe
     done = jobs.decide(job.id, attempt.id, owner="engine-1",
                        job_fields={"overall_status": "DECLINED", "final_summary_for_main_agent": "Lee said no."},
                        attempt_fields={"attempt_outcome": "DECLINED", "cost_usd": 0.01},
-                       do_not_call={"reason": "Lee asked not to be called again", "added_by": "the refusal rule"})
+                       do_not_call=Listing("Lee asked not to be called again", added_by="the refusal rule"))
     assert done is not None and done.overall_status == "DECLINED"
     (entry,) = jobs.list_do_not_call()
     assert entry == entry.replace(phone_number="+12025550106", job_id=job.id, added_by="the refusal rule",
@@ -227,5 +228,5 @@ def test_do_not_call_table_and_the_declined_decision(jobs: JobStore, clock: Fixe
 def test_a_decision_that_lost_its_lease_lists_nothing(jobs: JobStore) -> None:
     job = jobs.create_job("+12025550106", "Lee", "the contract", max_retries=3)
     assert jobs.decide(job.id, None, owner="someone-else", job_fields={"overall_status": "DECLINED"},
-                       do_not_call={"reason": "x", "added_by": "y"}) is None
+                       do_not_call=Listing("x", added_by="y")) is None
     assert jobs.list_do_not_call() == []

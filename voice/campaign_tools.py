@@ -10,10 +10,11 @@ from typing import Any, Callable
 from calling.campaigns.words import describe
 from store import JobStore
 from store.campaigns import Campaign, CampaignStatus
+from voice.protocol import ToolArgs, ToolSchema
 
 _NAME = {"campaign_name": {"type": "string", "description": "a few words of the campaign's name, e.g. "
                            "\"December invoices\"; empty for the campaign just talked about"}}
-CAMPAIGN_TOOLS: list[dict[str, Any]] = [
+CAMPAIGN_TOOLS: list[ToolSchema] = [
     {
         "type": "function",
         "name": "campaign_status",
@@ -54,11 +55,11 @@ class CampaignTools:
         self.jobs = jobs
         self._last: int | None = None  # the campaign this conversation last spoke of
 
-    def handlers(self) -> dict[str, Callable[[dict[str, Any]], str]]:
+    def handlers(self) -> dict[str, Callable[[ToolArgs], str]]:
         return {"campaign_status": self.status, "pause_campaign": self.pause,
                 "resume_campaign": self.resume, "cancel_campaign": self.cancel}
 
-    def _find(self, args: dict[str, Any], *, open_only: bool = True) -> Campaign:
+    def _find(self, args: ToolArgs, *, open_only: bool = True) -> Campaign:
         raw = args.get("campaign_name")
         if raw is not None and not isinstance(raw, str):
             raise WhichCampaign("campaign_name must be a string.")
@@ -89,7 +90,7 @@ class CampaignTools:
         self._last = campaign.id
         return campaign
 
-    def status(self, args: dict[str, Any]) -> str:
+    def status(self, args: ToolArgs) -> str:
         raw = args.get("campaign_name")
         if raw is None or (isinstance(raw, str) and not _FILLER.sub(" ", raw).strip()):
             progress = self.jobs.campaigns_progress()
@@ -103,20 +104,20 @@ class CampaignTools:
         assert progress is not None
         return f"Campaign {describe(progress)}."
 
-    def pause(self, args: dict[str, Any]) -> str:
+    def pause(self, args: ToolArgs) -> str:
         campaign = self.jobs.pause_campaign(self._find(args).name)
         progress = self.jobs.campaign_progress(campaign.id)
         flying = progress.counts.get("PROCESSING", 0) if progress else 0
         return (f"Paused campaign {campaign.name}: no new call of it starts"
                 + (f"; {flying} call{'s' if flying != 1 else ''} in progress will finish." if flying else "."))
 
-    def resume(self, args: dict[str, Any]) -> str:
+    def resume(self, args: ToolArgs) -> str:
         campaign = self.jobs.resume_campaign(self._find(args).name)
         progress = self.jobs.campaign_progress(campaign.id)
         left = progress.total - progress.finished if progress else 0
         return f"Resumed campaign {campaign.name}: {left} call{'s' if left != 1 else ''} to go."
 
-    def cancel(self, args: dict[str, Any]) -> str:
+    def cancel(self, args: ToolArgs) -> str:
         campaign, n = self.jobs.cancel_campaign(self._find(args).name)
         return (f"Cancelled campaign {campaign.name}: {n} unfinished call{'s' if n != 1 else ''} cancelled; "
                 "its summary follows once any call in progress has ended.")

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import websocket
 
-from voice.protocol import dumps
+from voice.protocol import ClientEvent, dumps
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Connection:
 
     # --- any thread -------------------------------------------------------------
 
-    def send(self, event: dict[str, Any]) -> bool:
+    def send(self, event: ClientEvent) -> bool:
         return self.send_raw(dumps(event))
 
     def send_raw(self, text: str) -> bool:

@@ -30,11 +30,11 @@ def parse_tool_call(text: str) -> tuple[str, str] | None:
     return (m["name"], m["args"]) if m else None
 
 
-def history_items(turns: list[Turn], prefix: str) -> list[dict[str, Any]]:
+def history_items(turns: list[Turn], prefix: str) -> list[protocol.ClientEvent]:
     """conversation.item.create events replaying ``turns`` (oldest first).
     A tool call is replayed only with its result (the item after it), since
     a lone half of the pair confuses the model; ids are ``prefix`` + n."""
-    events: list[dict[str, Any]] = []
+    events: list[protocol.ClientEvent] = []
     n = 0
 
     def next_id() -> str:

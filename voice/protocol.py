@@ -14,6 +14,13 @@ BYTES_PER_MS = SAMPLE_RATE * 2 // 1000  # PCM16 mono: 48
 AUDIO_FORMAT = {"type": "audio/pcm", "rate": SAMPLE_RATE}
 MAX_ITEM_ID = 32
 
+# JSON that crosses the Realtime socket stays a dict, named for what it is
+ClientEvent = dict[str, Any]  # an event we send (built here)
+ServerEvent = dict[str, Any]  # an event the server sent, as parsed
+Item = dict[str, Any]  # a conversation item inside either
+ToolSchema = dict[str, Any]  # one function tool's definition, as session.update carries it
+ToolArgs = dict[str, Any]  # a function call's arguments, as parsed
+
 _event_ids = itertools.count(1)
 
 
@@ -35,14 +42,14 @@ def session_update(
     *,
     instructions: str,
     voice: str,
-    tools: list[dict[str, Any]],
+    tools: list[ToolSchema],
     transcription_model: str,
     text_only: bool,
     event_id_: str,
     model: str = "",
     reasoning_effort: str = "",
-) -> dict[str, Any]:
-    session: dict[str, Any] = {
+) -> ClientEvent:
+    session: Item = {
         "type": "realtime",
         "instructions": instructions,
         "output_modalities": ["text"] if text_only else ["audio"],
@@ -68,7 +75,7 @@ def reasoning_capable(model: str) -> bool:
     return model.startswith("gpt-realtime-2")
 
 
-def user_text(item_id: str, text: str) -> dict[str, Any]:
+def user_text(item_id: str, text: str) -> ClientEvent:
     return {
         "type": "conversation.item.create",
         "event_id": event_id(),
@@ -76,7 +83,7 @@ def user_text(item_id: str, text: str) -> dict[str, Any]:
     }
 
 
-def assistant_text(item_id: str, text: str) -> dict[str, Any]:
+def assistant_text(item_id: str, text: str) -> ClientEvent:
     return {
         "type": "conversation.item.create",
         "event_id": event_id(),
@@ -87,7 +94,7 @@ def assistant_text(item_id: str, text: str) -> dict[str, Any]:
     }
 
 
-def function_call(item_id: str, call_id: str, name: str, arguments: str) -> dict[str, Any]:
+def function_call(item_id: str, call_id: str, name: str, arguments: str) -> ClientEvent:
     return {
         "type": "conversation.item.create",
         "event_id": event_id(),
@@ -98,7 +105,7 @@ def function_call(item_id: str, call_id: str, name: str, arguments: str) -> dict
     }
 
 
-def function_call_output(item_id: str, call_id: str, output: str) -> dict[str, Any]:
+def function_call_output(item_id: str, call_id: str, output: str) -> ClientEvent:
     return {
         "type": "conversation.item.create",
         "event_id": event_id(),
@@ -108,12 +115,12 @@ def function_call_output(item_id: str, call_id: str, output: str) -> dict[str, A
 
 def response_create(
     *, instructions: str | None = None, metadata: dict[str, str] | None = None, out_of_band: bool = False
-) -> dict[str, Any]:
+) -> ClientEvent:
     """``instructions`` replace the session's for this response only;
     ``metadata`` comes back in ``response.created``/``response.done``; an
     out-of-band response sees no conversation and adds nothing to it."""
-    event: dict[str, Any] = {"type": "response.create", "event_id": event_id()}
-    params: dict[str, Any] = {}
+    event: ClientEvent = {"type": "response.create", "event_id": event_id()}
+    params: Item = {}
     if instructions is not None:
         params["instructions"] = instructions
     if metadata:
@@ -126,7 +133,7 @@ def response_create(
     return event
 
 
-def truncate(item_id: str, content_index: int, audio_end_ms: int) -> dict[str, Any]:
+def truncate(item_id: str, content_index: int, audio_end_ms: int) -> ClientEvent:
     return {
         "type": "conversation.item.truncate",
         "event_id": event_id(),
@@ -136,9 +143,9 @@ def truncate(item_id: str, content_index: int, audio_end_ms: int) -> dict[str, A
     }
 
 
-def audio_append(pcm: bytes) -> dict[str, Any]:
+def audio_append(pcm: bytes) -> ClientEvent:
     return {"type": "input_audio_buffer.append", "audio": base64.b64encode(pcm).decode("ascii")}
 
 
-def dumps(event: dict[str, Any]) -> str:
+def dumps(event: ClientEvent) -> str:
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False)

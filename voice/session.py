@@ -16,6 +16,7 @@ from voice import protocol
 from voice.connection import AUTH, CONFIG, EXPIRED, Connection, Outcome
 from voice.instructions import build_instructions, delivery_instructions, say_instructions
 from voice.priming import history_items, tool_call_text
+from voice.protocol import Item, ServerEvent
 from voice.turns import TurnLog
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ MAX_FAILED_DELIVERIES = 2  # per session, before waiting for the next session or
 WORKING_ON_IT = "Still working on that, one moment."
 
 
-def _item_text(item: dict[str, Any]) -> str | None:
+def _item_text(item: Item) -> str | None:
     parts = [c.get("text") or c.get("transcript") for c in item.get("content") or []]
     parts = [p for p in parts if p]
     return " ".join(parts) if parts else None
@@ -73,8 +74,8 @@ class Session:
         self.unacked: list[str] = []  # typed items sent before our last response.create, not yet seen back
         self.audio_items: set[str] = set()
         self._n = 0
-        self._early: list[dict[str, Any]] = []  # events before session.created named the session
-        self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+        self._early: list[ServerEvent] = []  # events before session.created named the session
+        self.handlers: dict[str, Callable[[ServerEvent], None]] = {
             "session.created": self.on_session_created,
             "session.updated": self.on_session_updated,
             "conversation.item.added": self.on_item_added,
@@ -170,7 +171,7 @@ class Session:
                 self._requested(event)
         self.maybe_deliver()
 
-    def _requested(self, event: dict[str, Any]) -> None:
+    def _requested(self, event: ServerEvent) -> None:
         self.response_active = True
         self.response_request = event["event_id"]
         self.last_response_event = self.w.clock.monotonic()
@@ -210,7 +211,7 @@ class Session:
 
     # --- server events ----------------------------------------------------------
 
-    def handle(self, event: dict[str, Any]) -> None:
+    def handle(self, event: ServerEvent) -> None:
         kind = event.get("type", "")
         if kind.startswith("response."):
             self.last_response_event = self.w.clock.monotonic()
@@ -236,7 +237,7 @@ class Session:
                 self.w.acknowledge(item_id)
         self.unacked = []
 
-    def on_session_created(self, event: dict[str, Any]) -> None:
+    def on_session_created(self, event: ServerEvent) -> None:
         w = self.w
         self.session_id = (event.get("session") or {}).get("id") or self.next_id("sess")
         w.session_id = self.session_id
@@ -247,7 +248,7 @@ class Session:
         for e in early:
             self.handle(e)
 
-    def on_session_updated(self, event: dict[str, Any]) -> None:
+    def on_session_updated(self, event: ServerEvent) -> None:
         instructions = (event.get("session") or {}).get("instructions")
         confirmed = None
         if any(text == instructions for _, text in self.sent_updates):
@@ -263,7 +264,7 @@ class Session:
             self.w.on_primed(self)
             self.maybe_deliver()
 
-    def on_item_added(self, event: dict[str, Any]) -> None:
+    def on_item_added(self, event: ServerEvent) -> None:
         item = event.get("item") or {}
         item_id = item.get("id")
         if not item_id or item_id in self.replayed:
@@ -281,7 +282,7 @@ class Session:
         elif kind == "function_call":
             self.turns.joined(item_id, "tool_call")
 
-    def on_item_done(self, event: dict[str, Any]) -> None:
+    def on_item_done(self, event: ServerEvent) -> None:
         item = event.get("item") or {}
         item_id = item.get("id")
         if item.get("type") != "message" or not item_id or item_id in self.replayed:
@@ -294,42 +295,42 @@ class Session:
         if item.get("role") == "user":
             self.w.acknowledge(item_id)
 
-    def on_transcript(self, event: dict[str, Any]) -> None:
+    def on_transcript(self, event: ServerEvent) -> None:
         self.turns.complete(event["item_id"], "user", event.get("transcript") or "")
 
-    def on_transcript_failed(self, event: dict[str, Any]) -> None:
+    def on_transcript_failed(self, event: ServerEvent) -> None:
         self.turns.complete(event["item_id"], "user", "(inaudible)")
 
-    def on_response_created(self, event: dict[str, Any]) -> None:
+    def on_response_created(self, event: ServerEvent) -> None:
         self.response_active = True
         self.response_request = None
 
-    def on_output_item_added(self, event: dict[str, Any]) -> None:
+    def on_output_item_added(self, event: ServerEvent) -> None:
         item = event.get("item") or {}
         if item.get("id"):
             role = "tool_call" if item.get("type") == "function_call" else item.get("role") or "assistant"
             self.turns.joined(item["id"], role)
 
-    def on_text_delta(self, event: dict[str, Any]) -> None:
+    def on_text_delta(self, event: ServerEvent) -> None:
         self.turns.delta(event["item_id"], event.get("delta") or "")
 
-    def on_audio_delta(self, event: dict[str, Any]) -> None:
+    def on_audio_delta(self, event: ServerEvent) -> None:
         if self.w.player is not None and not self.w.text_only:
             self.audio_items.add(event["item_id"])
             self.w.player.feed(event["item_id"], event.get("content_index", 0), base64.b64decode(event["delta"]))
 
-    def on_audio_done(self, event: dict[str, Any]) -> None:
+    def on_audio_done(self, event: ServerEvent) -> None:
         if self.w.player is not None:
             self.w.player.finish()
 
-    def on_output_item_done(self, event: dict[str, Any]) -> None:
+    def on_output_item_done(self, event: ServerEvent) -> None:
         item = event.get("item") or {}
         if item.get("type") == "function_call":
             self.run_tool(item)
         elif item.get("type") == "message" and item.get("id"):
             self.turns.complete(item["id"], "assistant", _item_text(item))
 
-    def on_response_done(self, event: dict[str, Any]) -> None:
+    def on_response_done(self, event: ServerEvent) -> None:
         response = event.get("response") or {}
         output = response.get("output") or []
         for item in output:
@@ -346,7 +347,7 @@ class Session:
             self.want_response = True
         self.maybe_respond()
 
-    def _delivery_done(self, response: dict[str, Any], delivered: str | None) -> None:
+    def _delivery_done(self, response: Item, delivered: str | None) -> None:
         ids = self.delivering
         if delivered is not None:
             ids = [int(i) for i in delivered.split(",") if i.strip().isdigit()]
@@ -363,7 +364,7 @@ class Session:
         if told:
             self.w.mark_told(told)
 
-    def on_speech_started(self, event: dict[str, Any]) -> None:
+    def on_speech_started(self, event: ServerEvent) -> None:
         self.user_speaking = True
         player = self.w.player
         if player is None or not player.playing():
@@ -373,10 +374,10 @@ class Session:
             item_id, index, played_ms = stopped
             self.conn.send(protocol.truncate(item_id, index, played_ms))
 
-    def on_speech_stopped(self, event: dict[str, Any]) -> None:
+    def on_speech_stopped(self, event: ServerEvent) -> None:
         self.user_speaking = False
 
-    def on_error(self, event: dict[str, Any]) -> None:
+    def on_error(self, event: ServerEvent) -> None:
         error = event.get("error") or {}
         code, message = error.get("code"), error.get("message") or ""
         log.warning("Realtime error %s: %s", code, message)
@@ -401,7 +402,7 @@ class Session:
 
     # --- tools -----------------------------------------------------------------
 
-    def run_tool(self, item: dict[str, Any]) -> None:
+    def run_tool(self, item: Item) -> None:
         """Start a tool call on the jobs thread (once per call_id, whatever
         arrives again); its output is sent when it returns."""
         call_id, name, arguments = item.get("call_id") or "", item.get("name") or "", item.get("arguments") or ""

@@ -15,13 +15,14 @@ from core.config import Settings, normalise_phone
 from core.events import Bus, CallUpdateDismissed, Display, Notice
 from store import errors as store_errors
 from voice.campaign_tools import CAMPAIGN_TOOLS, CampaignTools
+from voice.protocol import ToolArgs, ToolSchema
 from core.records import ACTIVE, FINISHED, Job, JobStatus
 from store.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
 _STR = {"type": "string"}
-TOOLS: list[dict[str, Any]] = [
+TOOLS: list[ToolSchema] = [
     {
         "type": "function",
         "name": "schedule_outbound_call",
@@ -94,7 +95,7 @@ class ToolError(ValueError):
     """A problem the model can fix; its message is the tool result."""
 
 
-def _text(args: dict[str, Any], key: str) -> str | None:
+def _text(args: ToolArgs, key: str) -> str | None:
     value = args.get(key)
     if value is None:
         return None
@@ -103,7 +104,7 @@ def _text(args: dict[str, Any], key: str) -> str | None:
     return str(value).strip() or None
 
 
-def _job_id(args: dict[str, Any]) -> int | None:
+def _job_id(args: ToolArgs) -> int | None:
     value = args.get("job_id")
     if value in (None, ""):
         return None
@@ -119,7 +120,7 @@ class ToolBox:
         self.settings = settings
         self.bus = bus
         self.clock = clock
-        self._handlers: dict[str, Callable[[dict[str, Any]], str]] = {
+        self._handlers: dict[str, Callable[[ToolArgs], str]] = {
             "schedule_outbound_call": self.schedule,
             "check_scheduled_call_status": self.check_status,
             "cancel_scheduled_call": self.cancel,
@@ -156,7 +157,7 @@ class ToolBox:
 
     # --- the tools ------------------------------------------------------------
 
-    def schedule(self, args: dict[str, Any]) -> str:
+    def schedule(self, args: ToolArgs) -> str:
         if args.get("call_again") is not True:
             recent = self._recently_called(args)
             if recent is not None:
@@ -177,7 +178,7 @@ class ToolBox:
             text += " " + scheduled.note
         return text
 
-    def _recently_called(self, args: dict[str, Any]) -> str | None:
+    def _recently_called(self, args: ToolArgs) -> str | None:
         """The same call (number and objective) finished within the last
         hour: say so and ask, instead of dialling again."""
         name, raw = _text(args, "contact_name"), _text(args, "phone_number")
@@ -202,7 +203,7 @@ class ToolBox:
                         "If the user says yes, call schedule_outbound_call again with call_again=true.")
         return None
 
-    def _matches(self, args: dict[str, Any], *, active_only: bool = False) -> tuple[list[dict[str, Any]], str]:
+    def _matches(self, args: ToolArgs, *, active_only: bool = False) -> tuple[list[Job], str]:
         job_id = _job_id(args)
         name, snippet = _text(args, "contact_name"), _text(args, "call_objective_snippet")
         if name is not None and name.lower() in _NO_NAME:
@@ -218,7 +219,7 @@ class ToolBox:
             found = found[:1]
         return found, what or "any call"
 
-    def check_status(self, args: dict[str, Any]) -> str:
+    def check_status(self, args: ToolArgs) -> str:
         found, what = self._matches(args)
         contact = _text(args, "contact_name")
         named = _job_id(args) is not None or _text(args, "call_objective_snippet") or (
@@ -240,7 +241,7 @@ class ToolBox:
             text += f" This is the most recent of {len(found)} matching calls; ask the user whether they meant another: {others}."
         return text
 
-    def cancel(self, args: dict[str, Any]) -> str:
+    def cancel(self, args: ToolArgs) -> str:
         if _job_id(args) is None and not _text(args, "contact_name"):
             raise ToolError("give the job_id or the contact_name of the call to cancel.")
         found, what = self._matches(args, active_only=_job_id(args) is None)
@@ -259,13 +260,13 @@ class ToolBox:
             return f"Job {job.id} (call to {job.contact_name}) is being dialled now; it will be hung up and cancelled."
         return f"Cancelled job {job.id}, the call to {job.contact_name}."
 
-    def list_calls(self, args: dict[str, Any]) -> str:
+    def list_calls(self, args: ToolArgs) -> str:
         jobs = self.jobs.list_jobs(limit=20)
         if not jobs:
             return "There are no scheduled calls."
         return "Scheduled calls, newest first:\n" + "\n".join(f"- {self._label(j)}" for j in jobs)
 
-    def show_on_screen(self, args: dict[str, Any]) -> str:
+    def show_on_screen(self, args: ToolArgs) -> str:
         kind = _text(args, "kind")
         title = _text(args, "title") or ""
         raw = args.get("content")

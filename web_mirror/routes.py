@@ -27,7 +27,7 @@ from geventwebsocket.websocket import Header, WebSocket
 from core.events import ConnectionStatus, NewCallUpdateAvailable
 from core.state import RECONNECTING
 from web_mirror import security
-from web_mirror.security import BadRequest
+from web_mirror.security import BadRequest, Body, Environ
 
 if TYPE_CHECKING:
     from web_mirror.server import MirrorServer
@@ -80,7 +80,7 @@ def build_app(mirror: "MirrorServer") -> bottle.Bottle:
     app.install(TokenRequired(mirror))
     page = index_page()
 
-    def body_of(environ: dict[str, Any]) -> dict[str, Any]:
+    def body_of(environ: Environ) -> Body:
         return security.json_object(security.read_body(environ))
 
     @app.get("/", public=True)  # the operator's link (?token=) signs the browser in here

@@ -34,6 +34,9 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+Body = dict[str, Any]  # a request's JSON object, as parsed
+Environ = dict[str, Any]  # a WSGI request's environ
+
 
 class BadRequest(Exception):
     """A body that is not the schema; the message names the field. With
@@ -147,7 +150,7 @@ def read_body(environ: Mapping[str, Any]) -> bytes:
     return data
 
 
-def json_object(body: bytes) -> dict[str, Any]:
+def json_object(body: bytes) -> Body:
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -157,7 +160,7 @@ def json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-def _string(data: dict[str, Any], name: str, *, required: bool = True, nonempty: bool = False,
+def _string(data: Body, name: str, *, required: bool = True, nonempty: bool = False,
             limit: int = 4000) -> str:
     value = data.get(name)
     if value is None and not required:
@@ -171,7 +174,7 @@ def _string(data: dict[str, Any], name: str, *, required: bool = True, nonempty:
     return value
 
 
-def _check_keys(data: dict[str, Any], allowed: set[str], kind: str) -> None:
+def _check_keys(data: Body, allowed: set[str], kind: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise BadRequest(f"{unknown[0]}: unknown field")
@@ -179,7 +182,7 @@ def _check_keys(data: dict[str, Any], allowed: set[str], kind: str) -> None:
         raise BadRequest(f"type: expected {kind!r}")
 
 
-def connection_status(data: dict[str, Any]) -> dict[str, str]:
+def connection_status(data: Body) -> dict[str, str]:
     _check_keys(data, {"type", "status", "message", "ts"}, "connection_status")
     status = data.get("status")
     if status not in ("connected", "disconnected"):
@@ -187,7 +190,7 @@ def connection_status(data: dict[str, Any]) -> dict[str, str]:
     return {"status": status, "message": _string(data, "message", required=False)}
 
 
-def call_update(data: dict[str, Any]) -> dict[str, Any]:
+def call_update(data: Body) -> Body:
     _check_keys(data, {"type", "contact_name", "status_summary", "job_id", "ts"}, "new_call_update_available")
     job_id = data.get("job_id")
     if job_id is not None and (isinstance(job_id, bool) or not isinstance(job_id, int)):

@@ -33,6 +33,7 @@ from geventwebsocket.handler import WebSocketHandler
 from core.events import Event
 from core.state import Snapshot
 from web_mirror import security
+from web_mirror.security import Environ
 from web_mirror.admission import MAX_CONNECTIONS, Admission
 from web_mirror.clients import Client, text_frame
 from web_mirror.routes import build_app, receive_until_closed
@@ -103,7 +104,7 @@ class MirrorHandler(WebSocketHandler):
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         return super().start_response(status, security.with_security_headers(headers), exc_info)
 
-    def get_environ(self) -> dict[str, Any]:
+    def get_environ(self) -> Environ:
         self._deadline.close()  # the request has arrived: answering it is not bounded
         environ = super().get_environ()
         environ["switchboard.socket"] = self.socket

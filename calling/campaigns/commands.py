@@ -9,6 +9,7 @@ from typing import Any, Iterator, TextIO
 
 from calling.campaigns import export as export_mod
 from calling.campaigns.importing import Plan, Unusable, open_plan
+from calling.campaigns.rows import Callee
 from calling.campaigns.template import Template, TemplateError
 from calling.campaigns.words import describe
 from core.clock import Clock, iso
@@ -109,7 +110,7 @@ def import_list(args: argparse.Namespace, jobs: JobStore, settings: Settings, cl
     return 1 if plan.rejected else 0
 
 
-def _refused(rows: Iterator[dict[str, Any]], campaign: Campaign) -> Iterator[dict[str, Any]]:
+def _refused(rows: Iterator[Callee], campaign: Campaign) -> Iterator[Callee]:
     """No new row goes into a finished or cancelled campaign."""
     for _ in rows:
         raise Unusable(f"campaign {campaign.name!r} is {campaign.status.value.lower()}; "

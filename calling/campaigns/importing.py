@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterator
 
-from calling.campaigns.rows import REQUIRED, checked_rows
+from calling.campaigns.rows import REQUIRED, Callee, checked_rows
 from calling.campaigns.template import Template, TemplateError
 from calling.gate import configured_do_not_call, do_not_call_reason
 from core.config import Settings
@@ -40,7 +40,7 @@ class Plan:
     """What an import would do: the rows to add, those the campaign already
     has, the rejected lines, three filled-in objectives to show."""
     columns: list[str]
-    good: list[dict[str, Any]] = field(default_factory=list)
+    good: list[Callee] = field(default_factory=list)
     already: int = 0
     rejected: list[Rejected] = field(default_factory=list)
 
@@ -125,7 +125,7 @@ def plan_import(path: Path, template_text: str, *, jobs: JobStore, settings: Set
 
 
 def open_plan(path: Path, template_text: str, *, jobs: JobStore, settings: Settings,
-              existing: Collection[str] = ()) -> tuple[Plan, Iterator[dict[str, Any]]]:
+              existing: Collection[str] = ()) -> tuple[Plan, Iterator[Callee]]:
     """The file read and its header and the template checked (Unusable
     otherwise), and the rows to import, checked one by one as they are
     taken — so a store can write each while the next is checked; the Plan
@@ -141,7 +141,7 @@ def open_plan(path: Path, template_text: str, *, jobs: JobStore, settings: Setti
 
 
 def _checked(plan: Plan, records: list[tuple[int, list[str]]], header: list[str], template: Template,
-             jobs: JobStore, settings: Settings, existing: Collection[str]) -> Iterator[dict[str, Any]]:
+             jobs: JobStore, settings: Settings, existing: Collection[str]) -> Iterator[Callee]:
     listed = configured_do_not_call(settings) | {e.phone_number for e in jobs.list_do_not_call()}
     seen: dict[str, int] = {}
     for line, row, reason in checked_rows(records, header, template, settings.app.default_region, existing):

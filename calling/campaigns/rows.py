@@ -13,7 +13,8 @@ from core import phone as phone_mod
 REQUIRED = "phone"
 MAX_NAME_CHARS = 200
 # (line, the row to import or None, why it was refused or None)
-Result = tuple[int, "dict[str, Any] | None", "str | None"]
+Callee = dict[str, Any]  # one checked row of the list, as it is written
+Result = tuple[int, "Callee | None", "str | None"]
 Records = list[tuple[int, list[str]]]
 
 
@@ -30,7 +31,7 @@ def checked_rows(records: Records, header: list[str], template: Template, region
 
 
 def check_row(record: list[str], header: list[str], template: Template, region: str,
-              zones: dict[str, str | None], existing: Collection[str]) -> dict[str, Any]:
+              zones: dict[str, str | None], existing: Collection[str]) -> Callee:
     if len(record) != len(header):
         missing = header[len(record):]
         if missing:

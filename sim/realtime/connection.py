@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 from .audio import BYTES_PER_MS, Vad
 from .handlers import Handlers
 from .responder import ResponseRun
-from .session import EventIds, default_session, error_event, new_id
+from .session import Item, EventIds, default_session, error_event, new_id
 from .validation import InvalidEvent, validate_client_event
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class Connection(Handlers):
 
     # --- sending -------------------------------------------------------------
 
-    async def emit(self, event: dict[str, Any]) -> None:
+    async def emit(self, event: Item) -> None:
         if self.closed:
             return
         event["event_id"] = self.ids.next()

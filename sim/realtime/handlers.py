@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .audio import BYTES_PER_MS
 from .responder import ResponseRun
-from .session import check_update, merge_session, new_id, transcription_enabled, turn_detection
+from .session import Item, check_update, merge_session, new_id, transcription_enabled, turn_detection
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -248,7 +248,7 @@ class Handlers:
             return
         self.response.cancel("client_cancelled")
 
-    def start_response(self: "Connection", params: dict[str, Any], after_start=None) -> ResponseRun:
+    def start_response(self: "Connection", params: Item, after_start=None) -> ResponseRun:
         if params.get("input") is not None:
             context = []
             for ref in params["input"]:

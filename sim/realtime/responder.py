@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from . import model
 from .audio import CHUNK_MS, speaking_ms, tone_chunk_b64
 from .intents import Call
-from .session import new_id, tool_names
+from .session import Item, new_id, tool_names
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -27,7 +27,7 @@ class Cancelled(Exception):
 
 
 class ResponseRun:
-    def __init__(self, conn: "Connection", params: dict[str, Any], context: list[dict],
+    def __init__(self, conn: "Connection", params: Item, context: list[dict],
                  in_conversation: bool, after_start: Callable[[], Awaitable[None]] | None = None) -> None:
         self.conn = conn
         self.id = new_id("resp_")
@@ -56,7 +56,7 @@ class ResponseRun:
         if self.cancel_reason is not None:
             raise Cancelled()
 
-    def _response(self, status: str, usage: dict | None = None) -> dict[str, Any]:
+    def _response(self, status: str, usage: dict | None = None) -> Item:
         details = None
         if status == "cancelled":
             details = {"type": "cancelled", "reason": self.cancel_reason}
@@ -206,7 +206,7 @@ class ResponseRun:
         third = max(1, math.ceil(len(text) / 3))
         return [text[i: i + third] for i in range(0, len(text), third)] or [""]
 
-    def _usage(self) -> dict[str, Any]:
+    def _usage(self) -> Item:
         text_in = sum(len(model.item_text(i)) for i in self.context) + len(self.instructions)
         input_tokens = max(1, text_in // 4)
         output_tokens = self._text_tokens + self._audio_tokens

@@ -7,6 +7,10 @@ import secrets
 import time
 from typing import Any
 
+# the JSON of a session and of the events around it stays a dict, named for what it is
+SessionConfig = dict[str, Any]  # a session, as session.created / session.updated carry it
+Item = dict[str, Any]  # any other event or part of one
+
 PCM = {"type": "audio/pcm", "rate": 24000}
 DEFAULT_INSTRUCTIONS = (
     "Your knowledge cutoff is 2023-10. You are a helpful, witty, and friendly AI. "
@@ -35,7 +39,7 @@ class EventIds:
         return f"{self._stem}{next(self._n)}"
 
 
-def default_session(model: str, session_max_s: float) -> dict[str, Any]:
+def default_session(model: str, session_max_s: float) -> SessionConfig:
     return {
         "type": "realtime",
         "object": "realtime.session",
@@ -71,7 +75,7 @@ def default_session(model: str, session_max_s: float) -> dict[str, Any]:
     }
 
 
-def merge_session(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+def merge_session(current: SessionConfig, update: Item) -> SessionConfig:
     """Only fields present in the update change; ``audio.input`` and
     ``audio.output`` merge field by field; everything else is replaced
     (``tools: []`` clears tools, ``turn_detection: null`` turns VAD off)."""
@@ -87,7 +91,7 @@ def merge_session(current: dict[str, Any], update: dict[str, Any]) -> dict[str, 
     return merged
 
 
-def check_update(current: dict[str, Any], update: dict[str, Any], audio_sent: bool) -> tuple[str, str, str] | None:
+def check_update(current: SessionConfig, update: Item, audio_sent: bool) -> tuple[str, str, str] | None:
     """Semantic checks the schema cannot express: (code, message, param) or None."""
     if update.get("type") != "realtime":
         return ("invalid_value", "Cannot update a realtime session to a different session type.", "session.type")
@@ -112,7 +116,7 @@ def check_update(current: dict[str, Any], update: dict[str, Any], audio_sent: bo
 
 
 def error_event(event_id: str, code: str | None, message: str, *, param: str | None = None,
-                client_event_id: str | None = None, kind: str = "invalid_request_error") -> dict[str, Any]:
+                client_event_id: str | None = None, kind: str = "invalid_request_error") -> Item:
     return {
         "type": "error",
         "event_id": event_id,
@@ -120,13 +124,13 @@ def error_event(event_id: str, code: str | None, message: str, *, param: str | N
     }
 
 
-def turn_detection(session: dict[str, Any]) -> dict[str, Any] | None:
+def turn_detection(session: SessionConfig) -> Item | None:
     return ((session.get("audio") or {}).get("input") or {}).get("turn_detection")
 
 
-def transcription_enabled(session: dict[str, Any]) -> bool:
+def transcription_enabled(session: SessionConfig) -> bool:
     return bool(((session.get("audio") or {}).get("input") or {}).get("transcription"))
 
 
-def tool_names(session: dict[str, Any]) -> set[str]:
+def tool_names(session: SessionConfig) -> set[str]:
     return {t.get("name") for t in session.get("tools") or [] if t.get("type") == "function" and t.get("name")}

@@ -16,6 +16,7 @@ from calling.strategist import ActionPlan
 from core import config as config_mod
 from tests.calling.conftest import drive, engine_config, finished, running, wait_for
 from tests.conftest import ROOT
+from store.do_not_call import Listing
 from tests.helpers import job_record
 
 LEE = "+12025550106"  # the simulated person who says "Please don't call again"
@@ -87,8 +88,8 @@ def test_a_hard_refusal_is_caught_even_when_the_plan_misses_it():
                                                 {"role": "MESSAGE_ROLE_USER", "text": "Stop calling me."}])
     outcome = from_plan(job, plan, "llm", said, datetime.now(timezone.utc), 0.0)
     assert outcome.job_fields["overall_status"] == "DECLINED" and outcome.finished
-    assert outcome.do_not_call == {"reason": 'Lee asked not to be called again: "Stop calling me."',
-                                   "added_by": "the refusal rule"}
+    assert outcome.do_not_call == Listing('Lee asked not to be called again: "Stop calling me."',
+                                          added_by="the refusal rule")
     # an objective achieved stays a success; the number is listed all the same
     done = plan.model_copy(update={"action": "MARK_JOB_COMPLETED_SUCCESS", "summary_for_user": "Lee will pay."})
     outcome = from_plan(job, done, "llm", said, datetime.now(timezone.utc), 0.0)

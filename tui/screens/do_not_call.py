@@ -121,7 +121,7 @@ class DoNotCallScreen(Screen):
         self.dismiss()
 
 
-class AddDoNotCallScreen(FormScreen[dict[str, Any] | None]):
+class AddDoNotCallScreen(FormScreen[DoNotCallEntry | None]):
     """List a number by hand: any form of it, and why."""
     OK_BUTTON = "dnc-ok"
 

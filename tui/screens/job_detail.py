@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
+from calling.ultravox_client import CallMessage
 from core.records import Attempt, Job
 from core.text import visible
 from tui import messages as msg
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 SPEAKER = {"agent": "Agent", "MESSAGE_ROLE_AGENT": "Agent", "user": "Callee", "MESSAGE_ROLE_USER": "Callee"}
 
 
-def transcript_lines(messages: list[dict[str, Any]]) -> list[Text]:
+def transcript_lines(messages: list[CallMessage]) -> list[Text]:
     lines = []
     for m in messages:
         who = SPEAKER.get(str(m.get("role")), str(m.get("role") or "?"))
@@ -41,7 +42,7 @@ def transcript_lines(messages: list[dict[str, Any]]) -> list[Text]:
     return lines
 
 
-def parse_transcript(raw: Any) -> list[dict[str, Any]]:
+def parse_transcript(raw: Any) -> list[CallMessage]:
     if not raw:
         return []
     if isinstance(raw, list):

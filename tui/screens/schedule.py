@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
+from core.records import Job
 from core.text import visible
 
 from tui.screens.form import FormScreen
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ScheduleCallScreen(FormScreen[dict[str, Any] | None]):
+class ScheduleCallScreen(FormScreen[Job | None]):
     OK_BUTTON = "schedule-ok"
 
     def __init__(self, runtime: "Runtime") -> None:

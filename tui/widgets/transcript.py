@@ -2,7 +2,7 @@
 streaming under it, and scrollback loaded from the conversation database."""
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from rich.text import Text
 from textual import events
@@ -13,6 +13,13 @@ from textual.widgets import RichLog, Static
 from core.text import visible
 from tui.tool_lines import describe
 from voice.priming import parse_tool_call
+
+
+class Line(TypedDict):
+    """One line of the transcript as drawn: a turn, or a tool call with its result."""
+    role: str  # user | assistant | tool | system
+    text: str
+    turn_id: NotRequired[int | None]
 
 TRIM_SLACK = 50
 LIVE_TAIL_CHARS = 160
@@ -27,7 +34,7 @@ ROLE_STYLE = {
 }
 
 
-def render_turn(turn: dict[str, Any]) -> Text:
+def render_turn(turn: Line) -> Text:
     role = turn.get("role", "")
     label, style = ROLE_STYLE.get(role, (role, ""))
     text = visible(turn.get("text") or "")
@@ -37,14 +44,14 @@ def render_turn(turn: dict[str, Any]) -> Text:
     return line
 
 
-def tool_call_turn(name: str, arguments: str, result: str, turn_id: int | None = None) -> dict[str, Any]:
+def tool_call_turn(name: str, arguments: str, result: str, turn_id: int | None = None) -> Line:
     return {"role": "tool", "text": describe(name, arguments, result), "turn_id": turn_id}
 
 
-def with_tool_lines(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_tool_lines(turns: list[Line]) -> list[Line]:
     """History as the live view draws it: each tool_call and the tool_result
     after it become one readable tool line."""
-    out: list[dict[str, Any]] = []
+    out: list[Line] = []
     i = 0
     while i < len(turns):
         turn = turns[i]
@@ -68,7 +75,7 @@ class Transcript(Vertical):
         super().__init__(id=id)
         self.border_title = "Conversation"
         self.window = window
-        self.turns: list[dict[str, Any]] = []
+        self.turns: list[Line] = []
         self._live_item: str | None = None
         self._live_text = ""
         self._drawn_width = 0
@@ -84,11 +91,11 @@ class Transcript(Vertical):
     def log_widget(self) -> RichLog:
         return self.query_one("#transcript-log", RichLog)
 
-    def load_turns(self, turns: list[dict[str, Any]]) -> None:
+    def load_turns(self, turns: list[Line]) -> None:
         self.turns = with_tool_lines(list(turns))[-self.window:]
         self._redraw()
 
-    def add_turn(self, turn: dict[str, Any]) -> None:
+    def add_turn(self, turn: Line) -> None:
         if turn.get("role") == "assistant":
             self._set_live(None, "")
         self.turns.append(turn)
@@ -110,7 +117,7 @@ class Transcript(Vertical):
         """The oldest stored turn shown: where scrollback continues from."""
         return next((t.get("turn_id") for t in self.turns if t.get("turn_id")), None)
 
-    def prepend(self, rows: list[dict[str, Any]]) -> None:
+    def prepend(self, rows: list[Line]) -> None:
         """Older turns (ConversationStore rows, oldest first) above the rest."""
         older = with_tool_lines([{"role": t.role, "text": t.content, "turn_id": t.turn_id} for t in rows])
         if older:
