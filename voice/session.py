@@ -1,22 +1,22 @@
-"""One Realtime session (one connection): priming, the server events,
-tools, barge-in, delivering call outcomes, and the turn log. Its methods run
+"""One Realtime session (one connection): priming, tools, delivering call
+outcomes, and the turn log; the server events it handles are in
+server_events.py. Its methods run
 under the worker's lock, on the connection's thread or (send_*, deliver) on
 the worker's task thread; nothing here touches the calls database (tools
 and marking outcomes told run on the worker's jobs thread)."""
 from __future__ import annotations
 
-import base64
 import collections
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
-from core.events import VoiceState
 from core.records import Job, Turn
 from voice import protocol
-from voice.connection import AUTH, CONFIG, EXPIRED, Connection, Outcome
+from voice.connection import Connection
 from voice.instructions import build_instructions, delivery_instructions, say_instructions
 from voice.priming import history_items, tool_call_text
-from voice.protocol import Item, ServerEvent
+from voice.protocol import ServerEvent
+from voice.server_events import CONNECTED_MESSAGE, DELIVERY_KEY, ServerEvents
 from voice.turns import TurnLog
 
 if TYPE_CHECKING:
@@ -24,31 +24,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONNECTED_MESSAGE = "Connected to the assistant."
 STALE_RESPONSE_S = 20.0
-AUTH_CODES = {"invalid_api_key", "invalid_authentication", "authentication_error"}
-DELIVERY_KEY = "deliver_jobs"  # response metadata naming the jobs a delivery response tells
 PROGRESS_KEY = "progress"
 MAX_FAILED_DELIVERIES = 2  # per session, before waiting for the next session or the operator
 WORKING_ON_IT = "Still working on that, one moment."
 
 
-def _item_text(item: Item) -> str | None:
-    parts = [c.get("text") or c.get("transcript") for c in item.get("content") or []]
-    parts = [p for p in parts if p]
-    return " ".join(parts) if parts else None
-
-
-def names_job(text: str, job: Job) -> bool:
-    """Whether ``text`` names the job's contact (full name, first name or number)."""
-    low = text.lower()
-    name = (job.contact_name or "").strip().lower()
-    return bool(name) and (name in low or name.split()[0] in low) or (job.phone_number or "#") in text
-
-
-class Session:
+class Session(ServerEvents):
     def __init__(self, worker: "VoiceWorker", conn: Connection, number: int) -> None:
-        self.w = worker
+        self.worker = worker
         self.conn = conn
         self.number = number
         self.session_id: str | None = None
@@ -101,34 +85,34 @@ class Session:
         return f"{kind}_{self.number}_{self._n}"[: protocol.MAX_ITEM_ID]
 
     def current(self) -> bool:
-        return self.w.current_session() is self
+        return self.worker.current_session() is self
 
     # --- priming (the task thread, with what it read from the stores) ---------
 
     def prime(self, updates: list[Job], turns: list[Turn]) -> None:
-        w = self.w
+        worker = self.worker
         self.prime_sent = True
         self.send_instructions(updates)
         for event in history_items(turns, f"h{self.number}_"):
             self.replayed.add(event["item"]["id"])
             self.conn.send(event)
         queued = self.send_outbox(respond=False)
-        if not queued and turns and turns[-1].role in ("user", "tool_result") and w.is_recent(turns[-1].timestamp):
+        if not queued and turns and turns[-1].role in ("user", "tool_result") and worker.is_recent(turns[-1].timestamp):
             self.want_response = True  # the drop cut off the answer to this
         self.maybe_respond()
 
     def send_instructions(self, updates: list[Job] | None = None) -> bool:
         """session.update with the current summary and untold outcomes
         (``updates``, else the ones last given)."""
-        w = self.w
-        self.updates = w.untold(self.updates if updates is None else updates)
-        text = build_instructions(w.base_instructions, w.settings, w.summary, self.updates)
+        worker = self.worker
+        self.updates = worker.untold(self.updates if updates is None else updates)
+        text = build_instructions(worker.base_instructions, worker.settings, worker.summary, self.updates)
         event_id = protocol.event_id("su")
         self.sent_updates.append((event_id, text))
         ok = self.conn.send(protocol.session_update(
-            instructions=text, voice=w.settings.openai.voice, tools=w.tool_definitions,
-            transcription_model=w.settings.openai.transcription_model, text_only=w.text_only, event_id_=event_id,
-            model=w.settings.openai.realtime_model, reasoning_effort=w.settings.openai.realtime_reasoning_effort,
+            instructions=text, voice=worker.settings.openai.voice, tools=worker.tool_definitions,
+            transcription_model=worker.settings.openai.transcription_model, text_only=worker.text_only, event_id_=event_id,
+            model=worker.settings.openai.realtime_model, reasoning_effort=worker.settings.openai.realtime_reasoning_effort,
         ))
         if ok:
             self.instructions = text
@@ -147,19 +131,19 @@ class Session:
         """Send typed messages this session has not been given yet; True if
         any message is still waiting to join the conversation."""
         if not self.prime_sent:
-            return bool(self.w.pending_texts())
-        pending = self.w.pending_texts()
+            return bool(self.worker.pending_texts())
+        pending = self.worker.pending_texts()
         for item_id, text in pending:
             if item_id not in self.sent_texts and self.conn.send(protocol.user_text(item_id, text)):
                 self.sent_texts.add(item_id)
-                self.sent_stamp[item_id] = self.w.item_clock.stamp()
+                self.sent_stamp[item_id] = self.worker.item_clock.stamp()
                 self.want_response = True
         if respond:
             self.maybe_respond()
         return bool(pending)
 
     def maybe_respond(self) -> None:
-        if self.response_active and self.w.clock.monotonic() - self.last_response_event > STALE_RESPONSE_S:
+        if self.response_active and self.worker.clock.monotonic() - self.last_response_event > STALE_RESPONSE_S:
             # its response.done never came (lost or malformed): ask anyway;
             # if one is still running the server says so and we wait for it
             self.response_active = False
@@ -174,21 +158,21 @@ class Session:
     def _requested(self, event: ServerEvent) -> None:
         self.response_active = True
         self.response_request = event["event_id"]
-        self.last_response_event = self.w.clock.monotonic()
+        self.last_response_event = self.worker.clock.monotonic()
         # the server handles events in order: what we sent before this
         # request is in the conversation once the response starts
-        self.unacked = [i for i in self.sent_texts if i in self.sent_stamp and self.w.has_pending(i)]
+        self.unacked = [i for i in self.sent_texts if i in self.sent_stamp and self.worker.has_pending(i)]
 
     def idle(self) -> bool:
         return (self.primed and not self.response_active and not self.want_response and self.tools_running == 0
-                and not self.user_speaking and not self.delivering and not self.w.pending_texts())
+                and not self.user_speaking and not self.delivering and not self.worker.pending_texts())
 
     def maybe_deliver(self) -> None:
         """When nothing else is going on, ask the assistant to say the untold
         outcomes now; they count as told when that response completes."""
         if not self.idle() or self.failed_deliveries >= MAX_FAILED_DELIVERIES:
             return
-        jobs = [u for u in self.w.untold(self.updates) if u.id not in self.not_said]
+        jobs = [u for u in self.worker.untold(self.updates) if u.id not in self.not_said]
         if not jobs:
             return
         ids = [int(j.id) for j in jobs]
@@ -207,14 +191,14 @@ class Session:
         if self.conn.send(event):
             self.response_active = True
             self.response_request = event["event_id"]
-            self.last_response_event = self.w.clock.monotonic()
+            self.last_response_event = self.worker.clock.monotonic()
 
     # --- server events ----------------------------------------------------------
 
     def handle(self, event: ServerEvent) -> None:
         kind = event.get("type", "")
         if kind.startswith("response."):
-            self.last_response_event = self.w.clock.monotonic()
+            self.last_response_event = self.worker.clock.monotonic()
         handler = self.handlers.get(kind)
         if handler is None:
             return
@@ -229,176 +213,13 @@ class Session:
         """Our typed items reached the conversation (a response began after
         them): log them at the time they joined and take them off the outbox,
         so a reconnect replays them as history, never as a new request."""
-        texts = dict(self.w.pending_texts())
+        texts = dict(self.worker.pending_texts())
         for item_id in self.unacked:
             if item_id in texts:
                 self.turns.joined(item_id, "user", at=self.sent_stamp.get(item_id))
                 self.turns.complete(item_id, "user", texts[item_id])
-                self.w.acknowledge(item_id)
+                self.worker.acknowledge(item_id)
         self.unacked = []
-
-    def on_session_created(self, event: ServerEvent) -> None:
-        w = self.w
-        self.session_id = (event.get("session") or {}).get("id") or self.next_id("sess")
-        w.session_id = self.session_id
-        self.turns = TurnLog(w.conversation, w.bus, w.item_clock, self.session_id)
-        w.set_status("connected", CONNECTED_MESSAGE)
-        w.bus.publish(VoiceState(state="connected", detail=self.session_id, attempt=w.failures))
-        early, self._early = self._early, []
-        for e in early:
-            self.handle(e)
-
-    def on_session_updated(self, event: ServerEvent) -> None:
-        instructions = (event.get("session") or {}).get("instructions")
-        confirmed = None
-        if any(text == instructions for _, text in self.sent_updates):
-            while self.sent_updates:
-                entry = self.sent_updates.popleft()
-                if entry[1] == instructions:
-                    confirmed = entry
-                    break
-        elif self.sent_updates:
-            confirmed = self.sent_updates.popleft()
-        if not self.primed and confirmed is not None:
-            self.primed = True
-            self.w.on_primed(self)
-            self.maybe_deliver()
-
-    def on_item_added(self, event: ServerEvent) -> None:
-        item = event.get("item") or {}
-        item_id = item.get("id")
-        if not item_id or item_id in self.replayed:
-            return
-        kind = item.get("type")
-        if kind == "message":
-            role = item.get("role")
-            if role not in ("user", "assistant"):
-                return
-            self.turns.joined(item_id, role, at=self.sent_stamp.get(item_id))
-            text = _item_text(item)
-            if role == "user" and text is not None:
-                self.turns.complete(item_id, "user", text)
-                self.w.acknowledge(item_id)
-        elif kind == "function_call":
-            self.turns.joined(item_id, "tool_call")
-
-    def on_item_done(self, event: ServerEvent) -> None:
-        item = event.get("item") or {}
-        item_id = item.get("id")
-        if item.get("type") != "message" or not item_id or item_id in self.replayed:
-            return
-        text = _item_text(item)
-        if item.get("role") == "assistant" or (item.get("role") == "user" and text):
-            if item.get("role") == "user":
-                self.turns.joined(item_id, "user", at=self.sent_stamp.get(item_id))
-            self.turns.complete(item_id, item["role"], text)
-        if item.get("role") == "user":
-            self.w.acknowledge(item_id)
-
-    def on_transcript(self, event: ServerEvent) -> None:
-        self.turns.complete(event["item_id"], "user", event.get("transcript") or "")
-
-    def on_transcript_failed(self, event: ServerEvent) -> None:
-        self.turns.complete(event["item_id"], "user", "(inaudible)")
-
-    def on_response_created(self, event: ServerEvent) -> None:
-        self.response_active = True
-        self.response_request = None
-
-    def on_output_item_added(self, event: ServerEvent) -> None:
-        item = event.get("item") or {}
-        if item.get("id"):
-            role = "tool_call" if item.get("type") == "function_call" else item.get("role") or "assistant"
-            self.turns.joined(item["id"], role)
-
-    def on_text_delta(self, event: ServerEvent) -> None:
-        self.turns.delta(event["item_id"], event.get("delta") or "")
-
-    def on_audio_delta(self, event: ServerEvent) -> None:
-        if self.w.player is not None and not self.w.text_only:
-            self.audio_items.add(event["item_id"])
-            self.w.player.feed(event["item_id"], event.get("content_index", 0), base64.b64decode(event["delta"]))
-
-    def on_audio_done(self, event: ServerEvent) -> None:
-        if self.w.player is not None:
-            self.w.player.finish()
-
-    def on_output_item_done(self, event: ServerEvent) -> None:
-        item = event.get("item") or {}
-        if item.get("type") == "function_call":
-            self.run_tool(item)
-        elif item.get("type") == "message" and item.get("id"):
-            self.turns.complete(item["id"], "assistant", _item_text(item))
-
-    def on_response_done(self, event: ServerEvent) -> None:
-        response = event.get("response") or {}
-        output = response.get("output") or []
-        for item in output:
-            if item.get("type") == "function_call":
-                self.run_tool(item)  # a no-op for calls already handled
-            elif item.get("type") == "message" and item.get("id") and item.get("status") == "completed":
-                self.turns.complete(item["id"], "assistant", _item_text(item))
-        delivered = (response.get("metadata") or {}).get(DELIVERY_KEY)
-        if delivered is not None or self.delivering:
-            self._delivery_done(response, delivered)
-        self.response_active = False
-        if self.tool_outputs_sent:
-            self.tool_outputs_sent = False
-            self.want_response = True
-        self.maybe_respond()
-
-    def _delivery_done(self, response: Item, delivered: str | None) -> None:
-        ids = self.delivering
-        if delivered is not None:
-            ids = [int(i) for i in delivered.split(",") if i.strip().isdigit()]
-        self.delivering = []
-        said = " ".join(_item_text(i) or "" for i in response.get("output") or [] if i.get("type") == "message")
-        if response.get("status") != "completed" or not said.strip():
-            # cancelled, interrupted, failed: nothing was told; try again at the next quiet moment
-            self.failed_deliveries += 1
-            log.info("a delivery of jobs %s ended %s; nothing marked told", ids, response.get("status"))
-            return
-        jobs = {int(u.id): u for u in self.updates}
-        told = [i for i in ids if i in jobs and names_job(said, jobs[i])]
-        self.not_said |= set(ids) - set(told)
-        if told:
-            self.w.mark_told(told)
-
-    def on_speech_started(self, event: ServerEvent) -> None:
-        self.user_speaking = True
-        player = self.w.player
-        if player is None or not player.playing():
-            return
-        stopped = player.stop()
-        if stopped is not None and stopped[0] in self.audio_items:
-            item_id, index, played_ms = stopped
-            self.conn.send(protocol.truncate(item_id, index, played_ms))
-
-    def on_speech_stopped(self, event: ServerEvent) -> None:
-        self.user_speaking = False
-
-    def on_error(self, event: ServerEvent) -> None:
-        error = event.get("error") or {}
-        code, message = error.get("code"), error.get("message") or ""
-        log.warning("Realtime error %s: %s", code, message)
-        if code == "session_expired":
-            self.conn.end(Outcome(EXPIRED, "the session reached its time limit", True))
-        elif code in AUTH_CODES or error.get("type") == "authentication_error":
-            self.conn.end(Outcome(AUTH, f"the server refused the API key: {message}", True))
-        elif code == "insufficient_quota":  # no credit: reconnecting or asking again never helps
-            self.conn.end(Outcome(AUTH, "OpenAI says the account is out of quota (insufficient_quota); add credit "
-                                        "at platform.openai.com and restart", True))
-        elif error.get("event_id") and any(error["event_id"] == eid for eid, _ in self.sent_updates):
-            self.conn.end(Outcome(CONFIG, f"the server rejected the session settings: {message}", True))
-        elif error.get("event_id") and error["event_id"] == self.response_request:
-            was_delivery, self.delivering = bool(self.delivering), []
-            self.response_active = code == "conversation_already_has_active_response"
-            self.response_request = None
-            self.want_response = not was_delivery
-            if not self.response_active:
-                log.warning("response.create was refused (%s); not retrying it", code)
-                self.want_response = False
-                self.failed_deliveries += was_delivery
 
     # --- tools -----------------------------------------------------------------
 
@@ -406,11 +227,11 @@ class Session:
         """Start a tool call on the jobs thread (once per call_id, whatever
         arrives again); its output is sent when it returns."""
         call_id, name, arguments = item.get("call_id") or "", item.get("name") or "", item.get("arguments") or ""
-        if not call_id or not self.w.claim_call(call_id):
+        if not call_id or not self.worker.claim_call(call_id):
             return
         self.turns.add(item.get("id") or self.next_id("call"), "tool_call", tool_call_text(name, arguments))
         self.tools_running += 1
-        self.w.run_tool(self, call_id, name, arguments)
+        self.worker.run_tool(self, call_id, name, arguments)
 
     def tool_finished(self, call_id: str, name: str, arguments: str, result: str) -> None:
         """The tool returned (worker lock held). In a session that has ended,
@@ -418,9 +239,9 @@ class Session:
         self.tools_running = max(0, self.tools_running - 1)
         out_id = self.next_id("out")
         turn_id = self.turns.add(out_id, "tool_result", result)
-        self.w.tool_called(name, arguments, result, call_id, self.session_id or "")
+        self.worker.tool_called(name, arguments, result, call_id, self.session_id or "")
         if not self.current():
-            self.w.late_result(name, arguments, result, turn_id)
+            self.worker.late_result(name, arguments, result, turn_id)
             return
         self.conn.send(protocol.function_call_output(out_id, call_id, result))
         self.replayed.add(out_id)  # logged here; its conversation.item.added is not a new turn

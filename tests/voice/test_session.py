@@ -132,7 +132,7 @@ def test_a_cancelled_delivery_marks_nothing_and_is_tried_again(harness, tap):
 
 
 def test_share_updates_asks_again_for_an_outcome_the_assistant_did_not_name(harness, tap):
-    from voice import session as session_mod
+    from voice import server_events as session_mod
 
     harness.start()
     harness.wait_state("primed")
