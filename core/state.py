@@ -29,7 +29,7 @@ from store.conversation import ConversationStore
 # what every view says before the assistant's first connection, and while
 # it is down (the message of the connection_status the assistant publishes then)
 CONNECTING = "Connecting to the assistant"
-RECONNECTING = "Agent connectivity issues. Attempting to reconnect"
+RECONNECTING = "Assistant connectivity issues. Attempting to reconnect"
 DISCONNECTED = ConnectionStatus(status="disconnected", message=f"{CONNECTING}...")
 # how each finished status reads on a badge (colour, mark); an outside update is "outside"
 OUTCOMES = {

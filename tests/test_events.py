@@ -13,10 +13,10 @@ from core.events import Bus, ConnectionStatus, NewCallUpdateAvailable, Transcrip
 
 def test_connection_and_update_events_keep_their_exact_shape() -> None:
     bus = Bus(FixedClock())
-    e = bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
+    e = bus.publish(ConnectionStatus(status="disconnected", message="Assistant connectivity issues. Attempting to reconnect..."))
     assert json.loads(e.to_json()) == {
         "type": "connection_status", "ts": "2026-01-05T10:00:00.000Z", "status": "disconnected",
-        "message": "Agent connectivity issues. Attempting to reconnect...",
+        "message": "Assistant connectivity issues. Attempting to reconnect...",
     }
     u = bus.publish(NewCallUpdateAvailable(contact_name="Akhil", status_summary="Paid.", job_id=3))
     assert json.loads(u.to_json()) == {

@@ -45,7 +45,7 @@ def test_badges_show_only_while_connected(parts) -> None:  # type: ignore[no-unt
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
     assert state.updates() == [CallUpdate(job_id=job.id, contact_name="Akhil", status_summary="Paid on Friday.",
                                           status="COMPLETED_SUCCESS", outcome="success")]
-    bus.publish(ConnectionStatus(status="disconnected", message="Agent connectivity issues. Attempting to reconnect..."))
+    bus.publish(ConnectionStatus(status="disconnected", message="Assistant connectivity issues. Attempting to reconnect..."))
     assert state.updates() == []
     bus.publish(ConnectionStatus(status="connected", message="Connected."))
     assert len(state.updates()) == 1  # re-evaluated on connect

@@ -77,7 +77,7 @@ def test_banner_appears_and_disappears_on_connection_events(page, runtime, mirro
                         json={"type": "connection_status", "status": "disconnected", "message": "lost"}, timeout=5)
     assert res.status_code == 200
     banner.wait_for(state="visible")
-    assert banner.inner_text().startswith("Agent connectivity issues. Attempting to reconnect")
+    assert banner.inner_text().startswith("Assistant connectivity issues. Attempting to reconnect")
     box = banner.bounding_box()
     assert box["x"] < 100 and box["y"] > 600, "bottom-left"
     assert page.evaluate("getComputedStyle(document.getElementById('connection-banner')).animationName") != "none"
