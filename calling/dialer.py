@@ -4,7 +4,8 @@ creation that may have gone through (timeout, garbled answer, 5xx, a crash
 before the id was saved) is looked up before anything is created again:
 Ultravox by our metadata (a key unique to this attempt of this install, and
 only a call that has not ended); a Twilio leg that may exist without our
-knowing its SID is never dialed again (the call is followed through Ultravox).
+knowing its SID is never dialed again: it is looked up by number
+(calling/leg_lookup.py), and followed through Ultravox until it is found.
 
 A leg Twilio refused (429 storm, 5xx through every retry) was never placed:
 the attempt goes back to "Ultravox call created", the refusal is recorded,
@@ -18,6 +19,7 @@ from typing import Any
 
 from calling.context import Context
 from calling.errors import ProviderRefused
+from calling.leg_lookup import learn_sid
 from calling.pacing import TWILIO, ULTRAVOX
 from calling.twilio_leg import LegStatus, MaybePlaced
 from calling.ultravox_client import UltravoxCall
@@ -132,9 +134,9 @@ class Dialer:
             ctx.jobs.update_attempt(attempt.id, phase=UV_CREATED, error_details=f"not dialed yet: {e}"[:2000])
             raise
         except MaybePlaced as e:
-            log.warning("job %s attempt %s: %s; following the Ultravox call instead of dialing again",
+            log.warning("job %s attempt %s: %s; looking the call up instead of dialing again",
                         job.id, attempt.id, e)
-            return attempt
+            return learn_sid(ctx, job, attempt)
         attempt = ctx.jobs.update_attempt(attempt.id, twilio_call_sid=status.sid, twilio_status=status.status,
                                           phase=DIALED)
         return attempt  # update_attempt published the job's row: views learn the call is out

@@ -12,6 +12,7 @@ from typing import Any
 
 from calling.context import Context
 from calling.errors import CallError
+from calling.leg_lookup import LOOK_EVERY_S, learn_sid, sid_unknown
 from calling.ultravox_client import CallMessage, UltravoxCall
 from core.events import CallTranscriptProgress
 from core.records import Attempt, Job
@@ -81,7 +82,7 @@ class Follower:
         shown = -1
         # the job row (for a cancel) and the transcript so far are read at most this often
         every = max(interval, SIDE_READS_EVERY_S)
-        last_side_read = -every
+        last_side_read = last_look = -max(every, LOOK_EVERY_S)
         grace = 0
         while True:
             if ctx.stop.is_set():
@@ -94,6 +95,10 @@ class Follower:
                 if current is not None and current.cancel_requested:
                     log.info("job %s: cancel requested during the call; hanging up", job_id)
                     return self.cancel(job_id, attempt.replace(twilio_call_sid=sid))
+            if sid_unknown(attempt) and ctx.clock.monotonic() - last_look >= LOOK_EVERY_S:
+                last_look = ctx.clock.monotonic()
+                attempt = learn_sid(ctx, job, attempt)
+                sid = attempt.twilio_call_sid
 
             leg = self._fetch_leg(job_id, sid) if sid else None
             if sid and leg is None:
@@ -120,6 +125,9 @@ class Follower:
                                                            messages=_turns(messages)))
             leg_over = leg is not None and leg.final
             if call.get("ended") or (leg_over and grace >= GRACE_POLLS):
+                if sid_unknown(attempt):  # a last look, so the call's SID is on record
+                    attempt = learn_sid(ctx, job, attempt)
+                    leg = self._fetch_leg(job_id, attempt.twilio_call_sid) if attempt.twilio_call_sid else None
                 return self._finish(job_id, attempt, call, leg)
             if leg_over:
                 grace += 1

@@ -126,7 +126,7 @@ class JobRun:
                 self._decide(job, current, failed_error(job, str(e)), None)
                 return
             if attempt.phase == DIALING and not attempt.twilio_call_sid:
-                log.warning("job %s attempt %s: Twilio SID unknown; following through Ultravox only",
+                log.warning("job %s attempt %s: Twilio SID unknown; following through Ultravox while looking it up",
                             job.id, attempt.id)
             result = self.follower.follow(job, attempt)
             attempt = ctx.jobs.update_attempt(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import requests
@@ -46,6 +47,7 @@ class LegStatus:
     status: str
     answered_by: str | None
     duration_s: float | None
+    created: datetime | None = None  # Twilio's date_created (whole seconds, Twilio's clock)
 
     @property
     def final(self) -> bool:
@@ -78,7 +80,8 @@ def _status(call: CallInstance) -> LegStatus:
         seconds = float(call.duration) if call.duration not in (None, "") else None
     except (TypeError, ValueError):
         seconds = None
-    return LegStatus(sid=call.sid, status=str(call.status or ""), answered_by=call.answered_by, duration_s=seconds)
+    return LegStatus(sid=call.sid, status=str(call.status or ""), answered_by=call.answered_by, duration_s=seconds,
+                     created=call.date_created)
 
 
 class TwilioLeg:
@@ -164,6 +167,16 @@ class TwilioLeg:
 
     def fetch(self, sid: str) -> LegStatus:
         return self._call("reading the call", lambda: _status(self._client().calls(sid).fetch()))
+
+    def calls_to(self, to: str, since: datetime, limit: int = 20) -> list[LegStatus]:
+        """Our from-number's calls to ``to`` created at or after ``since``, newest
+        first: finds a leg whose create answer was lost. The list filters by To
+        and From; its StartTime filter counts whole days (and a queued call has
+        no start time yet), so the window is checked on ``date_created`` here."""
+        def look() -> list[LegStatus]:
+            found = self._client().calls.list(to=to, from_=self.from_number, limit=limit)
+            return [leg for leg in map(_status, found) if leg.created is not None and leg.created >= since]
+        return self._call("listing calls", look)
 
     def hang_up(self, sid: str) -> LegStatus:
         return self._call("hanging up", lambda: _status(self._client().calls(sid).update(status="completed")))

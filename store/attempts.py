@@ -119,6 +119,19 @@ class Attempts:
                 {"p": phone_number, "x": -1 if exclude_job is None else exclude_job},
             ).scalar()
 
+    def legs_to_number(self, phone_number: str, since: str, exclude_attempt: int) -> list[tuple[str | None, Phase]]:
+        """(twilio_call_sid, phase) of every other attempt to this number started
+        since ``since``: the legs a lookup by number must not take for its own."""
+        with transaction(self.db) as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT a.twilio_call_sid, a.phase FROM call_attempts a JOIN scheduled_calls j ON j.id = a.job_id"
+                    " WHERE j.phone_number = :p AND a.started_at >= :s AND a.id <> :x"
+                ),
+                {"p": phone_number, "s": since, "x": exclude_attempt},
+            ).all()
+        return [(sid, Phase(phase)) for sid, phase in rows]
+
     def all_attempts(self) -> list[Attempt]:
         with transaction(self.db) as conn:
             rows = conn.execute(sa.text("SELECT * FROM call_attempts ORDER BY job_id, attempt_number")).mappings()

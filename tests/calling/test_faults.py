@@ -56,16 +56,38 @@ def test_garbled_ultravox_create_is_looked_up_not_resent(sims, jobs, bus, dials,
     _one_call(jobs, dials, job)
 
 
+def _only_leg(sims):
+    (sid,) = sims.twilio.legs
+    return sid
+
+
 def test_garbled_twilio_create_is_never_dialed_twice(sims, jobs, bus, dials, tmp_path):
-    """A leg whose SID we never learned is followed through Ultravox, not redialed."""
+    """A leg whose create answer was garbled is not redialed: it is looked up
+    by number and its SID saved."""
     sims.faults.malform_next("twilio", 1)
     job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
     with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
         done = drive(jobs, job.id)
     attempt = _one_call(jobs, dials, job)
-    assert attempt.twilio_call_sid is None
+    assert attempt.twilio_call_sid == _only_leg(sims)
     assert done.overall_status == "COMPLETED_SUCCESS"
     assert attempt.attempt_outcome == "MARK_JOB_COMPLETED_SUCCESS"
+
+
+def test_a_call_to_the_number_that_is_not_ours_is_never_taken(sims, jobs, bus, dials, tmp_path):
+    """Two unowned calls to the number (one placed from elsewhere on the account):
+    which is ours cannot be told, so neither SID is taken; the call is followed
+    through Ultravox as before."""
+    from tests.calling.test_reconcile import _clients
+
+    _clients(sims)[1].place(SUCCESS, "wss://elsewhere.example/stream")
+    sims.faults.malform_next("twilio", 1)
+    job = jobs.create_job(SUCCESS, "Akhil", "confirm the invoice", max_retries=1)
+    with running(CallingEngine(engine_config(sims, tmp_path), bus, jobs)):
+        done = drive(jobs, job.id)
+    (attempt,) = jobs.attempts_for_job(job.id)
+    assert attempt.twilio_call_sid is None and len(sims.twilio.legs) == 2
+    assert done.overall_status == "COMPLETED_SUCCESS"
 
 
 def test_timed_out_create_is_looked_up_before_any_new_dial(sims, jobs, bus, dials, tmp_path):
@@ -82,7 +104,7 @@ def test_timed_out_create_is_looked_up_before_any_new_dial(sims, jobs, bus, dial
     finally:
         timer.cancel()
     assert done.overall_status == "COMPLETED_SUCCESS", done
-    _one_call(jobs, dials, job)
+    assert _one_call(jobs, dials, job).twilio_call_sid == _only_leg(sims)  # a timed-out create is looked up too
 
 
 def test_outage_longer_than_the_retries_defers_then_recovers(sims, jobs, bus, dials, tmp_path):

@@ -85,9 +85,10 @@ def test_placed_without_a_saved_sid_is_followed_not_redialed(sims, jobs, bus, di
     job, attempt = _dead_engine_job(jobs)
     call = _create_uv(sims, job, attempt, tmp_path)
     jobs.update_attempt(attempt.id, ultravox_call_id=call["callId"], join_url=call["joinUrl"], phase="DIALING")
-    _clients(sims)[1].place(PHONE, call["joinUrl"])  # went out; the engine died before saving the SID
+    leg = _clients(sims)[1].place(PHONE, call["joinUrl"])  # went out; the engine died before saving the SID
     done, a = _finish(sims, jobs, bus, tmp_path, job, attempt, dials)
     assert done.overall_status == "COMPLETED_SUCCESS" and len(json.loads(a.transcript)) == 7
+    assert a.twilio_call_sid == leg.sid  # looked up by number
 
 
 def test_running_call_is_followed(sims, jobs, bus, dials, tmp_path):
