@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from calling.refusal import asked_not_to_call
-from calling.follow import BUSY, CANCELLED, FAILED, NO_ANSWER, VOICEMAIL, CallResult
+from calling.follow import BUSY, CANCELLED, FAILED, HUNG_UP, NO_ANSWER, VOICEMAIL, CallResult
 from calling.strategist import GIVE_UP, RETRY, SUCCESS, ActionPlan
 from core.clock import iso
 from core.records import Job, JobStatus
@@ -16,10 +16,10 @@ from store.do_not_call import Listing
 from store.rows import Columns
 
 # minutes before calling again after a leg that never became a conversation
-LEG_RETRY_MIN = {BUSY: 10.0, NO_ANSWER: 20.0, VOICEMAIL: 60.0, FAILED: 15.0}
+LEG_RETRY_MIN = {BUSY: 10.0, NO_ANSWER: 20.0, VOICEMAIL: 60.0, FAILED: 15.0, HUNG_UP: 15.0}
 DECLINED = "DECLINED"
 LEG_WORDS = {BUSY: "the line was busy", NO_ANSWER: "nobody answered", VOICEMAIL: "the call reached voicemail",
-             FAILED: "the call could not be connected"}
+             FAILED: "the call could not be connected", HUNG_UP: "the operator hung up before it was answered"}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ ATTEMPT_COLUMNS = [
     "decision_source", "error_details", "ultravox_call_id", "twilio_call_sid", "transcript",
 ]
 NOT_EXPORTED = frozenset({"lease_owner", "lease_expires_at", "engine_id", "phase", "join_url", "teller",
-                          "teller_until"})
+                          "teller_until", "hangup_requested"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 

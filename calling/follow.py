@@ -2,7 +2,8 @@
 no-answer, failed and voicemail apart from a conversation; the Ultravox call
 says when the conversation ended and holds its transcript. While the call
 runs (the engine's keeper renewing the lease) the transcript so far is
-published, and a cancel request hangs up both legs."""
+published; a cancel request hangs up both legs and ends the job, an
+operator's hang-up request hangs them up and the job goes on."""
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,9 @@ log = logging.getLogger("calling")
 
 # outcomes of a leg that never became a conversation
 BUSY, NO_ANSWER, VOICEMAIL, FAILED, CANCELLED = "BUSY", "NO_ANSWER", "VOICEMAIL", "FAILED", "CANCELLED"
+HUNG_UP = "HUNG_UP"  # the operator hung up before anyone answered
 CONVERSATION = "CONVERSATION"
+OPERATOR_HUNG_UP = "hung up by the operator"  # the end reason of a call the operator ended
 _LEG_OUTCOME = {"busy": BUSY, "no-answer": NO_ANSWER, "failed": FAILED, "canceled": FAILED}
 GRACE_POLLS = 20  # polls we wait for Ultravox to notice a finished Twilio leg
 SIDE_READS_EVERY_S = 0.25
@@ -95,6 +98,9 @@ class Follower:
                 if current is not None and current.cancel_requested:
                     log.info("job %s: cancel requested during the call; hanging up", job_id)
                     return self.cancel(job_id, attempt.replace(twilio_call_sid=sid))
+                if current is not None and current.hangup_requested:
+                    log.info("job %s: the operator hung up the call; the job goes on", job_id)
+                    return self.operator_hang_up(job_id, attempt.replace(twilio_call_sid=sid))
             if sid_unknown(attempt) and ctx.clock.monotonic() - last_look >= LOOK_EVERY_S:
                 last_look = ctx.clock.monotonic()
                 attempt = learn_sid(ctx, job, attempt)
@@ -136,15 +142,34 @@ class Follower:
 
     def cancel(self, job_id: int, attempt: Attempt) -> CallResult:
         """Hang up, keeping what was said so far and the leg as it ended."""
+        transcript, leg, _ = self._hang_up_now(job_id, attempt)
+        if leg is None:
+            return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled", transcript=transcript)
+        return CallResult(CANCELLED, end_reason="cancelled", twilio_status=leg.status, answered_by=leg.answered_by,
+                          duration_s=leg.duration_s, transcript=transcript)
+
+    def operator_hang_up(self, job_id: int, attempt: Attempt) -> CallResult:
+        """Hang up as a cancel does; what was said so far goes to the strategist
+        like any ended conversation, and a call nobody answered yet is HUNG_UP."""
+        transcript, leg, call = self._hang_up_now(job_id, attempt)
+        talked = bool(call.get("joined")) or bool(transcript)
+        duration = leg.duration_s if leg is not None else None
+        if duration is None:
+            duration = _seconds_between(call.get("joined"), call.get("ended")) if talked else 0.0
+        return CallResult(CONVERSATION if talked else HUNG_UP, end_reason=OPERATOR_HUNG_UP,
+                          twilio_status=leg.status if leg is not None else "canceled",
+                          answered_by=leg.answered_by if leg is not None else None, duration_s=duration,
+                          transcript=transcript)
+
+    def _hang_up_now(self, job_id: int, attempt: Attempt) -> tuple[list[dict[str, Any]], Any, dict[str, Any]]:
+        """End both legs now: what was said so far, the leg as it ended, the Ultravox call after."""
         call_id = attempt.ultravox_call_id
         transcript = _turns(self._messages(call_id)) if call_id else []
         self.hang_up(attempt)
         sid = attempt.twilio_call_sid
         leg = self._settled_leg(job_id, self._fetch_leg(job_id, sid)) if sid else None
-        if leg is None:
-            return CallResult(CANCELLED, end_reason="cancelled", twilio_status="canceled", transcript=transcript)
-        return CallResult(CANCELLED, end_reason="cancelled", twilio_status=leg.status, answered_by=leg.answered_by,
-                          duration_s=leg.duration_s, transcript=transcript)
+        call = self._get_call(call_id) if call_id else {}
+        return transcript, leg, call
 
     def _settled_leg(self, job_id: int, leg: Any) -> Any:
         """The leg as it ended: after a hang-up (ours or the far end's) Twilio

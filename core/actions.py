@@ -28,6 +28,10 @@ def finished_already(job_id: int) -> str:
     return f"Job {job_id} has already finished; nothing to cancel."
 
 
+def no_live_call(job_id: int) -> str:
+    return f"Job {job_id} has no call in progress; nothing to hang up."
+
+
 def dialled_already(job_id: int) -> str:
     return f"Job {job_id} has been dialled already; its objective can no longer be edited."
 
@@ -142,6 +146,12 @@ class Actions:
 
     def cancel_job(self, job_id: int) -> Job | None:
         return self._change_job(self.jobs.cancel_job, job_id, f"Cancelling job {job_id}", finished_already(job_id))
+
+    def hang_up(self, job_id: int) -> Job | None:
+        """End the job's live call without cancelling the job: its engine hangs
+        up and decides the attempt like any ended call."""
+        return self._change_job(self.jobs.request_hangup, job_id, f"Hanging up the call of job {job_id}",
+                                no_live_call(job_id))
 
     def retry_now(self, job_id: int) -> Job | None:
         return self._change_job(self.jobs.retry_now, job_id, f"Retrying job {job_id}",

@@ -87,6 +87,7 @@ class Job(Record):
     lease_expires_at: str | None = None
     cancel_requested: bool = False
     cancel_reason: str | None = None
+    hangup_requested: bool = False  # the operator asked to end the live call; the job goes on
     update_dismissed: bool = False
     informed_at: str | None = None
     last_error: str | None = None
@@ -99,7 +100,7 @@ class Job(Record):
         # SQLite hands booleans back as 0/1 and statuses as plain text
         set_ = object.__setattr__
         set_(self, "overall_status", JobStatus(self.overall_status))
-        for flag in ("main_agent_informed_user", "cancel_requested", "update_dismissed"):
+        for flag in ("main_agent_informed_user", "cancel_requested", "update_dismissed", "hangup_requested"):
             set_(self, flag, bool(getattr(self, flag)))
         set_(self, "cost_estimate_usd", float(self.cost_estimate_usd or 0.0))
 

@@ -13,8 +13,9 @@ so instructions planted in the transcript cannot change the outcome:
 2. "call me back in N minutes" → SCHEDULE_JOB_RETRY, delay N
 3. voicemail greeting / no callee lines (no answer, busy, unjoined, empty)
    → SCHEDULE_JOB_RETRY, delay 30
-4. agreement ("yes", "sure", "agree", "works for me", "confirm") →
-   MARK_JOB_COMPLETED_SUCCESS
+4. agreement ("yes", "sure", "agree", "works for me", "confirm") in a
+   sentence that is not a question ("Sure, what do you need?" agrees to
+   nothing yet) → MARK_JOB_COMPLETED_SUCCESS
 5. anything else → SCHEDULE_JOB_RETRY, delay 30
 
 ``revised_objective`` echoes the request's ``...objective: <value>`` line
@@ -43,6 +44,7 @@ _NO_MORE_CALLS = re.compile(r"(?:don'?t|do not|never) call (?:me |us |this numbe
                            r"do[- ]not[- ]call list", re.IGNORECASE)
 _CALLBACK = re.compile(r"call (?:me )?back (?:in|after) (?:about |around )?(\d+)\s*(minute|min|hour|hr)", re.IGNORECASE)
 _VOICEMAIL = re.compile(r"leave a message|after the tone|voicemail|mailbox", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?]*[.!?]?")
 _AGREE = re.compile(r"\b(?:yes|yeah|yep|sure|agree[ds]?|works for me|sounds good|confirm(?:ed)?|ok(?:ay)?|"
                     r"deal|of course|absolutely)\b", re.IGNORECASE)
 
@@ -126,7 +128,8 @@ def _decide(messages: list[dict]) -> Answer:
         why = "reached voicemail" if callee else "did not reach the contact (no answer, busy, or no transcript)"
         return _answer("SCHEDULE_JOB_RETRY", 30, f"The call {why}; will try again in 30 minutes.",
                        f"The call {why}.")
-    if _AGREE.search(said):
+    statements = [m.group(0) for m in _SENTENCE.finditer(said) if not m.group(0).rstrip().endswith("?")]
+    if any(_AGREE.search(x) for x in statements):
         return _answer("MARK_JOB_COMPLETED_SUCCESS", 0, "The contact agreed: the objective was achieved.",
                        "The callee agreed to the objective.")
     return _answer("SCHEDULE_JOB_RETRY", 30, "The call did not reach a clear outcome; will try again in 30 minutes.",

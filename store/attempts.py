@@ -86,7 +86,9 @@ class Attempts:
         transaction, releasing the lease. None if ``owner`` lost the lease.
         ``do_not_call`` lists the job's number in the same
         transaction."""
-        job_fields = dict(job_fields, lease_owner=None, lease_expires_at=None, updated_at=self.clock.now_iso())
+        # the attempt is over: an operator's hang-up request was for it
+        job_fields = dict(job_fields, lease_owner=None, lease_expires_at=None, hangup_requested=False,
+                          updated_at=self.clock.now_iso())
         job_sql, params = job_update(job_id, job_fields, owner)
         with transaction(self.db) as conn:
             row = conn.execute(job_sql, params).mappings().first()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from core.clock import Clock, SystemClock
 from core.events import Bus, CallJobUpdated
-from core.records import Job
+from core.records import Job, Phase
 from store.attempts import Attempts
 from store.campaign_end import CampaignEnd
 from store.campaign_views import CampaignViews
@@ -209,6 +209,26 @@ class JobStore(Claims, Attempts, Telling, DoNotCallList, Campaigns, CampaignView
         if row is None:
             return None
         return self._publish_row(row)
+
+    def request_hangup(self, job_id: int) -> Job | None:
+        """Ask the job's engine to hang up its live call (one being dialled or
+        in progress) without cancelling the job: the attempt is decided as any
+        ended call. None when no call of the job is live."""
+        if not is_id(job_id):
+            return None
+        with transaction(self.db) as conn:
+            row = conn.execute(
+                sa.text(
+                    "UPDATE scheduled_calls SET hangup_requested = TRUE, updated_at = :t"
+                    " WHERE id = :i AND overall_status = 'PROCESSING' AND cancel_requested = FALSE"
+                    " AND EXISTS (SELECT 1 FROM call_attempts WHERE job_id = :i AND phase IN (:dialing, :dialed))"
+                    " RETURNING *"
+                ),
+                {"t": self.clock.now_iso(), "i": job_id, "dialing": Phase.DIALING.value,
+                 "dialed": Phase.DIALED.value},
+            ).mappings().first()
+            self._mine(row)
+        return None if row is None else self._publish_row(row)
 
     def retry_now(self, job_id: int) -> Job | None:
         """Bring a scheduled retry forward to now."""

@@ -14,7 +14,7 @@ JOB_FIELDS = frozenset({
     "current_call_objective_description", "overall_status", "retries_attempted", "max_retries",
     "next_retry_at", "final_summary_for_main_agent", "main_agent_informed_user", "timezone",
     "lease_owner", "lease_expires_at", "cancel_requested", "cancel_reason", "update_dismissed",
-    "informed_at", "last_error", "cost_estimate_usd", "campaign_id",
+    "informed_at", "last_error", "cost_estimate_usd", "campaign_id", "hangup_requested",
 })
 ATTEMPT_FIELDS = frozenset({
     "started_at", "ended_at", "ultravox_call_id", "twilio_call_sid", "end_reason", "transcript",

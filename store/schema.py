@@ -167,5 +167,11 @@ def calls_v8(conn: sa.Connection) -> None:
                          " WHERE campaign_id IS NULL"))
 
 
-CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5, calls_v6, calls_v7, calls_v8]
+def calls_v9(conn: sa.Connection) -> None:
+    # the operator asked to hang up the live call without cancelling the job; cleared when the attempt ends
+    conn.execute(sa.text("ALTER TABLE scheduled_calls ADD COLUMN hangup_requested BOOLEAN NOT NULL DEFAULT FALSE"))
+
+
+CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5, calls_v6, calls_v7, calls_v8,
+                    calls_v9]
 CONVERSATION_MIGRATIONS = [conversation_v1]

@@ -17,6 +17,8 @@ MAIN_BINDINGS = [
     Binding("o", "job_detail", "Detail", id="job_detail",
             tooltip="Open job detail: objective, attempts, transcripts, cost"),
     Binding("c", "cancel_job", "Cancel job", id="cancel_job", tooltip="Cancel the selected job"),
+    Binding("h", "hang_up", "Hang up", show=False, id="hang_up",
+            tooltip="Hang up the selected job's live call (the job goes on: it may be called again)"),
     Binding("r", "retry_now", "Retry now", id="retry_now", tooltip="Retry the selected job now"),
     Binding("R", "reschedule", "Reschedule", key_display="R", id="reschedule",
             tooltip="Reschedule the selected job at a chosen time"),

@@ -79,6 +79,8 @@ def render_job(job: Job, attempts: list[Attempt], today: Any = None) -> Renderab
         head,
         field_line("Objective", job.current_call_objective_description),
     ]
+    if job.hangup_requested:
+        lines.append(field_line("Live call", "hanging up at the operator's request; the job goes on"))
     if job.initial_call_objective_description != job.current_call_objective_description:
         lines.append(field_line("First objective", job.initial_call_objective_description))
     lines += [

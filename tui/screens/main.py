@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from core import events as ev
-from core.actions import ASSISTANT_NOT_RUNNING, dialled_already, finished_already
+from core.actions import ASSISTANT_NOT_RUNNING, dialled_already, finished_already, no_live_call
 from core.records import FINISHED, Job, Turn
 from core.state import Snapshot
 from core.text import visible
@@ -254,6 +254,25 @@ class MainScreen(Screen):
                 self.notify(f"Cancelled job {job_id}.")
 
         self.run_in_background(f"cancel job {job_id}", lambda: self.runtime.actions.cancel_job(job_id), done)
+
+    def action_hang_up(self) -> None:
+        from tui.screens.dialogs import ConfirmScreen
+
+        job = self.selected_job()
+        if job is None:
+            return
+        if job.overall_status != "PROCESSING":
+            self.notify(no_live_call(job.id), severity="warning")
+            return
+        question = (f"Job {job.id}: hang up the call to {clip(job.contact_name, 40)} now? The job is not "
+                    "cancelled: what was said decides whether it is called again.")
+        self.app.push_screen(ConfirmScreen(question, yes="Hang up", no="Keep the call"),
+                             lambda yes: self._hang_up(job.id) if yes else None)
+
+    def _hang_up(self, job_id: int) -> None:
+        self.run_in_background(f"hang up job {job_id}", lambda: self.runtime.actions.hang_up(job_id),
+                               lambda job: job and self.notify(f"Job {job_id}: hanging up the call; "
+                                                               "the job goes on."))
 
     def action_retry_now(self) -> None:
         job = self.selected_job()
