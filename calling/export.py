@@ -29,7 +29,7 @@ ATTEMPT_COLUMNS = [
     "decision_source", "error_details", "ultravox_call_id", "twilio_call_sid", "transcript",
 ]
 NOT_EXPORTED = frozenset({"lease_owner", "lease_expires_at", "engine_id", "phase", "join_url", "teller",
-                          "teller_until", "hangup_requested"})
+                          "teller_until", "hangup_requested", "request_key"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 

@@ -74,10 +74,12 @@ class Scheduled:
 
 
 def schedule_job(
-    jobs: JobStore, settings: Settings, *, contact_name: str | None, phone_number: str | None, objective: str | None
+    jobs: JobStore, settings: Settings, *, contact_name: str | None, phone_number: str | None, objective: str | None,
+    request_key: str | None = None,
 ) -> Scheduled:
     """Validate a call request and create its job (one INSERT, so a bad
-    request never leaves a row behind)."""
+    request never leaves a row behind); ``request_key`` goes on the row
+    (a request held after a failed write lands once, calling/held_requests.py)."""
     objective = checked_objective(objective)
     name = " ".join((contact_name or "").split())
     raw_phone = (phone_number or "").strip()
@@ -118,5 +120,6 @@ def schedule_job(
         objective,
         max_retries=settings.calling.max_retries,
         timezone=timezone_for(contact if contact is not None and contact.phone == phone else None, phone),
+        request_key=request_key,
     )
     return Scheduled(job, note or "")

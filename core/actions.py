@@ -99,7 +99,10 @@ class Actions:
             )
         except store_errors.FAILURES as e:
             log.exception("scheduling a call could not be saved")
-            raise ValueError(f"The call was not scheduled: {store_errors.describe(e)}.") from e
+            # not held for later like the assistant's requests: the operator is at the form, which
+            # keeps what was typed; saving again is theirs to choose (a duplicate is refused)
+            raise ValueError(f"The call was not scheduled: {store_errors.describe(e)}. "
+                             "What you typed is kept: try again once it can be saved.") from e
 
     def _store_failed(self, what: str, e: BaseException) -> None:
         log.exception("%s failed", what)

@@ -88,6 +88,7 @@ class Job(Record):
     cancel_requested: bool = False
     cancel_reason: str | None = None
     hangup_requested: bool = False  # the operator asked to end the live call; the job goes on
+    request_key: str | None = None  # the call request that created it (held requests land once)
     update_dismissed: bool = False
     informed_at: str | None = None
     last_error: str | None = None

@@ -140,15 +140,19 @@ class Runtime:
 
     def _build_workers(self) -> None:
         from calling.engine import CallingEngine
+        from calling.held_requests import HeldRequests
         from core.campaign_watch import CampaignWatch
         from store.feed import ChangeFeed
         from voice.worker import VoiceWorker
 
-        self.voice = VoiceWorker(self.config, self.bus, self.jobs, self.conversation, clock=self.clock)
+        # the assistant's call requests that the database could not write yet
+        self.held_requests = HeldRequests(self.jobs, self.config.settings, self.bus)
+        self.voice = VoiceWorker(self.config, self.bus, self.jobs, self.conversation, clock=self.clock,
+                                 held=self.held_requests)
         # what other processes (engines, consoles, the mirror) change reaches this one's views
         self.feed = ChangeFeed(self.jobs, self.bus, known=self.state.snapshot(jobs_limit=10**9).jobs)
         self.campaigns = CampaignWatch(self.jobs, self.bus)
-        self.workers = [self.voice, self.feed, self.campaigns]
+        self.workers = [self.voice, self.feed, self.campaigns, self.held_requests]
         if self.config.settings.calling.enabled:
             self.engine = CallingEngine(self.config, self.bus, self.jobs, clock=self.clock)
             self.workers.append(self.engine)

@@ -10,6 +10,14 @@ import sqlalchemy.exc
 
 # what a failed database operation raises, whichever layer it surfaces from
 FAILURES = (sqlalchemy.exc.SQLAlchemyError, sqlite3.Error, OSError)
+PASSING = ("the disk is full", "the database is locked", "the database file cannot be opened")
+
+
+def passes(exc: BaseException) -> bool:
+    """Whether the failure is one that goes away by itself or once the
+    operator frees something (space, a lock, file handles), so the same write
+    can be tried again later; a read-only or corrupt database does not."""
+    return describe(exc).startswith(PASSING)
 
 
 def describe(exc: BaseException) -> str:
@@ -17,7 +25,7 @@ def describe(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = " ".join(str(orig).split()).lower()
     if isinstance(orig, OSError) and orig.errno == errno.ENOSPC or "disk is full" in text or "no space" in text:
-        return "the disk is full (free some space; it is retried)"
+        return "the disk is full (free some space)"
     if "readonly" in text or "read-only" in text:
         return "the database is read-only"
     if "locked" in text:

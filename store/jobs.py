@@ -76,7 +76,9 @@ class JobStore(Claims, Attempts, Telling, DoNotCallList, Campaigns, CampaignView
         *,
         max_retries: int,
         timezone: str | None = None,
+        request_key: str | None = None,
     ) -> Job:
+        """``request_key`` (unique) names the request, so writing it again never makes a second job."""
         now = self.clock.now_iso()
         with transaction(self.db) as conn:
             row = conn.execute(
@@ -84,10 +86,11 @@ class JobStore(Claims, Attempts, Telling, DoNotCallList, Campaigns, CampaignView
                     "INSERT INTO scheduled_calls (phone_number, contact_name,"
                     " initial_call_objective_description, current_call_objective_description,"
                     " overall_status, retries_attempted, max_retries, main_agent_informed_user,"
-                    " created_at, updated_at, timezone)"
-                    " VALUES (:p, :n, :o, :o, 'PENDING', 0, :m, FALSE, :t, :t, :z) RETURNING *"
+                    " created_at, updated_at, timezone, request_key)"
+                    " VALUES (:p, :n, :o, :o, 'PENDING', 0, :m, FALSE, :t, :t, :z, :k) RETURNING *"
                 ),
-                {"p": phone_number, "n": contact_name, "o": objective, "m": max_retries, "t": now, "z": timezone},
+                {"p": phone_number, "n": contact_name, "o": objective, "m": max_retries, "t": now, "z": timezone,
+                 "k": request_key},
             ).mappings().one()
             self._mine(row)
         return self._publish_row(row)
@@ -153,6 +156,13 @@ class JobStore(Claims, Attempts, Telling, DoNotCallList, Campaigns, CampaignView
                 sa.text(f"SELECT * FROM scheduled_calls WHERE id IN ({','.join(str(i) for i in ids)})")
             ).mappings()
             return [Job.from_row(r) for r in rows]
+
+    def job_for_request(self, request_key: str) -> Job | None:
+        """The job a call request created, if its write went through."""
+        with transaction(self.db) as conn:
+            row = conn.execute(sa.text("SELECT * FROM scheduled_calls WHERE request_key = :k"),
+                               {"k": request_key}).mappings().first()
+        return Job.from_row(row) if row else None
 
     def find_jobs(
         self, *, contact_name: str | None = None, objective_snippet: str | None = None, limit: int = 20

@@ -170,6 +170,10 @@ def calls_v8(conn: sa.Connection) -> None:
 def calls_v9(conn: sa.Connection) -> None:
     # the operator asked to hang up the live call without cancelling the job; cleared when the attempt ends
     conn.execute(sa.text("ALTER TABLE scheduled_calls ADD COLUMN hangup_requested BOOLEAN NOT NULL DEFAULT FALSE"))
+    # the key of the request that created the job: a request held while the database could not write
+    # (store/errors.py passes) is written again with it, and lands once
+    conn.execute(sa.text("ALTER TABLE scheduled_calls ADD COLUMN request_key TEXT"))
+    conn.execute(sa.text("CREATE UNIQUE INDEX ux_calls_request_key ON scheduled_calls (request_key)"))
 
 
 CALLS_MIGRATIONS = [calls_v1, calls_v2, calls_v3, calls_v4, calls_v5, calls_v6, calls_v7, calls_v8,

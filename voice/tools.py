@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import datetime
 from typing import Any, Callable
 
 from calling.gate import do_not_call_reason
+from calling.held_requests import HeldRequest, HeldRequests
 from calling.scheduling import find_contact, schedule_job
 from core.clock import Clock
 from core.config import Settings, normalise_phone
@@ -115,11 +117,13 @@ def _job_id(args: ToolArgs) -> int | None:
 
 
 class ToolBox:
-    def __init__(self, jobs: JobStore, settings: Settings, bus: Bus, clock: Clock) -> None:
+    def __init__(self, jobs: JobStore, settings: Settings, bus: Bus, clock: Clock,
+                 held: HeldRequests | None = None) -> None:
         self.jobs = jobs
         self.settings = settings
         self.bus = bus
         self.clock = clock
+        self.held = held  # where a call request the database could not write yet waits
         self._handlers: dict[str, Callable[[ToolArgs], str]] = {
             "schedule_outbound_call": self.schedule,
             "check_scheduled_call_status": self.check_status,
@@ -162,13 +166,20 @@ class ToolBox:
             recent = self._recently_called(args)
             if recent is not None:
                 return recent
-        scheduled = schedule_job(
-            self.jobs,
-            self.settings,
-            contact_name=_text(args, "contact_name"),
-            phone_number=_text(args, "phone_number"),
-            objective=_text(args, "call_objective"),
-        )
+        request = HeldRequest(key=uuid.uuid4().hex, contact_name=_text(args, "contact_name"),
+                              phone_number=_text(args, "phone_number"), objective=_text(args, "call_objective"))
+        try:
+            scheduled = schedule_job(self.jobs, self.settings, contact_name=request.contact_name,
+                                     phone_number=request.phone_number, objective=request.objective,
+                                     request_key=request.key)
+        except store_errors.FAILURES as e:
+            if self.held is None or not store_errors.passes(e):
+                raise
+            words = store_errors.describe(e)
+            self.held.hold(request, words)
+            return (f"The call to {request.who} is not saved yet because {words}. The request is held and will "
+                    "be saved, once, as soon as the database can write again; nothing needs to be asked again. "
+                    "Tell the user exactly that.")
         job = scheduled.job
         text = (
             f"Scheduled job {job.id}: a call to {job.contact_name} ({job.phone_number}) to "

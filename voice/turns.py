@@ -98,7 +98,8 @@ class TurnLog:
             log.error("turn %s not saved yet: %s", item_id, e)
             turn_id = None
             self.bus.publish(Notice(level="error", text=f"A {role.replace('_', ' ')} turn was not saved to the "
-                                                        f"conversation history: {errors.describe(e)}."))
+                                                        f"conversation history: {errors.describe(e)}; it is kept and "
+                                                        "saved with a later turn once the database can write."))
         self.bus.publish(
             TranscriptTurn(role=role, text=content, session_id=self.session_id, turn_id=turn_id, item_id=item_id)
         )

@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from calling.held_requests import HeldRequests
 from core import clock as clock_mod
 from core import config as config_mod
 from core import events
@@ -55,6 +56,7 @@ class VoiceWorker(BackgroundWork):
         conversation: ConversationStore,
         clock: clock_mod.Clock | None = None,
         audio_backend: AudioDevice | None = None,
+        held: HeldRequests | None = None,
     ) -> None:
         self.config = config
         self.settings = config.settings
@@ -64,7 +66,7 @@ class VoiceWorker(BackgroundWork):
         self.clock = clock or clock_mod.SystemClock()
         self.session_id: str | None = None
         self.lock = threading.RLock()
-        self.tools = ToolBox(jobs, self.settings, bus, self.clock)
+        self.tools = ToolBox(jobs, self.settings, bus, self.clock, held=held)
         self.tool_definitions = TOOLS
         self.item_clock = ItemClock(self.clock)
         self.policy = RetryPolicy(base_s=0.5, cap_s=self.settings.voice.reconnect_cap_s)
