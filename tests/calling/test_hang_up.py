@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from calling.engine import CallingEngine
+from store import JobStore
 from tests.calling.conftest import engine_config, running, wait_for
 
 LONG_CALL = "+12025550109"
@@ -53,11 +56,32 @@ def test_hanging_up_while_it_rings_tries_again_later(sims, jobs, bus, recorder, 
     assert sims.twilio.legs[attempt.twilio_call_sid].status in ("canceled", "completed")
 
 
-def test_no_live_call_nothing_to_hang_up(jobs):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, jobs):
+    if request.param == "sqlite":
+        yield jobs
+        return
+    url = request.getfixturevalue("pg_calls_url")
+    store = JobStore(url)
+    store.init_db()
+    yield store
+    store.close()
+
+
+def test_no_live_call_nothing_to_hang_up(any_store):
+    jobs = any_store
     job = jobs.create_job(LONG_CALL, "Ravi", "walk through the contract", max_retries=1)
     assert jobs.request_hangup(job.id) is None  # waiting, never dialled
     claimed = jobs.claim_next("engine-a", 30.0)
     assert claimed.id == job.id
     assert jobs.request_hangup(job.id) is None  # being worked on, but no call placed yet
+    attempt = jobs.start_attempt(job.id, 1, "walk through the contract", "engine-a")
+    jobs.update_attempt(attempt.id, ultravox_call_id="uv-1", phase="DIALING")
+    assert jobs.request_hangup(job.id).hangup_requested  # being dialled: live
+    assert jobs.legs_to_number(LONG_CALL, "2026-01-01T00:00:00.000Z", -1) == [(None, "DIALING")]
+    assert jobs.legs_to_number(LONG_CALL, "2026-01-01T00:00:00.000Z", attempt.id) == []
+    decided = jobs.decide(job.id, attempt.id, owner="engine-a", job_fields={"overall_status": "RETRY_SCHEDULED"},
+                          attempt_fields={"end_reason": "hung up by the operator"})
+    assert not decided.hangup_requested  # the attempt it was for is over
     jobs.cancel_job(job.id)
     assert jobs.request_hangup(job.id) is None and not jobs.get_job(job.id).hangup_requested

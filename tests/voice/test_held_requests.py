@@ -95,3 +95,24 @@ def test_a_request_refused_by_then_is_dropped_with_the_reason(env):
     held.retry()
     assert held.held() == [] and jobs.list_jobs() == []
     assert any("was not scheduled" in n.text and "do-not-call" in n.text for n in rec.of("notice"))
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_a_request_key_names_one_job_on_both_databases(db, tmp_path):
+    from contextlib import nullcontext
+
+    from tests.conftest import fresh_pg_database
+
+    where = fresh_pg_database("held") if db == "postgresql" else nullcontext(f"sqlite:///{tmp_path / 'calls.db'}")
+    with where as url:
+        jobs = JobStore(url)
+        jobs.init_db()
+        try:
+            job = jobs.create_job("+12025550101", "Akhil", "the invoice", max_retries=1, request_key="k-9")
+            with pytest.raises(sqlalchemy.exc.IntegrityError):
+                jobs.create_job("+12025550101", "Akhil", "the invoice", max_retries=1, request_key="k-9")
+            jobs.create_job("+12025550102", "Priya", "the budget", max_retries=1)  # no key: many may have none
+            jobs.create_job("+12025550103", "Marco", "the review", max_retries=1)
+            assert jobs.job_for_request("k-9").id == job.id and jobs.job_for_request("k-0") is None
+        finally:
+            jobs.close()
