@@ -286,6 +286,12 @@ def test_cancel_a_live_call_asks_first(snap_compare, runtime):
     assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still(press("escape", "c")))
 
 
+def test_hang_up_a_live_call_asks_first(snap_compare, runtime):
+    some_jobs(runtime)
+    # Marco's call (the newest job, at the top) is live; hanging up leaves the job to go on
+    assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still(press("escape", "h")))
+
+
 def test_reschedule_dialog(snap_compare, runtime):
     some_jobs(runtime)
     assert snap_compare(app_for(runtime), terminal_size=SIZE, run_before=still(press("escape", "down", "R")))
