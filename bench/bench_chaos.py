@@ -125,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         worker_errors: list[str] = []
 
         def watch(event: Event) -> None:
-            if isinstance(event, CallJobUpdated) and "id" in event.job:
-                job_id, now = event.job.id, bool(event.job.get("main_agent_informed_user"))
+            if isinstance(event, CallJobUpdated):
+                job_id, now = event.job.id, event.job.main_agent_informed_user
                 if now and not informed.get(job_id, False):
                     told_flips[job_id] += 1
                 informed[job_id] = now
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         for t in threads:
             t.start()
         deadline = time.monotonic() + 30
-        while rt.state.connection["status"] != "connected" and time.monotonic() < deadline:
+        while rt.state.connection.status != "connected" and time.monotonic() < deadline:
             time.sleep(0.05)
 
         stop = threading.Event()
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.jobs):
             job = rt.actions.schedule_call(contact_name=f"Person {i}", phone_number=f"+1202555{3000 + i:04d}",
                                            objective=f"confirm delivery slot {i}")
-            job_ids.append(job.id)
+            job_ids.append(job.job.id)
             if i % text_every == 0 and len(texts) < args.texts:
                 text = f"{QUESTIONS[len(texts) % len(QUESTIONS)]} ({len(texts) + 1})"
                 rt.actions.send_text(text)
@@ -180,21 +180,21 @@ def main(argv: list[str] | None = None) -> int:
         legs = list(sims.twilio.legs)
         unowned_legs = [sid for sid in legs if sid not in owned]
         per_number = Counter(leg.to for leg in sims.twilio.legs.values())
-        attempts_per_number = Counter(jobs[a.job_id]["phone_number"] for a in attempts if a.job_id in jobs)
+        attempts_per_number = Counter(jobs[a.job_id].phone_number for a in attempts if a.job_id in jobs)
         extra_dials = sum(max(0, n - attempts_per_number.get(num, 0)) for num, n in per_number.items())
         extra_jobs = len(jobs) - len(job_ids)
-        finished = [j for j in job_ids if jobs.get(j, {}).get("overall_status") in FINISHED]
+        finished = [j for j in job_ids if j in jobs and jobs[j].finished]
         # a job waiting for a retry (real minutes away: the engine's clock is not
         # the simulators') is not lost; one missing, pending or mid-call at the end is
-        waiting = [j for j in job_ids if jobs.get(j, {}).get("overall_status") == "RETRY_SCHEDULED"
-                   and jobs[j].get("next_retry_at")]
-        lost = [f"{j} {jobs[j]['overall_status'] if j in jobs else 'missing'}" for j in job_ids
+        waiting = [j for j in job_ids if j in jobs and jobs[j].overall_status == "RETRY_SCHEDULED"
+                   and jobs[j].next_retry_at]
+        lost = [f"{j} {jobs[j].overall_status if j in jobs else 'missing'}" for j in job_ids
                 if j not in finished and j not in waiting]
         user_turns = {t.content for t in rt.conversation.get_recent_turns(100_000) if t.role == "user"}
         turns_lost = [t for t in texts if t not in user_turns]
-        told = [j for j in finished if jobs[j]["main_agent_informed_user"]]
+        told = [j for j in finished if jobs[j].main_agent_informed_user]
         told_once = [j for j in told if told_flips.get(j, 0) == 1]
-        statuses = Counter(jobs[j]["overall_status"] for j in finished)
+        statuses = Counter(jobs[j].overall_status.value for j in finished)
 
         for w in rt.workers:
             w.stop()
