@@ -48,8 +48,11 @@ def build(data_dir: Path) -> tuple[Runtime, SimCluster]:
         "app": {"data_dir": str(data_dir), "log_level": "WARNING"},
         "sim": {"speed": SPEED},
         "voice": {"audio": "off"},
+        # the provider limits pace real seconds while the simulators run SPEED times faster: at the
+        # defaults (5 calls at once, 30 a minute) most jobs would still wait their turn at the end
         "calling": {"concurrency": 16, "poll_interval_s": 0.03, "calling_hours": "00:00-24:00",
-                    "max_retries": 1, "calls_db_url": f"sqlite:///{data_dir / 'calls.db'}"},
+                    "max_retries": 1, "calls_db_url": f"sqlite:///{data_dir / 'calls.db'}",
+                    "max_concurrent_calls": 1000, "calls_per_second": 1000.0, "calls_per_minute": 60000.0},
         "conversation": {"db_url": f"sqlite:///{data_dir / 'conversation.db'}"},
     }
     cfg = simulate_config(overrides)
