@@ -14,21 +14,18 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.records import Job
 from core.text import visible
 from tui.format import STATUS_STYLE, WAITING, clip, short_time
+from tui.widgets.cursor_table import HEADER, CursorTable
 
 
 PAGE = 200
 MAX_PAGES = 50  # 10,000 rows kept at most; the farthest from the cursor go first
-HEADER = 1
 # key, header, width; the objective takes what is left
 COLUMNS = (("id", "Job", 6), ("contact", "Contact", 16), ("phone", "Number", 13), ("status", "Status", 18),
            ("tries", "Retries", 7), ("next", "Next try", 9), ("cost", "Cost", 7), ("objective", "Objective", 12))
@@ -56,25 +53,14 @@ def job_cells(job: Job, today: datetime) -> tuple[str, ...]:
             f"${cost:.2f}" if cost else "", visible(job.current_call_objective_description, one_line=True))
 
 
-class PagedJobTable(ScrollView, can_focus=True):
+class PagedJobTable(CursorTable):
     COMPONENT_CLASSES = {"paged-jobs--header", "paged-jobs--cursor"}
-    BINDINGS = [
-        Binding("up", "cursor(-1)", show=False),
-        Binding("down", "cursor(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "cursor_to(0)", show=False),
-        Binding("end", "cursor_to(-1)", show=False),
-        Binding("enter", "select", show=False),
-    ]
     DEFAULT_CSS = """
     PagedJobTable { overflow-x: hidden; }
     PagedJobTable > .paged-jobs--header { text-style: bold; background: $panel; }
     PagedJobTable > .paged-jobs--cursor { background: $accent 40%; }
     PagedJobTable:focus > .paged-jobs--cursor { background: $accent; text-style: bold; }
     """
-
-    cursor_row: reactive[int] = reactive(0, layout=False, repaint=False)
 
     class RowSelected(Message):
         def __init__(self, job_id: int) -> None:
@@ -151,7 +137,7 @@ class PagedJobTable(ScrollView, can_focus=True):
                 if shown.id == job.id:
                     rows[i] = job
                     self._strips.pop(job.id, None)
-                    self.refresh_line(number * PAGE + i - self.scroll_offset.y + HEADER)
+                    self.refresh_line(number * PAGE + i + HEADER)
                     return
 
     def job_at(self, index: int) -> Job | None:
@@ -231,27 +217,6 @@ class PagedJobTable(ScrollView, can_focus=True):
             self.post_message(self.PageWanted(self.generation, self.query, page))
 
     # --- the cursor ------------------------------------------------------------
-
-    def watch_cursor_row(self, old: int, new: int) -> None:
-        top = self.scroll_offset.y
-        self.refresh_line(old - top + HEADER)
-        self.refresh_line(new - top + HEADER)
-        shown = max(1, self.scrollable_content_region.height - HEADER)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + shown:
-            self.scroll_to(y=new - shown + 1, animate=False)
-
-    def action_cursor(self, step: int) -> None:
-        if self.row_count:
-            self.cursor_row = max(0, min(self.row_count - 1, self.cursor_row + step))
-
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(1, self.scrollable_content_region.height - HEADER))
-
-    def action_cursor_to(self, index: int) -> None:
-        if self.row_count:
-            self.cursor_row = index % self.row_count
 
     def action_select(self) -> None:
         job = self.selected_job()

@@ -15,16 +15,14 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from core.records import Job
 from core.text import visible
 from tui.format import STATUS_STYLE, attempts_text, clip, next_try, short_time
+from tui.widgets.cursor_table import HEADER, CursorTable
 
 # key, header, width; the objective takes whatever room is left
 COLUMNS = (
@@ -42,7 +40,6 @@ MIN_OBJECTIVE = 8
 # on a narrow terminal these columns go first, in this order
 DROPPABLE = [KEYS.index("updated"), KEYS.index("retries")]
 MIN_WIDTH = sum(width + 1 for _, _, width in COLUMNS) + 1  # one space before each column, one after
-HEADER = 1
 STATUS_ORDER = {s: i for i, s in enumerate(
     ("PROCESSING", "PENDING", "RETRY_SCHEDULED", "FAILED_ERROR", "FAILED_MAX_RETRIES", "COMPLETED_SUCCESS", "CANCELLED", "DECLINED",
      "EXPIRED"))}
@@ -79,25 +76,14 @@ def haystack(job: Job) -> str:
         job.id, job.contact_name, job.phone_number, job.current_call_objective_description, job.overall_status)).casefold()
 
 
-class JobTable(ScrollView, can_focus=True):
+class JobTable(CursorTable):
     COMPONENT_CLASSES = {"job-table--header", "job-table--cursor", "job-table--row"}
-    BINDINGS = [
-        Binding("up", "cursor(-1)", show=False),
-        Binding("down", "cursor(1)", show=False),
-        Binding("pageup", "page(-1)", show=False),
-        Binding("pagedown", "page(1)", show=False),
-        Binding("home", "cursor_to(0)", show=False),
-        Binding("end", "cursor_to(-1)", show=False),
-        Binding("enter", "select", show=False),
-    ]
     DEFAULT_CSS = """
     JobTable { overflow-x: hidden; }
     JobTable > .job-table--header { text-style: bold; background: $panel; }
     JobTable > .job-table--cursor { background: $accent 40%; }
     JobTable:focus > .job-table--cursor { background: $accent; text-style: bold; }
     """
-
-    cursor_row: reactive[int] = reactive(0, layout=False, repaint=False)
 
     class RowSelected(Message):
         def __init__(self, table: "JobTable", job_id: int) -> None:
@@ -292,27 +278,6 @@ class JobTable(ScrollView, can_focus=True):
         self._strips.clear()
 
     # --- the cursor ------------------------------------------------------------
-
-    def watch_cursor_row(self, old: int, new: int) -> None:
-        self.refresh_line(old + HEADER)
-        self.refresh_line(new + HEADER)
-        visible = max(1, self.scrollable_content_region.height - HEADER)
-        top = self.scroll_offset.y
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + visible:
-            self.scroll_to(y=new - visible + 1, animate=False)
-
-    def action_cursor(self, step: int) -> None:
-        if self.order:
-            self.cursor_row = max(0, min(len(self.order) - 1, self.cursor_row + step))
-
-    def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(1, self.scrollable_content_region.height - HEADER))
-
-    def action_cursor_to(self, index: int) -> None:
-        if self.order:
-            self.cursor_row = index % len(self.order)
 
     def action_select(self) -> None:
         job_id = self.selected_job_id()
