@@ -161,7 +161,7 @@ class Follower:
                           answered_by=leg.answered_by if leg is not None else None, duration_s=duration,
                           transcript=transcript)
 
-    def _hang_up_now(self, job_id: int, attempt: Attempt) -> tuple[list[dict[str, Any]], Any, dict[str, Any]]:
+    def _hang_up_now(self, job_id: int, attempt: Attempt) -> tuple[list[CallMessage], Any, UltravoxCall]:
         """End both legs now: what was said so far, the leg as it ended, the Ultravox call after."""
         call_id = attempt.ultravox_call_id
         transcript = _turns(self._messages(call_id)) if call_id else []
