@@ -84,9 +84,9 @@ def run(label: str, url: str, csv_path: Path, rows: int) -> bool:
         campaigns = jobs.runnable_campaigns()
         single = jobs.create_job("+12025550101", "Akhil", "one call", max_retries=0)
         claim_s, job = timed(lambda: jobs.claim_next("bench", 60, campaigns=campaigns))
-        assert job is not None and job["id"] == single["id"]
+        assert job is not None and job.id == single.id
         campaign_s, job = timed(lambda: jobs.claim_next("bench", 60, campaigns=campaigns))
-        assert job is not None and job["campaign_id"] == campaign.id
+        assert job is not None and job.campaign_id == campaign.id
         progress_ms = median_ms(lambda: jobs.campaigns_progress())
         page_ms = median_ms(lambda: jobs.campaign_jobs(campaign.id, search="customer 99", sort="contact",
                                                        offset=0, limit=200))

@@ -23,11 +23,12 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_voice import start_worker  # noqa: E402
 from bench.stats import pct  # noqa: E402
 from core import config as config_mod  # noqa: E402
+from core.records import Job
 from sim.cluster import SimCluster  # noqa: E402
 from tests.helpers import wait_for  # noqa: E402
 
 
-def finish(jobs, n: int) -> dict:  # type: ignore[no-untyped-def]
+def finish(jobs, n: int) -> Job:  # type: ignore[no-untyped-def]
     job = jobs.create_job("+12025550101", "Akhil", f"question {n}", max_retries=3)
     return jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS",
                            final_summary_for_main_agent=f"Outcome number {n} is settled.")
@@ -49,7 +50,7 @@ def bench_drops(sims: SimCluster, drops: int, seed: int, *, speed: float, window
             t0 = time.perf_counter()
             sims.faults.trigger("drop")
             stamps.wait("primed", t0)
-        wait_for(lambda: all(jobs.get_job(j["id"]).main_agent_informed_user for j in made), 60.0, 0.01,
+        wait_for(lambda: all(jobs.get_job(j.id).main_agent_informed_user for j in made), 60.0, 0.01,
                  "every outcome told")
         time.sleep(0.5)
         turns = [t.content for t in worker.conversation.get_recent_turns(100_000) if t.role == "assistant"]
@@ -81,7 +82,7 @@ def bench_latency(sims: SimCluster, samples: int) -> None:
         for n in range(samples):
             t0 = time.perf_counter()
             job = finish(worker.jobs, n)
-            wait_for(lambda: worker.jobs.get_job(job["id"]).main_agent_informed_user, 60.0, 0.01, "the outcome told")
+            wait_for(lambda: worker.jobs.get_job(job.id).main_agent_informed_user, 60.0, 0.01, "the outcome told")
             took.append(time.perf_counter() - t0)
         worker.stop()
         thread.join(10)
