@@ -146,5 +146,5 @@ def test_cancel_and_retry_now_tell_why_they_did_nothing(parts, monkeypatch) -> N
     assert notices == [
         ("warning", f"Job {done.id} has already finished; nothing to cancel."),
         ("warning", f"Job {done.id} is not waiting for a retry."),
-        ("error", f"Cancelling job {waiting.id} failed: the disk is full (free some space; it is retried)."),
+        ("error", f"Cancelling job {waiting.id} failed: the disk is full (free some space)."),
     ]

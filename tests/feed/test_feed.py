@@ -106,6 +106,6 @@ def test_a_console_with_calling_disabled_runs_no_engine(tmp_path: Path) -> None:
     cfg = config.load(path, env=LIVE_ENV, mode="live")
     rt = Runtime.build(cfg)
     try:
-        assert rt.engine is None and [w.name for w in rt.workers] == ["voice", "feed", "campaigns"]
+        assert rt.engine is None and [w.name for w in rt.workers] == ["voice", "feed", "campaigns", "held-requests"]
     finally:
         rt.close()
