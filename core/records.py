@@ -8,6 +8,7 @@ two versions can share one database while it is being upgraded."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Mapping, Self
@@ -49,13 +50,19 @@ class Role(StrEnum):
     SYSTEM = "system"
 
 
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    """A record's columns, worked out once per class (from_row runs for every row read)."""
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
 class Record:
     """Shared by the records: built from a database row, shown as JSON."""
     __slots__ = ()
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Self:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        names = _field_names(cls)
         return cls(**{k: v for k, v in row.items() if k in names})
 
     def to_dict(self) -> dict[str, Any]:
