@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING, Any, Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker, WorkerState
 
 from core import events as ev
-from core.actions import ASSISTANT_NOT_RUNNING, dialled_already, finished_already, no_live_call
-from core.records import FINISHED, Job, Turn
+from core.actions import ASSISTANT_NOT_RUNNING
+from core.records import FINISHED, Turn
 from core.state import Snapshot
 from core.text import visible
 from tui import messages as msg
 from tui.bindings import MAIN_BINDINGS
-from tui.format import WAITING, clip
+from tui.screens.job_actions import JobActions
 from tui.widgets.badges import Badge, UpdateBadges
 from tui.widgets.banner import AudioIndicator, ConnectionBanner
 from tui.widgets.display import DisplayPane
@@ -41,7 +40,7 @@ JOB_ROWS = 5000
 DB_GROUP = "database"
 
 
-class MainScreen(Screen):
+class MainScreen(JobActions):
     BINDINGS = MAIN_BINDINGS
     # below 120 columns the conversation and the jobs stack instead of sitting side by side
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -192,13 +191,6 @@ class MainScreen(Screen):
 
     # --- actions (bound in tui/bindings.py) ----------------------------------
 
-    def selected_job(self) -> Job | None:
-        job_id = self.query_one(JobTable).selected_job_id()
-        if job_id is None:
-            self.notify("No job selected.", severity="warning")
-            return None
-        return self.query_one(JobTable).jobs.get(job_id)
-
     def action_schedule_call(self) -> None:
         from tui.screens.schedule import ScheduleCallScreen
 
@@ -226,115 +218,6 @@ class MainScreen(Screen):
         if self._need_assistant():
             self.runtime.actions.share_updates()
             self.notify("The assistant will tell you the finished calls now.")
-
-    def action_cancel_job(self) -> None:
-        job = self.selected_job()
-        if job is None:
-            return
-        if job.overall_status in FINISHED:
-            self.notify(finished_already(job.id), severity="warning")
-            return
-        if job.overall_status == "PROCESSING":
-            from tui.screens.dialogs import ConfirmScreen
-
-            question = (f"Job {job.id}: the call to {clip(job.contact_name, 40)} is live now. "
-                        "Hang up and cancel the job (no more tries)?")
-            self.app.push_screen(ConfirmScreen(question, yes="Hang up and cancel", no="Keep the call"),
-                                 lambda yes: self._cancel(job.id) if yes else None)
-            return
-        self._cancel(job.id)
-
-    def _cancel(self, job_id: int) -> None:
-        def done(job: Job | None) -> None:
-            if job is None:
-                return  # Actions published why
-            if job.overall_status == "PROCESSING":
-                self.notify(f"Job {job_id}: hanging up; the job is cancelled when the call ends.")
-            else:
-                self.notify(f"Cancelled job {job_id}.")
-
-        self.run_in_background(f"cancel job {job_id}", lambda: self.runtime.actions.cancel_job(job_id), done)
-
-    def action_hang_up(self) -> None:
-        from tui.screens.dialogs import ConfirmScreen
-
-        job = self.selected_job()
-        if job is None:
-            return
-        if job.overall_status != "PROCESSING":
-            self.notify(no_live_call(job.id), severity="warning")
-            return
-        question = (f"Job {job.id}: hang up the call to {clip(job.contact_name, 40)} now? The job is not "
-                    "cancelled: what was said decides whether it is called again.")
-        self.app.push_screen(ConfirmScreen(question, yes="Hang up", no="Keep the call"),
-                             lambda yes: self._hang_up(job.id) if yes else None)
-
-    def _hang_up(self, job_id: int) -> None:
-        self.run_in_background(f"hang up job {job_id}", lambda: self.runtime.actions.hang_up(job_id),
-                               lambda job: job and self.notify(f"Job {job_id}: hanging up the call; "
-                                                               "the job goes on."))
-
-    def action_retry_now(self) -> None:
-        job = self.selected_job()
-        if job is None:
-            return
-        job_id = job.id
-        self.run_in_background(f"retry job {job_id}", lambda: self.runtime.actions.retry_now(job_id),
-                               lambda done: done and self.notify(f"Job {job_id} will be dialled now."))
-
-    def action_reschedule(self) -> None:
-        from tui.screens.dialogs import AskScreen
-        from core.when import EXAMPLES, parse_when
-
-        job = self.selected_job()
-        if job is None:
-            return
-        if job.overall_status not in WAITING:
-            self.notify(f"Job {job.id} is not waiting to be dialled; only a waiting job can be rescheduled.",
-                        severity="warning")
-            return
-        job_id, clock = job.id, self.runtime.clock
-
-        def apply(text: str) -> Job:
-            now = clock.now()
-            return self.runtime.actions.reschedule(job_id, parse_when(text, now), now)
-
-        def done(changed: Job | None) -> None:
-            if changed:
-                from tui.format import short_time
-
-                self.notify(f"Job {job_id} will be tried at {short_time(changed.next_retry_at, clock.now())}.")
-
-        self.app.push_screen(AskScreen(f"Reschedule job {job_id} ({clip(job.contact_name, 30)})",
-                                       "Try it next at", apply, placeholder="14:30", hint=f"For example {EXAMPLES}.",
-                                       dialog_id="reschedule"), done)
-
-    def action_edit_objective(self) -> None:
-        from tui.screens.dialogs import AskScreen
-
-        job = self.selected_job()
-        if job is None:
-            return
-        if job.overall_status != "PENDING" or job.retries_attempted:
-            self.notify(dialled_already(job.id), severity="warning")
-            return
-        job_id = job.id
-        self.app.push_screen(
-            AskScreen(f"Edit the objective of job {job_id} ({clip(job.contact_name, 30)})", "Objective",
-                      lambda text: self.runtime.actions.edit_objective(job_id, text),
-                      value=visible(job.current_call_objective_description or "", one_line=True),
-                      dialog_id="edit-objective"),
-            lambda changed: changed and self.notify(f"Job {job_id}: objective changed."))
-
-    def action_job_detail(self) -> None:
-        job = self.selected_job()
-        if job is not None:
-            self.open_job(job.id)
-
-    def open_job(self, job_id: int) -> None:
-        from tui.screens.job_detail import JobDetailScreen
-
-        self.app.push_screen(JobDetailScreen(self.runtime, job_id))
 
     def action_do_not_call_list(self) -> None:
         from tui.screens.do_not_call import DoNotCallScreen
