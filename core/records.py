@@ -113,20 +113,8 @@ class Job(Record):
         set_(self, "cost_estimate_usd", float(self.cost_estimate_usd or 0.0))
 
     @property
-    def status(self) -> JobStatus:
-        return self.overall_status
-
-    @property
     def finished(self) -> bool:
         return self.overall_status in FINISHED
-
-    @property
-    def objective(self) -> str:
-        return self.current_call_objective_description
-
-    @property
-    def told(self) -> bool:
-        return self.main_agent_informed_user
 
     @property
     def untold_update(self) -> bool:
