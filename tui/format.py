@@ -75,7 +75,14 @@ def attempts_text(job: Job) -> str:
 def clip(text: str | None, width: int, *, pad: bool = False) -> str:
     """One line of at most ``width`` cells, control characters visible and
     "…" where it was cut; with ``pad``, exactly ``width`` cells (a column)."""
-    text = " ".join(visible(text or "").split())
+    text = text or ""
+    if width > 0 and text.isascii() and text.isprintable():
+        # most cells: a character a cell and nothing to make visible (4 µs → 1 µs)
+        text = " ".join(text.split())
+        if len(text) > width:
+            text = text[:width - 1] + "…"
+        return text.ljust(width) if pad else text
+    text = " ".join(visible(text).split())
     if cell_len(text) > width:
         text = set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width) if pad else text

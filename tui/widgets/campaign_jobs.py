@@ -14,18 +14,18 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 
 from core.records import Job
 from core.text import visible
 from tui.format import STATUS_STYLE, WAITING, clip, short_time
-from tui.widgets.cursor_table import HEADER, CursorTable
+from tui.widgets.cursor_table import HEADER, CursorTable, fit
 
 
 PAGE = 200
-MAX_PAGES = 50  # 10,000 rows kept at most; the farthest from the cursor go first
+MAX_PAGES = 15  # 3,000 rows kept at most (each page a read of ~50 ms away); the farthest from the cursor go first
 # key, header, width; the objective takes what is left
 COLUMNS = (("id", "Job", 6), ("contact", "Contact", 16), ("phone", "Number", 13), ("status", "Status", 18),
            ("tries", "Retries", 7), ("next", "Next try", 9), ("cost", "Cost", 7), ("objective", "Objective", 12))
@@ -55,6 +55,7 @@ def job_cells(job: Job, today: datetime) -> tuple[str, ...]:
 
 class PagedJobTable(CursorTable):
     COMPONENT_CLASSES = {"paged-jobs--header", "paged-jobs--cursor"}
+    CURSOR_CLASS = "paged-jobs--cursor"
     DEFAULT_CSS = """
     PagedJobTable { overflow-x: hidden; }
     PagedJobTable > .paged-jobs--header { text-style: bold; background: $panel; }
@@ -83,7 +84,7 @@ class PagedJobTable(CursorTable):
         self.asked: set[int] = set()
         self.stale: set[int] = set()  # pages shown until their new reading arrives
         self.widths = [w for _, _, w in COLUMNS]
-        self._strips: dict[int, Strip] = {}  # job id -> its line drawn without the cursor
+        self.today = now()
 
     # --- data ---------------------------------------------------------------
 
@@ -95,7 +96,7 @@ class PagedJobTable(CursorTable):
         self.pages.clear()
         self.asked.clear()
         self.stale.clear()
-        self._strips.clear()
+        self.drawn.clear()
         self.cursor_row = 0
         self.scroll_to(y=0, animate=False)
         self._resize()
@@ -122,12 +123,12 @@ class PagedJobTable(CursorTable):
         self.asked.discard(page)
         self.stale.discard(page)
         for old in self.pages.get(page, []):
-            self._strips.pop(old.id, None)
+            self.drawn.discard(old.id)
         self.pages[page] = jobs
         if len(self.pages) > MAX_PAGES:
             here = self.cursor_row // PAGE
             for gone in self.pages.pop(max(self.pages, key=lambda p: abs(p - here))):
-                self._strips.pop(gone.id, None)
+                self.drawn.discard(gone.id)
         self.refresh()
 
     def upsert(self, job: Job) -> None:
@@ -136,7 +137,7 @@ class PagedJobTable(CursorTable):
             for i, shown in enumerate(rows):
                 if shown.id == job.id:
                     rows[i] = job
-                    self._strips.pop(job.id, None)
+                    self.drawn.discard(job.id)
                     self.refresh_line(number * PAGE + i + HEADER)
                     return
 
@@ -167,49 +168,53 @@ class PagedJobTable(CursorTable):
                 break
         widths[-1] = max(MIN_OBJECTIVE, left)
         self.widths = widths
-        self._strips.clear()
+        self.drawn.clear()
         self._resize()
 
     # --- drawing -------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width, base = self.line_width, self.line_style
         if y < HEADER:
             style = self.get_component_rich_style("paged-jobs--header")
             text = "".join(f" {clip(label, w, pad=True)}" for (_, label, _), w in zip(COLUMNS, self.widths) if w)
-            return Strip([Segment(text + " ", style)]).crop_extend(0, width, self.rich_style)
-        index = self.scroll_offset.y + y - HEADER
+            return fit(Strip([Segment(text + " ", style)]), 0, width, base)
+        index = self.top + y - HEADER
         if not 0 <= index < self.row_count:
             if index == 0 and self.total == 0:
-                return Strip([Segment(" No job matches.", self.rich_style + Style(dim=True))]).extend_cell_length(
-                    width, self.rich_style)
-            return Strip.blank(width, self.rich_style)
-        cursor = self.get_component_rich_style("paged-jobs--cursor") if index == self.cursor_row else None
-        base = self.rich_style + cursor if cursor is not None else self.rich_style
+                return Strip([Segment(" No job matches.", base + Style(dim=True))]).extend_cell_length(width, base)
+            return Strip.blank(width, base)
+        if index == self.cursor_row:
+            base = self.cursor_style
         job = self.job_at(index)
         if job is None or index // PAGE in self.stale:
             self._want(index // PAGE)
         if job is None:
             return Strip([Segment(" …", base + Style(dim=True))]).extend_cell_length(width, base)
-        if cursor is not None:
+        if index == self.cursor_row:
             return self._line(job, base, width)
-        strip = self._strips.get(job.id)
+        strip = self.drawn.get(job.id)
         if strip is None or strip.cell_length != width:
-            strip = self._strips[job.id] = self._line(job, base, width)
+            strip = self._line(job, base, width)
+            self.drawn.set(job.id, strip)
         return strip
 
     def _line(self, job: Job, base: Style, width: int) -> Strip:
-        segments = []
-        for (key, _, _), w, value in zip(COLUMNS, self.widths, job_cells(job, self.now())):
+        segments, used = [], 0
+        for (key, _, _), w, value in zip(COLUMNS, self.widths, job_cells(job, self.today)):
             if not w:
                 continue
             style = base + Style.parse(STATUS_STYLE[value]) if key == "status" and value in STATUS_STYLE else base
             segments.append(Segment(f" {clip(value, w, pad=True)}", style))
-        return Strip(segments).crop_extend(0, width, base)
+            used += w + 1
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+            return Strip(segments, width)
+        return Strip(segments, used).crop(0, width)
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.today = self.now()  # one reading of the clock for a whole pass
+        return super().render_lines(crop)
 
     def _want(self, page: int) -> None:
         if page not in self.asked and (page not in self.pages or page in self.stale):

@@ -4,11 +4,27 @@ table share. A subclass says how many rows there are (``row_count``) and
 draws them."""
 from __future__ import annotations
 
+from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 HEADER = 1  # the header line above the rows
+# rows' lines kept drawn: a few screenfuls, so moving the cursor redraws two
+# lines, while the lines (each with its caches) of rows scrolled far past go
+LINES_KEPT = 500
+
+
+def fit(strip: Strip, start: int, width: int, style: Style) -> Strip:
+    """``strip`` from cell ``start``, cut or padded (in ``style``) to ``width``
+    cells. Not Strip.crop_extend: its cache keeps a strip that already fits
+    in a reference cycle with itself, which only a full collection frees."""
+    if start == 0 and strip.cell_length == width:
+        return strip
+    return strip.extend_cell_length(start + width, style).crop(start, start + width)
 
 
 class CursorTable(ScrollView, can_focus=True):
@@ -23,6 +39,30 @@ class CursorTable(ScrollView, can_focus=True):
     ]
 
     cursor_row: reactive[int] = reactive(0, layout=False, repaint=False)
+    CURSOR_CLASS = ""  # the component class a subclass styles its cursor line with
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # what every line of one render pass shares, read once a pass (see render_lines)
+        self.line_style = Style()
+        self.cursor_style = Style()
+        self.line_width = 0
+        self.top = 0  # the first row shown
+        self.left = 0  # the first column shown
+        self.drawn: LRUCache[int, Strip] = LRUCache(LINES_KEPT)  # job id -> its line without the cursor
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Textual works a widget's style out by walking all its ancestors (~50 µs),
+        # and its size and scroll from its region: the same for every line of a pass
+        self.line_style = self.rich_style
+        self.cursor_style = self.line_style + self.get_component_rich_style(self.CURSOR_CLASS)
+        self.line_width = self.size.width
+        self.left, self.top = self.scroll_offset
+        return super().render_lines(crop)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.drawn.clear()
 
     @property
     def row_count(self) -> int:

@@ -22,7 +22,7 @@ from textual.strip import Strip
 from core.records import Job
 from core.text import visible
 from tui.format import STATUS_STYLE, attempts_text, clip, next_try, short_time
-from tui.widgets.cursor_table import HEADER, CursorTable
+from tui.widgets.cursor_table import HEADER, CursorTable, fit
 
 # key, header, width; the objective takes whatever room is left
 COLUMNS = (
@@ -78,6 +78,7 @@ def haystack(job: Job) -> str:
 
 class JobTable(CursorTable):
     COMPONENT_CLASSES = {"job-table--header", "job-table--cursor", "job-table--row"}
+    CURSOR_CLASS = "job-table--cursor"
     DEFAULT_CSS = """
     JobTable { overflow-x: hidden; }
     JobTable > .job-table--header { text-style: bold; background: $panel; }
@@ -100,10 +101,11 @@ class JobTable(CursorTable):
         self.now = now or (lambda: datetime.now().astimezone())
         self.jobs: dict[int, Job] = {}
         self.order: list[int] = []  # job ids shown, top to bottom
-        self.position: dict[int, int] = {}
+        self._position: dict[int, int] | None = None  # job id -> its index in order, made when asked
+        self._sorted: list[int] | None = None  # every job id in the sort's order, filter aside
         self.cells: dict[int, tuple[str, ...]] = {}  # made when a job is first drawn
         self.hay: dict[int, str] = {}  # job id -> haystack(job)
-        self._strips: dict[int, Strip] = {}
+        self._header_strip: Strip | None = None
         self.filter_words: list[str] = []
         self.sort = "newest"
         self.widths = [width for _, _, width in COLUMNS]
@@ -117,7 +119,8 @@ class JobTable(CursorTable):
         widths = column_widths(self.scrollable_content_region.width)
         if widths != self.widths:
             self.widths = widths
-            self._strips.clear()
+            self.drawn.clear()
+            self._header_strip = None
             self.virtual_size = Size(self.row_width, len(self.order) + HEADER)
             self.refresh()
 
@@ -169,30 +172,51 @@ class JobTable(CursorTable):
         self.jobs = {j.id: j for j in jobs}
         self.cells = {}
         self.hay = {j.id: haystack(j) for j in jobs}
-        self._strips.clear()  # a job's line depends on its cells, never on where it is: kept across filters
+        self.drawn.clear()  # a job's line depends on its cells, never on where it is: kept across filters
+        self._sorted = None
         self._reorder()
 
     def set_view(self, *, filter_text: str | None = None, sort: str | None = None) -> None:
         """Show only jobs matching ``filter_text``, in ``sort`` order (a key of SORTS)."""
+        narrower = False
         if filter_text is not None:
-            self.filter_words = visible(filter_text, one_line=True).casefold().split()
-        if sort is not None:
+            words = visible(filter_text, one_line=True).casefold().split()
+            # a key typed at the end of the filter only narrows it: every job it
+            # shows is among those shown now, so only they need looking at
+            narrower = all(any(old in new for new in words) for old in self.filter_words)
+            self.filter_words = words
+        if sort is not None and sort != self.sort:
             if sort not in SORTS:
                 raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
             self.sort = sort
-        self._reorder()
+            self._sorted = None
+            narrower = False
+        self._reorder(self.order if narrower else None)
 
-    def _reorder(self) -> None:
-        """Rebuild the shown order, the cursor staying on its job if still shown."""
+    @property
+    def position(self) -> dict[int, int]:
+        if self._position is None:
+            self._position = dict(zip(self.order, range(len(self.order))))
+        return self._position
+
+    def _reorder(self, among: list[int] | None = None) -> None:
+        """Rebuild the shown order from ``among`` (ids in order; all jobs when
+        None), the cursor staying on its job if still shown."""
         current = self.selected_job_id()
-        words = self.filter_words
-        shown = [job_id for job_id, hay in self.hay.items() if all(word in hay for word in words)]
-        # newest first is the ids descending: no key to compute per job
-        self.order = sorted(shown, reverse=True) if self.sort == "newest" else sorted(shown, key=self._sort_key)
-        self.position = {job_id: i for i, job_id in enumerate(self.order)}
-        if current in self.position:
-            self.cursor_row = self.position[current]
-        else:
+        if among is None:
+            if self._sorted is None:
+                # newest first is the ids descending: no key to compute per job
+                self._sorted = (sorted(self.hay, reverse=True) if self.sort == "newest"
+                                else sorted(self.hay, key=self._sort_key))
+            among = self._sorted
+        hay = self.hay
+        for word in self.filter_words:  # a pass per word: each pass looks at fewer jobs
+            among = [job_id for job_id in among if word in hay[job_id]]
+        self.order = list(among)
+        self._position = None
+        try:
+            self.cursor_row = self.order.index(current)
+        except ValueError:
             self.cursor_row = min(self.cursor_row, max(0, len(self.order) - 1))
         self.virtual_size = Size(self.row_width, len(self.order) + HEADER)
         self._title()
@@ -207,27 +231,27 @@ class JobTable(CursorTable):
             return
         self.cells[job_id] = cells
         self.hay[job_id] = haystack(job)
-        self._strips.pop(job_id, None)
+        self.drawn.discard(job_id)
         shown = all(word in self.hay[job_id] for word in self.filter_words)
+        moved = self.sort != "newest" and before is not None and SORTS[self.sort][1](before) != SORTS[self.sort][1](job)
+        if before is None or moved:
+            self._sorted = None
         if job_id not in self.position:
             if shown:
                 self._insert(job_id)
             else:
                 self._title()
             return
-        if not shown or (self.sort != "newest" and before is not None
-                         and SORTS[self.sort][1](before) != SORTS[self.sort][1](job)):
+        if not shown or moved:
             self._reorder()  # it left the filter or moved in the order
             return
         self.refresh_line(self.position[job_id] + HEADER)
 
     def _insert(self, job_id: int) -> None:
-        """A new job in its place, the cursor staying on its job. O(rows) to
-        renumber, but new jobs are rare next to changes."""
+        """A new job in its place, the cursor staying on its job."""
         index = bisect_left(self.order, self._sort_key(job_id), key=self._sort_key)
         self.order.insert(index, job_id)
-        for i in range(index, len(self.order)):
-            self.position[self.order[i]] = i
+        self._position = None
         if index <= self.cursor_row and len(self.order) > 1:
             self.cursor_row += 1
         self.virtual_size = Size(self.row_width, len(self.order) + HEADER)
@@ -240,34 +264,36 @@ class JobTable(CursorTable):
     # --- drawing -------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.line_width
         if y < HEADER:
-            return self._header().crop_extend(0, width, self.rich_style)
-        index = self.scroll_offset.y + y - HEADER
+            return fit(self._header(), 0, width, self.line_style)
+        index = self.top + y - HEADER
         if not 0 <= index < len(self.order):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.line_style)
         job_id = self.order[index]
         if index == self.cursor_row:
-            strip = self._row(job_id, self.get_component_rich_style("job-table--cursor"))
+            strip = self._row(job_id, self.cursor_style, cursor=True)
         else:
-            strip = self._strips.get(job_id)
+            strip = self.drawn.get(job_id)
             if strip is None:
-                strip = self._strips[job_id] = self._row(job_id, None)
-        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, self.rich_style)
+                strip = self._row(job_id, self.line_style)
+                self.drawn.set(job_id, strip)
+        return fit(strip, self.left, width, self.line_style)
 
     def _header(self) -> Strip:
-        style = self.get_component_rich_style("job-table--header")
-        text = "".join(f" {clip(label, width, pad=True)}" for (_, label, _), width in zip(COLUMNS, self.widths) if width) + " "
-        return Strip([Segment(text, style)], self.row_width)
+        if self._header_strip is None:  # made again when the widths or the styles change
+            style = self.get_component_rich_style("job-table--header")
+            text = "".join(f" {clip(label, width, pad=True)}" for (_, label, _), width in zip(COLUMNS, self.widths) if width)
+            self._header_strip = Strip([Segment(text + " ", style)], self.row_width)
+        return self._header_strip
 
-    def _row(self, job_id: int, cursor: Style | None) -> Strip:
-        base = self.rich_style + cursor if cursor is not None else self.rich_style
+    def _row(self, job_id: int, base: Style, cursor: bool = False) -> Strip:
         segments = []
         for (key, _, _), width, value in zip(COLUMNS, self.widths, self.job_cells(job_id)):
             if not width:
                 continue
             style = base
-            if key == "status" and value in STATUS_STYLE and cursor is None:
+            if key == "status" and value in STATUS_STYLE and not cursor:
                 style = base + Style.parse(STATUS_STYLE[value])
             segments.append(Segment(f" {clip(value, width, pad=True)}", style))
         segments.append(Segment(" ", base))
@@ -275,7 +301,7 @@ class JobTable(CursorTable):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()
+        self._header_strip = None
 
     # --- the cursor ------------------------------------------------------------
 
