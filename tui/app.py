@@ -17,11 +17,13 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from textual import events
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
 from core.text import visible
 from tui.bindings import APP_BINDINGS, usable_keymap
+from tui.quiet_gc import QuietCollector
 from tui.screens.starting import StartingScreen
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ class SwitchboardApp(App[int]):
         self.start_workers = start_workers
         self.handle_signals = handle_signals
         self._unsubscribe: Callable[[], None] | None = None
+        self.quiet_gc = QuietCollector()  # started by the main screen once it has loaded
         self.keys, self.key_problems = usable_keymap(dict(self.config.settings.keys))
         self.set_keymap(self.keys)
         self.sub_title = self.mode_label(self.config.mode)
@@ -144,7 +147,13 @@ class SwitchboardApp(App[int]):
                 self.run_worker(worker.run, name=worker.name, group=WORKER_GROUP, thread=True,
                                 exit_on_error=False)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)):
+            self.quiet_gc.heard()
+        await super().on_event(event)
+
     def on_unmount(self) -> None:
+        self.quiet_gc.stop()
         if self.handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

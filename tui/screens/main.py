@@ -4,7 +4,6 @@ assistant's state line and the update badges below. Wide terminals put the
 conversation beside the jobs; narrow ones stack them (CSS breakpoints)."""
 from __future__ import annotations
 
-import gc
 import logging
 from itertools import cycle
 from typing import TYPE_CHECKING, Any, Callable
@@ -75,9 +74,8 @@ class MainScreen(JobActions):
     def on_mount(self) -> None:
         self.query_one("#job-filter", Input).display = False
         self.load_snapshot(self.runtime.state.snapshot(jobs_limit=JOB_ROWS))
-        # what the console loaded lives as long as it does: kept out of the collector's
-        # full passes, whose pause (~0.1 s with 5,000 jobs) would otherwise fall on a key
-        gc.freeze()
+        # what the console loaded lives as long as it does; full collections wait for a quiet moment
+        self.app.quiet_gc.start(self.app)  # type: ignore[attr-defined]
         # a new operator types to the assistant first; Escape moves to the jobs
         self.query_one("#prompt", Input).focus()
         self.call_after_refresh(self.place_notices)
