@@ -133,7 +133,7 @@ async def main() -> None:
 
             # 2. one row change with 5,000 jobs: the store's event applied, then the
             # table's lines rendered as the compositor asks for them
-            region = Region(0, 0, table.size.width, table.size.height)
+            region = Region(0, 0, *table.outer_size)  # all of it, as the compositor asks when nothing covers it
             upserts, repaints = [], []
             for i in range(500):
                 job = jobs[(i * 37) % len(jobs)].replace(overall_status=("RETRY_SCHEDULED", "PENDING")[i % 2])
