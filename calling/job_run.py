@@ -198,7 +198,7 @@ class JobRun:
             raise LeaseLost(f"job {job.id}: lease lost before the decision was recorded")
         log.info("job %s: %s (%s)", job.id, updated.overall_status,
                  attempt_fields.get("attempt_outcome", "no attempt"))
-        if outcome.finished and updated.campaign_id is None:  # a campaign's are told in its summary
+        if updated.badge_due:  # not a campaign's (told in its summary), nor a cancellation asked for
             ctx.bus.publish(NewCallUpdateAvailable(contact_name=updated.contact_name,
                                                    status_summary=updated.final_summary_for_main_agent or "",
                                                    job_id=updated.id))

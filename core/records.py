@@ -122,6 +122,14 @@ class Job(Record):
         jobs are told through the campaign's one summary job, never one by one."""
         return self.finished and not self.main_agent_informed_user and self.campaign_id is None
 
+    @property
+    def badge_due(self) -> bool:
+        """The outcome shows as a badge (while the assistant is connected) and
+        is announced: untold, not dismissed, and not a cancellation somebody
+        asked for (they know that outcome already)."""
+        return (self.untold_update and not self.update_dismissed
+                and not (self.overall_status == JobStatus.CANCELLED and self.cancel_requested))
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Attempt(Record):

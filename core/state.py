@@ -88,15 +88,8 @@ class Snapshot:
         }
 
 
-def _asked_to_cancel(job: Job) -> bool:
-    """A job cancelled because someone asked: they know its outcome already."""
-    return job.overall_status == "CANCELLED" and bool(job.cancel_requested)
-
-
 def _badged(job: Job | None) -> bool:
-    """The job shows a badge (while the assistant is connected)."""
-    return (job is not None and job.untold_update and not job.update_dismissed
-            and not _asked_to_cancel(job))
+    return job is not None and job.badge_due
 
 
 class StateView:

@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 PAGE = 1000
 
 
-def _badge(job: Job) -> bool:
-    return job.untold_update and not job.update_dismissed
-
-
 class ChangeFeed:
     """A domain worker: ``run()`` until ``stop()``."""
 
@@ -104,7 +100,7 @@ class ChangeFeed:
             if self.jobs.is_own_write(job):
                 return  # the store published it (or is about to)
         self.bus.publish(CallJobUpdated(job=job))
-        if _badge(job) and (prev is None or not _badge(prev)):
+        if job.badge_due and (prev is None or not prev.badge_due):
             self.bus.publish(NewCallUpdateAvailable(contact_name=job.contact_name,
                                                     status_summary=job.final_summary_for_main_agent or "",
                                                     job_id=job.id))

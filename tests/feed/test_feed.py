@@ -63,6 +63,35 @@ def test_another_writers_changes_arrive_once_with_badge_and_dismissal(url: str) 
         other.close()
 
 
+def test_a_job_another_console_cancelled_on_request_arrives_without_a_badge(url: str) -> None:
+    other = JobStore(url)
+    other.init_db()
+    bus = Bus()
+    seen = Recorder()
+    bus.subscribe(seen)
+    mine = JobStore(url, bus=bus)
+    feed = ChangeFeed(mine, bus)
+    thread = threading.Thread(target=feed.run, daemon=True)
+    thread.start()
+    try:
+        assert feed.connected.wait(10)
+        asked = other.create_job("+12025550101", "Akhil", "the invoice", max_retries=1)
+        ended = other.create_job("+12025550102", "Priya", "the budget", max_retries=1)
+        other.cancel_job(asked.id)  # the operator there knows: no badge here either
+        other.update_job(ended.id, overall_status="FAILED_ERROR", final_summary_for_main_agent="Dead number.")
+        cancelled = wait_for(lambda: [e.job for e in seen.of("call_job_updated")
+                                      if e.job.id == asked.id and e.job.overall_status == "CANCELLED"], 5,
+                             what="the cancellation")[0]
+        wait_for(lambda: seen.of("new_call_update_available"), 5, what="the other job's badge")
+        assert not cancelled.badge_due
+        assert [e.job_id for e in seen.of("new_call_update_available")] == [ended.id]
+    finally:
+        feed.stop()
+        thread.join(5)
+        mine.close()
+        other.close()
+
+
 def test_attempt_changes_are_job_changes(url: str) -> None:
     other = JobStore(url)
     other.init_db()
