@@ -3,6 +3,7 @@ have them (each its own store and bus), and where the databases live."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -28,7 +29,10 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield pg
 
 
-def test_another_writers_changes_arrive_once_with_badge_and_dismissal(url: str) -> None:
+@contextmanager
+def two_writers(url: str) -> Iterator[tuple[JobStore, JobStore, Recorder]]:
+    """(another process's store, this process's store, what this process's
+    bus saw), this one's change feed running."""
     other = JobStore(url)
     other.init_db()
     bus = Bus()
@@ -40,6 +44,16 @@ def test_another_writers_changes_arrive_once_with_badge_and_dismissal(url: str) 
     thread.start()
     try:
         assert feed.connected.wait(10)
+        yield other, mine, seen
+    finally:
+        feed.stop()
+        thread.join(5)
+        mine.close()
+        other.close()
+
+
+def test_another_writers_changes_arrive_once_with_badge_and_dismissal(url: str) -> None:
+    with two_writers(url) as (other, mine, seen):
         job = other.create_job("+12025550101", "Akhil", "the invoice", max_retries=1)
         wait_for(lambda: seen.of("call_job_updated"), 5, what="the new job")
         other.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent="Paid.")
@@ -56,25 +70,10 @@ def test_another_writers_changes_arrive_once_with_badge_and_dismissal(url: str) 
         assert len(versions) == len(set(versions)) == 5  # created, finished, dismissed, told, costed
         assert [e.job.main_agent_informed_user for e in seen.of("call_job_updated")][-2:] == [True, True]
         assert len(seen.of("new_call_update_available")) == 1 and len(seen.of("call_update_dismissed")) == 1
-    finally:
-        feed.stop()
-        thread.join(5)
-        mine.close()
-        other.close()
 
 
 def test_a_job_another_console_cancelled_on_request_arrives_without_a_badge(url: str) -> None:
-    other = JobStore(url)
-    other.init_db()
-    bus = Bus()
-    seen = Recorder()
-    bus.subscribe(seen)
-    mine = JobStore(url, bus=bus)
-    feed = ChangeFeed(mine, bus)
-    thread = threading.Thread(target=feed.run, daemon=True)
-    thread.start()
-    try:
-        assert feed.connected.wait(10)
+    with two_writers(url) as (other, _, seen):
         asked = other.create_job("+12025550101", "Akhil", "the invoice", max_retries=1)
         ended = other.create_job("+12025550102", "Priya", "the budget", max_retries=1)
         other.cancel_job(asked.id)  # the operator there knows: no badge here either
@@ -85,11 +84,6 @@ def test_a_job_another_console_cancelled_on_request_arrives_without_a_badge(url:
         wait_for(lambda: seen.of("new_call_update_available"), 5, what="the other job's badge")
         assert not cancelled.badge_due
         assert [e.job_id for e in seen.of("new_call_update_available")] == [ended.id]
-    finally:
-        feed.stop()
-        thread.join(5)
-        mine.close()
-        other.close()
 
 
 def test_attempt_changes_are_job_changes(url: str) -> None:

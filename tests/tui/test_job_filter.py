@@ -5,6 +5,8 @@ typed at once shows, in order, the cursor staying on its job."""
 from __future__ import annotations
 
 import random
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 import pytest
 
@@ -22,13 +24,20 @@ def expected(table: JobTable, text: str, sort: str) -> list[int]:
     return [job.id for job in sorted(shown, key=lambda j: (SORTS[sort][1](j), -j.id))]
 
 
-async def test_typing_backspacing_and_sorting_show_what_a_filter_typed_at_once_shows(runtime):
-    bulk_jobs(runtime, 600)
+@asynccontextmanager
+async def table_of(runtime: Any, jobs: int) -> AsyncIterator[tuple[JobTable, Any]]:
+    """The main job table of a console on ``jobs`` jobs, and its pilot."""
+    bulk_jobs(runtime, jobs)
     runtime.state.load()
     app = app_for(runtime)
     async with app.run_test(size=SIZE) as pilot:
         table = app.main_screen.query_one(JobTable)
-        await wait_for(pilot, lambda: table.row_count == 600)
+        await wait_for(pilot, lambda: table.row_count == jobs)
+        yield table, pilot
+
+
+async def test_typing_backspacing_and_sorting_show_what_a_filter_typed_at_once_shows(runtime):
+    async with table_of(runtime, 600) as (table, pilot):
         rng = random.Random(7)
         text, sort = "", "newest"
         for step in range(400):
@@ -52,12 +61,7 @@ async def test_typing_backspacing_and_sorting_show_what_a_filter_typed_at_once_s
 
 
 async def test_a_job_changing_under_a_narrowed_filter_comes_and_goes(runtime):
-    bulk_jobs(runtime, 50)
-    runtime.state.load()
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        table = app.main_screen.query_one(JobTable)
-        await wait_for(pilot, lambda: table.row_count == 50)
+    async with table_of(runtime, 50) as (table, pilot):
         for n in range(1, len("pending") + 1):
             table.set_view(filter_text="pending"[:n])
         pending = [job for job in table.jobs.values() if job.overall_status == JobStatus.PENDING]
@@ -73,12 +77,7 @@ async def test_a_job_changing_under_a_narrowed_filter_comes_and_goes(runtime):
 
 
 async def test_lines_drawn_are_kept_for_a_few_screens_not_for_every_job(runtime):
-    bulk_jobs(runtime, LINES_KEPT + 600)
-    runtime.state.load()
-    app = app_for(runtime)
-    async with app.run_test(size=SIZE) as pilot:
-        table = app.main_screen.query_one(JobTable)
-        await wait_for(pilot, lambda: table.row_count == LINES_KEPT + 600)
+    async with table_of(runtime, LINES_KEPT + 600) as (table, pilot):
         table.focus()
         for _ in range((LINES_KEPT + 600) // 30):
             await pilot.press("pagedown")
