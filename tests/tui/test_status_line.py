@@ -38,3 +38,28 @@ async def test_badges_keep_their_room_beside_long_reasons(runtime, size):
         assert "24 updates" in str(badges.query_one("#badge-count").render())
         prompt = screen.query_one("#prompt", Input)
         assert prompt.region.height == 3 and prompt.region.bottom <= bar.region.y
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "200x60"])
+async def test_the_wait_for_the_next_try_stays_in_view_beside_badges(runtime, size):
+    from tui.widgets.banner import ConnectionBanner
+
+    app = app_for(runtime)
+    async with app.run_test(size=size) as pilot:
+        screen = app.main_screen
+        bar = screen.query_one("#status-bar")
+        for i in range(5):  # outside producers' updates: shown while the assistant is away too
+            runtime.bus.publish(ev.NewCallUpdateAvailable(contact_name=f"Branch {i}", status_summary="Report in."))
+        runtime.bus.publish(ev.VoiceState(state="reconnecting", detail="connection reset by peer", attempt=3,
+                                               retry_in_s=8.0))
+        runtime.bus.publish(ev.ConnectionStatus(status="disconnected", message="Reconnecting"))
+        banner = screen.query_one(ConnectionBanner)
+        await wait_for(pilot, lambda: bar.has_class("-with-updates") and "next try in" in str(banner.render()))
+        await pilot.pause()
+        shown = str(banner.render())
+        assert banner.region.width >= len(shown)  # nothing of it cut
+        if size == SMALL:
+            assert shown.startswith("Reconnecting") and "next try in" in shown
+        else:
+            assert shown.startswith("Assistant connectivity issues. Attempting to reconnect")
+        assert "Attempting to reconnect" in str(banner.tooltip)  # the whole words, on hover

@@ -18,6 +18,9 @@ from core.text import visible
 DOTS = ("   ", ".  ", ".. ", "...")
 # what a reconnect's detail says when the socket stopped answering pings
 HALF_OPEN_HINTS = ("ping", "pong", "half-open", "half open", "no answer")
+HALF_OPEN = "Half-open connection suspected. Attempting to reconnect"
+# the same, where the whole would be cut: the wait for the next try matters more than the words
+SHORT = {CONNECTING: "Connecting", RECONNECTING: "Reconnecting", HALF_OPEN: "Reconnecting"}
 
 
 def connection_line(connection: ConnectionStatus, voice: VoiceState, last_drop: str = "") -> tuple[str, str]:
@@ -36,7 +39,7 @@ def connection_line(connection: ConnectionStatus, voice: VoiceState, last_drop: 
     if state == "connecting" and not voice.attempt:
         return CONNECTING, "connecting"
     if any(hint in (detail or last_drop).lower() for hint in HALF_OPEN_HINTS):
-        return "Half-open connection suspected. Attempting to reconnect", "reconnecting"
+        return HALF_OPEN, "reconnecting"
     return RECONNECTING, "reconnecting"
 
 
@@ -96,11 +99,30 @@ class ConnectionBanner(Static):
             self._frame = (self._frame + 1) % len(DOTS)
             self._render_line()
 
+    def on_resize(self) -> None:
+        self._render_line()  # the short words, or the whole, may fit now
+
+    def _room(self) -> int:
+        """The cells the line may take (max-width, less the padding); 0 when not laid out yet."""
+        max_width = self.styles.max_width
+        if max_width is None or self.parent is None or not self.parent.size.width:
+            return 0
+        return int(max_width.resolve(self.parent.size, self.app.size)) - self.styles.padding.width
+
     def _render_line(self) -> None:
         if self._line is None:
             self.update("")
             return
         text, kind = self._line
+        line = self._line_of(text, kind)
+        room = self._room()
+        if text in SHORT and room and line.cell_len > room:
+            line = self._line_of(SHORT[text], kind)
+        self.update(line)
+        # the whole of it, with why the connection last ended, when the line is cut
+        self.tooltip = Text(f"{text} ({self._last_drop})" if self._last_drop else text)
+
+    def _line_of(self, text: str, kind: str) -> Text:
         animated = self.app.animation_level != "none"
         line = Text(text)
         if kind in ("connecting", "reconnecting"):
@@ -113,9 +135,7 @@ class ConnectionBanner(Static):
             line.append("  sending…", style="bold")
         elif self.thinking:
             line.append("  thinking…", style="italic")
-        self.update(line)
-        # the whole of it, with why the connection last ended, when the line is cut
-        self.tooltip = Text(f"{text} ({self._last_drop})" if self._last_drop else text)
+        return line
 
 
 class AudioIndicator(Static):
