@@ -6,9 +6,10 @@ that still comes is honoured by the retry policy as before.
 A job's run takes a call slot before its call is created (or, for a call an
 earlier engine left running, before following it) and gives it back when the
 call is over. Each creation (Ultravox, then Twilio) first reserves its moment
-on that service's pacer; creations are spaced a quarter wider than the
+on that service's pacer; creations are spaced half as wide again as the
 limit (``MARGIN``) so a request delayed on its way (a busy machine, the
-network) still lands outside the window of the one before."""
+network, a service that takes requests in bursts) still lands outside the
+window of the one before."""
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ from store.pacing import PacingStore
 
 log = logging.getLogger("calling")
 
-MARGIN = 1.25  # a request may reach the service up to a quarter of its window late and still fit
+MARGIN = 1.5  # a request may reach the service up to half its window late and still fit
 SLOT_POLL_S = 0.2
 ULTRAVOX, TWILIO = "ultravox", "twilio"
 
