@@ -9,9 +9,11 @@ filtering waits for those passes). Those longer passes land inside a key
 now and then, and that key is late. Here, what the console loaded at start
 is frozen (it lives as long as the console and is never walked again), the
 youngest objects are collected as Python schedules it, and the rest once
-input has paused for QUIET_S — or regardless after BUSY_EVERY young
-collections, so memory held in cycles stays bounded for an operator who
-never stops typing.
+input has paused for QUIET_S, on Python's own schedule (a generation-1
+collection every tenth young one, a full one every tenth of those) — or
+regardless once a busy stretch has let that schedule fall BUSY times
+behind, so memory held in cycles stays bounded for an operator who never
+stops typing.
 
 Time here is the terminal's wall time (time.monotonic), not the runtime's
 clock: it measures pauses of the user interface, as Textual's timers do."""
@@ -27,8 +29,8 @@ if TYPE_CHECKING:
 
 QUIET_S = 1.0  # no key, click or paste for this long
 TICK_S = 0.5
-QUIET_EVERY = 10  # young collections since the last full one: Python's own threshold for the next generation
-BUSY_EVERY = 1000  # the same, when the operator has not paused
+EVERY = 10  # Python's own: young collections before a generation-1 one, and those before a full one
+BUSY = 100  # how many times over those counts may grow while the operator has not paused
 NEVER = 1 << 30
 
 
@@ -57,16 +59,21 @@ class QuietCollector:
         self.last_input = time.monotonic()
 
     def tick(self) -> None:
-        young = gc.get_count()[1]  # young collections since the last collection of an older generation
-        quiet = time.monotonic() - self.last_input >= QUIET_S
-        if young >= (QUIET_EVERY if quiet else BUSY_EVERY):
-            self.collect()
+        """Python's schedule for the older generations, run at a quiet moment
+        (or once a busy stretch has let it fall BUSY times behind)."""
+        _, young, middle = gc.get_count()  # young collections since a generation-1 one; those since a full one
+        due = EVERY if time.monotonic() - self.last_input >= QUIET_S else EVERY * BUSY
+        if middle >= due:
+            self.collect(2)
+        elif young >= due:
+            self.collect(1)
 
-    def collect(self) -> None:
+    def collect(self, generation: int) -> None:
         started = time.perf_counter()
-        gc.collect()
-        self.pauses_ms.append((time.perf_counter() - started) * 1000)
-        del self.pauses_ms[:-100]
+        gc.collect(generation)
+        if generation == 2:
+            self.pauses_ms.append((time.perf_counter() - started) * 1000)
+            del self.pauses_ms[:-100]
 
     def stop(self) -> None:
         """Python's own schedule again, and nothing frozen (a process may start another console)."""
