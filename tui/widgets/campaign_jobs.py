@@ -20,8 +20,8 @@ from textual.strip import Strip
 
 from core.records import Job
 from core.text import visible
-from tui.format import STATUS_STYLE, WAITING, clip, short_time
-from tui.widgets.cursor_table import HEADER, CursorTable, fit
+from tui.format import WAITING, short_time
+from tui.widgets.cursor_table import HEADER, CursorTable, column_widths, fit
 
 
 PAGE = 200
@@ -55,7 +55,8 @@ def job_cells(job: Job, today: datetime) -> tuple[str, ...]:
 
 class PagedJobTable(CursorTable):
     COMPONENT_CLASSES = {"paged-jobs--header", "paged-jobs--cursor"}
-    CURSOR_CLASS = "paged-jobs--cursor"
+    COLUMNS = COLUMNS
+    HEADER_CLASS, CURSOR_CLASS = "paged-jobs--header", "paged-jobs--cursor"
     DEFAULT_CSS = """
     PagedJobTable { overflow-x: hidden; }
     PagedJobTable > .paged-jobs--header { text-style: bold; background: $panel; }
@@ -83,7 +84,6 @@ class PagedJobTable(CursorTable):
         self.pages: dict[int, list[Job]] = {}
         self.asked: set[int] = set()
         self.stale: set[int] = set()  # pages shown until their new reading arrives
-        self.widths = [w for _, _, w in COLUMNS]
         self.today = now()
 
     # --- data ---------------------------------------------------------------
@@ -159,16 +159,8 @@ class PagedJobTable(CursorTable):
     def on_resize(self) -> None:
         # the scrollbar's room is kept whether it shows yet or not (it comes with the first count)
         room = self.size.width - self.styles.scrollbar_size_vertical
-        for dropped in range(len(DROPPABLE) + 1):
-            widths = [w for _, _, w in COLUMNS]
-            for index in DROPPABLE[:dropped]:
-                widths[index] = 0
-            left = room - sum(w + 1 for w in widths[:-1] if w) - 2
-            if left >= MIN_OBJECTIVE:
-                break
-        widths[-1] = max(MIN_OBJECTIVE, left)
-        self.widths = widths
-        self.drawn.clear()
+        self.set_widths(column_widths(COLUMNS, room, stretch=len(COLUMNS) - 1, droppable=DROPPABLE,
+                                      keep=MIN_OBJECTIVE, least=MIN_OBJECTIVE))
         self._resize()
 
     # --- drawing -------------------------------------------------------------
@@ -176,9 +168,7 @@ class PagedJobTable(CursorTable):
     def render_line(self, y: int) -> Strip:
         width, base = self.line_width, self.line_style
         if y < HEADER:
-            style = self.get_component_rich_style("paged-jobs--header")
-            text = "".join(f" {clip(label, w, pad=True)}" for (_, label, _), w in zip(COLUMNS, self.widths) if w)
-            return fit(Strip([Segment(text + " ", style)]), 0, width, base)
+            return fit(self.header_line(), 0, width, base)
         index = self.top + y - HEADER
         if not 0 <= index < self.row_count:
             if index == 0 and self.total == 0:
@@ -200,17 +190,7 @@ class PagedJobTable(CursorTable):
         return strip
 
     def _line(self, job: Job, base: Style, width: int) -> Strip:
-        segments, used = [], 0
-        for (key, _, _), w, value in zip(COLUMNS, self.widths, job_cells(job, self.today)):
-            if not w:
-                continue
-            style = base + Style.parse(STATUS_STYLE[value]) if key == "status" and value in STATUS_STYLE else base
-            segments.append(Segment(f" {clip(value, w, pad=True)}", style))
-            used += w + 1
-        if used < width:
-            segments.append(Segment(" " * (width - used), base))
-            return Strip(segments, width)
-        return Strip(segments, used).crop(0, width)
+        return self.cells_line(job_cells(job, self.today), base, width)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self.today = self.now()  # one reading of the clock for a whole pass

@@ -1,9 +1,12 @@
 """A scrolling table drawn line by line, with a header line and a row
 cursor moved by keys: what the main job table and a campaign's paged job
-table share. A subclass says how many rows there are (``row_count``) and
-draws them."""
+table share (their columns, header and row lines too). A subclass says how
+many rows there are (``row_count``) and draws them."""
 from __future__ import annotations
 
+from typing import Sequence
+
+from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -12,6 +15,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.format import STATUS_STYLE, clip
+
+Column = tuple[str, str, int]  # key, header, width
 HEADER = 1  # the header line above the rows
 # rows' lines kept drawn: a few screenfuls, so moving the cursor redraws two
 # lines, while the lines (each with its caches) of rows scrolled far past go
@@ -27,6 +33,23 @@ def fit(strip: Strip, start: int, width: int, style: Style) -> Strip:
     return strip.extend_cell_length(start + width, style).crop(start, start + width)
 
 
+def column_widths(columns: Sequence[Column], room: int, *, stretch: int, droppable: Sequence[int],
+                  keep: int, least: int) -> list[int]:
+    """Each column's width in ``room`` cells (a space before each column and
+    one at the end): column ``stretch`` takes what the others leave; while
+    that would be under ``keep`` cells, the ``droppable`` columns go (width
+    0), in their order; it is never under ``least``."""
+    for dropped in range(len(droppable) + 1):
+        widths = [width for _, _, width in columns]
+        for index in droppable[:dropped]:
+            widths[index] = 0
+        left = room - sum(w + 1 for i, w in enumerate(widths) if w and i != stretch) - 2
+        if left >= keep:
+            break
+    widths[stretch] = max(least, left)
+    return widths
+
+
 class CursorTable(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("up", "cursor(-1)", show=False),
@@ -39,7 +62,9 @@ class CursorTable(ScrollView, can_focus=True):
     ]
 
     cursor_row: reactive[int] = reactive(0, layout=False, repaint=False)
-    CURSOR_CLASS = ""  # the component class a subclass styles its cursor line with
+    COLUMNS: tuple[Column, ...] = ()
+    HEADER_CLASS = ""  # the component classes a subclass styles its header and cursor lines with
+    CURSOR_CLASS = ""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -50,6 +75,8 @@ class CursorTable(ScrollView, can_focus=True):
         self.top = 0  # the first row shown
         self.left = 0  # the first column shown
         self.drawn: LRUCache[int, Strip] = LRUCache(LINES_KEPT)  # job id -> its line without the cursor
+        self.widths = [width for _, _, width in self.COLUMNS]
+        self._header: Strip | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Textual works a widget's style out by walking all its ancestors (~50 µs),
@@ -63,6 +90,40 @@ class CursorTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self.drawn.clear()
+        self._header = None
+
+    def set_widths(self, widths: list[int]) -> bool:
+        """New column widths (every line drawn goes); False when they are the same."""
+        if widths == self.widths:
+            return False
+        self.widths = widths
+        self.drawn.clear()
+        self._header = None
+        return True
+
+    def header_line(self) -> Strip:
+        if self._header is None:  # made again when the widths or the styles change
+            style = self.get_component_rich_style(self.HEADER_CLASS)
+            text = "".join(f" {clip(label, w, pad=True)}" for (_, label, _), w in zip(self.COLUMNS, self.widths) if w)
+            self._header = Strip([Segment(text + " ", style)])
+        return self._header
+
+    def cells_line(self, cells: Sequence[str], base: Style, width: int, *, status_colour: bool = True) -> Strip:
+        """A row's cells in the columns shown, each after a space, cut or
+        padded to ``width`` cells; the status in its colour if ``status_colour``."""
+        segments, used = [], 0
+        for (key, _, _), w, value in zip(self.COLUMNS, self.widths, cells):
+            if not w:
+                continue
+            style = base
+            if status_colour and key == "status" and value in STATUS_STYLE:
+                style = base + Style.parse(STATUS_STYLE[value])
+            segments.append(Segment(f" {clip(value, w, pad=True)}", style))
+            used += w + 1
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+            return Strip(segments, width)
+        return Strip(segments, used).crop(0, width)
 
     @property
     def row_count(self) -> int:

@@ -11,7 +11,6 @@ from bisect import bisect_left
 from datetime import datetime
 from typing import Any, Callable
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -21,8 +20,8 @@ from textual.strip import Strip
 
 from core.records import Job
 from core.text import visible
-from tui.format import STATUS_STYLE, attempts_text, clip, next_try, short_time
-from tui.widgets.cursor_table import HEADER, CursorTable, fit
+from tui.format import attempts_text, next_try, short_time
+from tui.widgets.cursor_table import HEADER, CursorTable, column_widths, fit
 
 # key, header, width; the objective takes whatever room is left
 COLUMNS = (
@@ -39,7 +38,6 @@ OBJECTIVE = KEYS.index("objective")
 MIN_OBJECTIVE = 8
 # on a narrow terminal these columns go first, in this order
 DROPPABLE = [KEYS.index("updated"), KEYS.index("retries")]
-MIN_WIDTH = sum(width + 1 for _, _, width in COLUMNS) + 1  # one space before each column, one after
 STATUS_ORDER = {s: i for i, s in enumerate(
     ("PROCESSING", "PENDING", "RETRY_SCHEDULED", "FAILED_ERROR", "FAILED_MAX_RETRIES", "COMPLETED_SUCCESS", "CANCELLED", "DECLINED",
      "EXPIRED"))}
@@ -53,22 +51,6 @@ SORTS: dict[str, tuple[str, Callable[[Job], Any]]] = {
 }
 
 
-def column_widths(room: int) -> list[int]:
-    """Each column's width for ``room`` cells: the objective takes what is
-    left over; when room is short the Updated, then the Retries column goes
-    (width 0) before the objective narrows below its usual width."""
-    base = [width for _, _, width in COLUMNS]
-    for dropped in range(len(DROPPABLE) + 1):
-        widths = list(base)
-        for index in DROPPABLE[:dropped]:
-            widths[index] = 0
-        used = sum(w + 1 for w in widths if w) + 1
-        if used <= room or dropped == len(DROPPABLE):
-            widths[OBJECTIVE] = max(MIN_OBJECTIVE, widths[OBJECTIVE] + room - used)
-            return widths
-    return base
-
-
 def haystack(job: Job) -> str:
     """What the filter searches: the job's id, contact, number, objective and
     status, case-folded (kept per job, so a key typed costs one scan)."""
@@ -78,7 +60,8 @@ def haystack(job: Job) -> str:
 
 class JobTable(CursorTable):
     COMPONENT_CLASSES = {"job-table--header", "job-table--cursor", "job-table--row"}
-    CURSOR_CLASS = "job-table--cursor"
+    COLUMNS = COLUMNS
+    HEADER_CLASS, CURSOR_CLASS = "job-table--header", "job-table--cursor"
     DEFAULT_CSS = """
     JobTable { overflow-x: hidden; }
     JobTable > .job-table--header { text-style: bold; background: $panel; }
@@ -105,22 +88,19 @@ class JobTable(CursorTable):
         self._sorted: list[int] | None = None  # every job id in the sort's order, filter aside
         self.cells: dict[int, tuple[str, ...]] = {}  # made when a job is first drawn
         self.hay: dict[int, str] = {}  # job id -> haystack(job)
-        self._header_strip: Strip | None = None
         self.filter_words: list[str] = []
         self.sort = "newest"
-        self.widths = [width for _, _, width in COLUMNS]
         self.today: datetime | None = None
 
     def on_mount(self) -> None:
         self._title()
 
     def on_resize(self) -> None:
-        # the objective column takes the room the others leave
-        widths = column_widths(self.scrollable_content_region.width)
-        if widths != self.widths:
-            self.widths = widths
-            self.drawn.clear()
-            self._header_strip = None
+        # the objective takes the room the others leave; when room is short the Updated,
+        # then the Retries column goes before the objective narrows below its usual width
+        widths = column_widths(COLUMNS, self.scrollable_content_region.width, stretch=OBJECTIVE,
+                               droppable=DROPPABLE, keep=COLUMNS[OBJECTIVE][2], least=MIN_OBJECTIVE)
+        if self.set_widths(widths):
             self.virtual_size = Size(self.row_width, len(self.order) + HEADER)
             self.refresh()
 
@@ -266,7 +246,7 @@ class JobTable(CursorTable):
     def render_line(self, y: int) -> Strip:
         width = self.line_width
         if y < HEADER:
-            return fit(self._header(), 0, width, self.line_style)
+            return fit(self.header_line(), 0, width, self.line_style)
         index = self.top + y - HEADER
         if not 0 <= index < len(self.order):
             return Strip.blank(width, self.line_style)
@@ -280,28 +260,8 @@ class JobTable(CursorTable):
                 self.drawn.set(job_id, strip)
         return fit(strip, self.left, width, self.line_style)
 
-    def _header(self) -> Strip:
-        if self._header_strip is None:  # made again when the widths or the styles change
-            style = self.get_component_rich_style("job-table--header")
-            text = "".join(f" {clip(label, width, pad=True)}" for (_, label, _), width in zip(COLUMNS, self.widths) if width)
-            self._header_strip = Strip([Segment(text + " ", style)], self.row_width)
-        return self._header_strip
-
     def _row(self, job_id: int, base: Style, cursor: bool = False) -> Strip:
-        segments = []
-        for (key, _, _), width, value in zip(COLUMNS, self.widths, self.job_cells(job_id)):
-            if not width:
-                continue
-            style = base
-            if key == "status" and value in STATUS_STYLE and not cursor:
-                style = base + Style.parse(STATUS_STYLE[value])
-            segments.append(Segment(f" {clip(value, width, pad=True)}", style))
-        segments.append(Segment(" ", base))
-        return Strip(segments, self.row_width)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._header_strip = None
+        return self.cells_line(self.job_cells(job_id), base, self.row_width, status_colour=not cursor)
 
     # --- the cursor ------------------------------------------------------------
 
