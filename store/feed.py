@@ -21,7 +21,7 @@ import logging
 import sqlite3
 import threading
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.exc

@@ -6,7 +6,6 @@ and why)."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
