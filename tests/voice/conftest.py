@@ -20,11 +20,13 @@ import websocket
 from pydantic import BaseModel, Field, TypeAdapter
 
 from core import config as config_mod
+from core.clock import FixedClock
 from core.events import Bus
 from core.records import Job
 from sim.cluster import SimCluster
 from store import ConversationStore, JobStore
 from tests.conftest import ROOT
+from voice.tools import ToolBox
 from voice.worker import VoiceWorker
 from tests.helpers import wait_for, Recorder
 
@@ -322,3 +324,24 @@ def finished_job(jobs: JobStore, name: str = "Akhil", phone: str = "+12025550101
                  summary: str = "Akhil confirmed the invoice was paid on Monday.") -> Job:
     job = jobs.create_job(phone, name, "ask about the invoice", max_retries=3)
     return jobs.update_job(job.id, overall_status="COMPLETED_SUCCESS", final_summary_for_main_agent=summary)
+
+
+# --- the assistant's tools against a real job store ------------------------------
+
+def simulate_settings() -> config_mod.Settings:
+    return config_mod.load(ROOT / "config.toml", env={}, mode="simulate").settings
+
+
+def tool_store(tmp_path: Path, store: type[JobStore] = JobStore) -> tuple[FixedClock, Bus, Recorder, JobStore]:
+    """A job store in ``tmp_path`` on a fixed clock, what its bus carries recorded."""
+    clock = FixedClock()
+    bus = Bus(clock)
+    rec = Recorder()
+    bus.subscribe(rec)
+    jobs = store(f"sqlite:///{tmp_path / 'calls.db'}", clock=clock, bus=bus)
+    jobs.init_db()
+    return clock, bus, rec, jobs
+
+
+def run_tool(box: ToolBox, name: str, **args: Any) -> str:
+    return box.run(name, json.dumps(args))

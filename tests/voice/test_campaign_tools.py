@@ -2,26 +2,19 @@
 is going, and pause / resume / cancel it, named or as "it"."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from core.clock import FixedClock
-from core.events import Bus
-from core import config as config_mod
 from store import JobStore
 from store.campaigns import CampaignStatus
-from tests.conftest import ROOT
+from tests.voice.conftest import run_tool, simulate_settings, tool_store
 from voice.tools import TOOLS, ToolBox
 
 
 @pytest.fixture
 def env(tmp_path):
-    settings = config_mod.load(ROOT / "config.toml", env={}, mode="simulate").settings
-    clock = FixedClock()
-    jobs = JobStore(f"sqlite:///{tmp_path / 'calls.db'}", clock=clock, bus=Bus(clock))
-    jobs.init_db()
-    yield ToolBox(jobs, settings, Bus(clock), clock), jobs
+    clock, bus, _, jobs = tool_store(tmp_path)
+    yield ToolBox(jobs, simulate_settings(), bus, clock), jobs
     jobs.close()
 
 
@@ -31,8 +24,7 @@ def add(jobs: JobStore, name: str, n: int = 4) -> None:
     jobs.import_campaign({"name": name, "objective_template": "remind", "max_retries": 0}, rows)
 
 
-def call(box: ToolBox, name: str, **args) -> str:
-    return box.run(name, json.dumps(args))
+call = run_tool
 
 
 def test_the_tools_are_offered():

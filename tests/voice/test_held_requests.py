@@ -4,7 +4,6 @@ with its key until it lands once, dropped with a word when the checks refuse
 it by then."""
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
@@ -12,12 +11,8 @@ import pytest
 import sqlalchemy.exc
 
 from calling.held_requests import HeldRequest, HeldRequests
-from core import config as config_mod
-from core.clock import FixedClock
-from core.events import Bus
 from store import JobStore, errors
-from tests.conftest import ROOT
-from tests.voice.conftest import Recorder
+from tests.voice.conftest import run_tool, simulate_settings, tool_store
 from voice.tools import ToolBox
 
 
@@ -36,20 +31,15 @@ class FailingStore(JobStore):
 
 @pytest.fixture
 def env(tmp_path: Path):
-    settings = config_mod.load(ROOT / "config.toml", env={}, mode="simulate").settings
-    clock = FixedClock()
-    bus = Bus(clock)
-    rec = Recorder()
-    bus.subscribe(rec)
-    jobs = FailingStore(f"sqlite:///{tmp_path / 'calls.db'}", clock=clock, bus=bus)
-    jobs.init_db()
+    settings = simulate_settings()
+    clock, bus, rec, jobs = tool_store(tmp_path, FailingStore)
     held = HeldRequests(jobs, settings, bus)
     yield ToolBox(jobs, settings, bus, clock, held=held), held, jobs, rec
     jobs.close()
 
 
 def _schedule(box: ToolBox, **args) -> str:
-    return box.run("schedule_outbound_call", json.dumps(args))
+    return run_tool(box, "schedule_outbound_call", **args)
 
 
 def test_which_failures_pass():

@@ -7,32 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from core import config as config_mod
 from calling.scheduling import schedule_job
-from core.clock import FixedClock, iso
-from core.events import Bus
-from store import JobStore
-from tests.conftest import ROOT
-from tests.voice.conftest import Recorder
+from core.clock import iso
+from tests.voice.conftest import run_tool, simulate_settings, tool_store
 from voice.tools import TOOLS, ToolBox
 
 
 @pytest.fixture
 def env(tmp_path: Path):
-    settings = config_mod.load(ROOT / "config.toml", env={}, mode="simulate").settings
+    settings = simulate_settings()
     settings = settings.model_copy(update={"calling": settings.calling.model_copy(update={"do_not_call": ["(202) 555-0199"]})})
-    clock = FixedClock()
-    bus = Bus(clock)
-    rec = Recorder()
-    bus.subscribe(rec)
-    jobs = JobStore(f"sqlite:///{tmp_path / 'calls.db'}", clock=clock, bus=bus)
-    jobs.init_db()
+    clock, bus, rec, jobs = tool_store(tmp_path)
     yield ToolBox(jobs, settings, bus, clock), jobs, rec, clock
     jobs.close()
 
 
-def call(box: ToolBox, name: str, **args) -> str:
-    return box.run(name, json.dumps(args))
+call = run_tool
 
 
 def test_tool_definitions_are_flat_ga_functions():
